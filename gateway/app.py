@@ -1,0 +1,47 @@
+"""The FastAPI app: the lifespan owns the Cognito clients; /graphql, /healthz and /readyz."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from strawberry.fastapi import GraphQLRouter
+
+from gateway import __version__
+from gateway.cognito import CognitoGateway
+from gateway.graphql.context import get_context
+from gateway.graphql.schema import build_schema
+from gateway.settings import Settings
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    endpoint_url: str | None = None,
+    credentials: dict[str, str] | None = None,
+) -> FastAPI:
+    """The gateway app. ``endpoint_url`` and ``credentials`` point it at the embedded demo backend;
+    without them botocore reads the standard AWS environment."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with CognitoGateway(settings, endpoint_url=endpoint_url, credentials=credentials) as cognito:
+            app.state.cognito = cognito
+            yield
+
+    app = FastAPI(title="cognito-gateway", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    graphql = GraphQLRouter(build_schema(introspection=settings.introspection), context_getter=get_context)
+    app.include_router(graphql, prefix="/graphql")
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        ready = await app.state.cognito.reachable()
+        return JSONResponse({"status": "ready" if ready else "unavailable"}, status_code=200 if ready else 503)
+
+    return app

@@ -1,0 +1,72 @@
+"""The ``cognito-gateway`` command: ``serve`` (optionally on the embedded demo backend) and ``export-schema``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+EXAMPLE_QUERY = """\
+{{
+  users(userPoolId: "{pool}", first: 5) {{
+    ... on UserConnection {{ nodes {{ username userStatus enabled email: attribute(name: "email") groups {{ groupName }} }} }}
+    ... on CognitoError {{ code message }}
+  }}
+}}"""
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.settings import Settings
+
+    overrides = {name: value for name, value in (("host", args.host), ("port", args.port)) if value is not None}
+    if not args.demo:
+        settings = Settings(**overrides)
+        app = create_app(settings)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+        return 0
+
+    from gateway.demo.seed import seed_demo_pool
+    from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION, DemoBackend
+
+    settings = Settings(aws_region=DEMO_REGION, introspection=True, **overrides)
+    with DemoBackend() as backend:
+        print(f"demo: Cognito stand-in (moto) at {backend.endpoint_url}, seeding...", flush=True)
+        pool = seed_demo_pool(backend.client())
+        app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
+        url = f"http://{settings.host}:{settings.port}/graphql"
+        print(
+            f"demo: user pool {pool.user_pool_id} ({len(pool.usernames)} users, groups: {', '.join(pool.group_names)})\n"
+            f"demo: GraphiQL at {url}\n"
+            f"demo: try this query:\n{EXAMPLE_QUERY.format(pool=pool.user_pool_id)}",
+            flush=True,
+        )
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from gateway.graphql.schema import schema_sdl
+
+    sys.stdout.write(schema_sdl())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cognito-gateway", description="GraphQL admin gateway over Amazon Cognito user pools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve POST /graphql (GraphiQL on GET), /healthz and /readyz")
+    serve.add_argument("--host", help="interface to listen on (default: GATEWAY_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: GATEWAY_PORT or 8000)")
+    serve.add_argument("--demo", action="store_true", help="run on the embedded, seeded Cognito stand-in (moto)")
+    serve.set_defaults(run=_serve)
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL (schema.graphql is this output)")
+    export.set_defaults(run=_export_schema)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""One aioboto3 ``cognito-idp`` client per region for the app's lifetime, and the call wrapper."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from contextlib import AsyncExitStack
+from typing import Any
+
+import aioboto3
+from aiobotocore.config import AioConfig
+from botocore import xform_name
+from botocore.exceptions import BotoCoreError, ClientError
+
+from gateway.cognito import errors, model
+from gateway.settings import Settings
+
+# A pool ID is "<region>_<suffix>" (eu-west-1_AbC123): the region is read from it, so one gateway
+# serves pools in every region.
+_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+$")
+
+
+def region_of(user_pool_id: str) -> str:
+    match = _POOL_ID.match(user_pool_id)
+    if match is None:
+        raise errors.invalid_parameter(
+            f"'{user_pool_id}' is not a user pool ID (expected <region>_<id>, e.g. eu-west-1_AbC123)"
+        )
+    return match["region"]
+
+
+class CognitoGateway:
+    """Owns the clients (opened lazily per region, closed together) and counts calls per operation."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        endpoint_url: str | None = None,
+        credentials: dict[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.default_region = settings.aws_region
+        self.calls: Counter[str] = Counter()
+        # `endpoint_url` is for the embedded demo backend; otherwise botocore reads AWS_ENDPOINT_URL(_*)
+        # and the credential chain from the environment itself.
+        self._endpoint_url = endpoint_url
+        self._session = aioboto3.Session(**(credentials or {}))
+        self._config = AioConfig(
+            retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
+            connect_timeout=settings.connect_timeout_seconds,
+            read_timeout=settings.read_timeout_seconds,
+            max_pool_connections=settings.max_pool_connections,
+        )
+        self._clients: dict[str, Any] = {}
+        self._opening = asyncio.Lock()
+        self._in_flight = asyncio.Semaphore(settings.max_concurrent_calls)
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> CognitoGateway:
+        await self._client(self.default_region)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._stack.aclose()
+        self._clients.clear()
+
+    async def _client(self, region: str) -> Any:
+        client = self._clients.get(region)
+        if client is not None:
+            return client
+        async with self._opening:
+            if region not in self._clients:
+                self._clients[region] = await self._stack.enter_async_context(
+                    self._session.client(
+                        model.SERVICE_NAME,
+                        region_name=region,
+                        endpoint_url=self._endpoint_url,
+                        config=self._config,
+                    )
+                )
+            return self._clients[region]
+
+    async def call(self, operation: str, region: str | None = None, **params: Any) -> dict[str, Any]:
+        """Call one Cognito operation; its region comes from ``UserPoolId`` unless given.
+
+        Raises :class:`~gateway.cognito.errors.CognitoException` (typed per code) on any failure.
+        """
+        if region is None:
+            pool_id = params.get("UserPoolId")
+            region = region_of(pool_id) if pool_id else self.default_region
+        client = await self._client(region)
+        method = getattr(client, xform_name(operation))
+        async with self._in_flight:
+            self.calls[operation] += 1
+            try:
+                return await method(**params)
+            except (ClientError, BotoCoreError) as error:
+                raise errors.decode(error) from error
+
+    async def paginate(self, operation: str, result_key: str, token_key: str = "NextToken", **params: Any) -> list[Any]:
+        """Every item of a paginated list operation (one call per page)."""
+        items: list[Any] = []
+        while True:
+            page = await self.call(operation, **params)
+            items.extend(page.get(result_key) or [])
+            token = page.get(token_key)
+            if not token:
+                return items
+            params[token_key] = token
+
+    async def reachable(self) -> bool:
+        """Whether Cognito answers in the default region (the readiness probe)."""
+        try:
+            await self.call("ListUserPools", MaxResults=1)
+        except errors.CognitoException as error:
+            # An answer, even a refusal of our credentials, is not what readiness is about: only an
+            # unreachable or failing service is.
+            return error.fault == "CLIENT" and error.metadata is not None
+        return True

@@ -1,0 +1,45 @@
+"""The botocore service model of ``cognito-idp``: the source of truth for shapes, errors and limits.
+
+The model is the one shipped with the botocore that aioboto3 pins; nothing here hard-codes what it says.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import botocore.session
+from botocore.model import OperationModel, ServiceModel, Shape
+
+SERVICE_NAME = "cognito-idp"
+
+
+@cache
+def service_model() -> ServiceModel:
+    return botocore.session.get_session().get_service_model(SERVICE_NAME)
+
+
+def shape(name: str) -> Shape:
+    return service_model().shape_for(name)
+
+
+def operation(name: str) -> OperationModel:
+    return service_model().operation_model(name)
+
+
+def operation_error_codes(name: str) -> tuple[str, ...]:
+    """The exception shape names the model declares for one operation, in model order."""
+    return tuple(error.name for error in operation(name).error_shapes)
+
+
+def error_codes() -> tuple[str, ...]:
+    """Every exception shape of the service, sorted."""
+    return tuple(sorted(error.name for error in service_model().error_shapes))
+
+
+def page_size_limit(operation_name: str) -> int:
+    """The largest page an operation's list call accepts (its ``Limit``/``MaxResults`` member's ``max``)."""
+    members = operation(operation_name).input_shape.members
+    for member in ("Limit", "MaxResults"):
+        if member in members:
+            return int(members[member].metadata["max"])
+    raise KeyError(f"{operation_name} takes no page size")

@@ -1,0 +1,1 @@
+"""The GraphQL schema: one module per domain, assembled in :mod:`gateway.graphql.schema`."""

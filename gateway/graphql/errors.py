@@ -1,0 +1,149 @@
+"""Cognito's exceptions as GraphQL types, the result unions built from the model, and the one mapping.
+
+* Every exception shape of the model is an object type implementing ``CognitoError``
+  (``UserNotFoundException`` -> ``UserNotFoundError``); ``ServiceError`` carries any other code.
+* A root field returns ``<Name>Result``: its success type, the errors its operation declares, ``ServiceError``.
+* :data:`EXCEPTION_HANDLERS` turn a raised :class:`CognitoException` into the union member of its code
+  (Strawberry picks the first handler whose error type is in the field's union, so ``ServiceError``'s
+  handler comes last and catches codes outside the union).
+* :class:`ErrorShaping` gives nested failures ``extensions {code, requestId, retryable}`` in ``errors[]``
+  and masks everything unexpected.
+"""
+
+import enum
+import logging
+from collections.abc import Iterable
+from typing import Annotated, Any, Optional, Union
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from gateway.cognito import model
+from gateway.cognito.errors import CognitoException, ResponseMeta, exception_class
+from gateway.graphql.shapes import summary
+
+logger = logging.getLogger(__name__)
+
+
+@strawberry.enum(description="Whether the caller (CLIENT) or Cognito (SERVER) is at fault.")
+class ErrorFault(enum.Enum):
+    CLIENT = "CLIENT"
+    SERVER = "SERVER"
+
+
+@strawberry.type(description="botocore's metadata of the failed call; null where botocore has no value.")
+class ResponseMetadata:
+    request_id: Optional[str]
+    cf_id: Optional[str]
+    extended_request_id: Optional[str]
+    http_status_code: Optional[int]
+    attempts: Optional[int]
+    total_retry_delay: Optional[int]
+
+
+@strawberry.interface(description="A failure reported by Cognito, or a request the gateway refused for Cognito's reasons.")
+class CognitoError:
+    message: str
+    code: str = strawberry.field(description="The Cognito exception name, e.g. UserNotFoundException.")
+    fault: ErrorFault
+    retryable: bool = strawberry.field(description="Whether botocore's standard retry mode would retry it.")
+    request_id: Optional[str]
+    metadata: Optional[ResponseMetadata]
+
+
+@strawberry.type(description="A Cognito error this field does not declare, or a code the model does not know.")
+class ServiceError(CognitoError):
+    pass
+
+
+def error_type_name(code: str) -> str:
+    """``UserNotFoundException`` -> ``UserNotFoundError``, ``InternalErrorException`` -> ``InternalError``."""
+    stem = code.removesuffix("Exception")
+    return stem if stem.endswith("Error") else f"{stem}Error"
+
+
+ERROR_TYPES: dict[str, type] = {
+    code: strawberry.type(
+        type(error_type_name(code), (CognitoError,), {"__module__": __name__}),
+        description=summary(model.shape(code).documentation),
+    )
+    for code in model.error_codes()
+}
+
+
+def error_from_exception(error: CognitoException, error_type: type) -> Any:
+    meta: ResponseMeta | None = error.metadata
+    return error_type(
+        message=error.message,
+        code=error.code,
+        fault=ErrorFault(error.fault),
+        retryable=error.retryable,
+        request_id=error.request_id,
+        metadata=ResponseMetadata(
+            request_id=meta.request_id,
+            cf_id=meta.cf_id,
+            extended_request_id=meta.extended_request_id,
+            http_status_code=meta.http_status_code,
+            attempts=meta.attempts,
+            total_retry_delay=meta.total_retry_delay,
+        )
+        if meta is not None
+        else None,
+    )
+
+
+class CognitoErrorHandler(strawberry.ExceptionHandler):
+    """Turns the exceptions of one Cognito code into its GraphQL error type."""
+
+    def __init__(self, exception_type: type[CognitoException], error_type: type) -> None:
+        self.exception_type = exception_type
+        self.error_type = error_type
+
+    def handle(self, exception: CognitoException, *, field: Any, info: Any) -> Any:
+        return error_from_exception(exception, self.error_type)
+
+
+EXCEPTION_HANDLERS: tuple[CognitoErrorHandler, ...] = (
+    *(CognitoErrorHandler(exception_class(code), error_type) for code, error_type in ERROR_TYPES.items()),
+    CognitoErrorHandler(CognitoException, ServiceError),
+)
+
+
+def result_union(name: str, success: Iterable[type] | type, operation: str) -> Any:
+    """``<success> | <errors the model declares for operation> | ServiceError`` as the union ``name``."""
+    members = list(success) if isinstance(success, (list, tuple)) else [success]
+    members += [ERROR_TYPES[code] for code in model.operation_error_codes(operation)]
+    members.append(ServiceError)
+    return Annotated[Union[tuple(members)], strawberry.union(name)]  # type: ignore[valid-type]
+
+
+class ErrorShaping(MaskErrors):
+    """Cognito failures in nested fields keep their message and gain extensions; the rest is masked."""
+
+    def __init__(self) -> None:
+        super().__init__(error_message="Unexpected error.")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._shape(error) for error in errors]
+
+    def _shape(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if original is None or isinstance(original, GraphQLError):
+            return error  # syntax and validation errors speak for themselves
+        if isinstance(original, CognitoException):
+            return GraphQLError(
+                original.message,
+                nodes=error.nodes,
+                path=error.path,
+                original_error=original,
+                extensions={
+                    "code": original.code,
+                    "requestId": original.request_id,
+                    "retryable": original.retryable,
+                },
+            )
+        logger.error("unexpected error in %s", error.path, exc_info=original)
+        masked = self.anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL"}
+        return masked

@@ -1,0 +1,147 @@
+"""Groups: the ``Group`` type, ``groups``/``group`` queries, group and membership mutations."""
+
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import strawberry
+
+from gateway.graphql.context import Context, Info
+from gateway.graphql.errors import result_union
+from gateway.graphql.operations import mutation, payload_type
+from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate
+from gateway.graphql.shapes import cognito_type, from_cognito
+
+if TYPE_CHECKING:
+    from gateway.graphql.user_pools import UserPool
+    from gateway.graphql.users import User, UserConnection
+
+UserRef = Annotated["User", strawberry.lazy("gateway.graphql.users")]
+UserConnectionRef = Annotated["UserConnection", strawberry.lazy("gateway.graphql.users")]
+UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools")]
+
+
+@cognito_type("GroupType")
+class Group:
+    @strawberry.field(description="The group's members (ListUsersInGroup), one Cognito page at a time.")
+    async def users(self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None) -> UserConnectionRef:
+        from gateway.graphql.users import users_in_group
+
+        return await users_in_group(info.context, self.user_pool_id, self.group_name, first, after)
+
+    @strawberry.field(description="The user pool the group belongs to.")
+    async def user_pool(self, info: Info) -> UserPoolRef:
+        from gateway.graphql.user_pools import user_pool_by_id
+
+        return await user_pool_by_id(info.context, self.user_pool_id)
+
+
+def group_from(data: dict[str, Any]) -> Group:
+    return from_cognito(Group, data)
+
+
+@strawberry.type
+class GroupConnection(Connection[Group]):
+    pass
+
+
+async def list_groups(context: Context, user_pool_id: str, first: int, after: Optional[str]) -> GroupConnection:
+    async def fetch(token: Optional[str], limit: int) -> tuple[list[Any], Optional[str]]:
+        params: dict[str, Any] = {"UserPoolId": user_pool_id, "Limit": limit}
+        if token:
+            params["NextToken"] = token
+        page = await context.cognito.call("ListGroups", **params)
+        groups = page.get("Groups") or []
+        for group in groups:
+            context.loaders.group.prime((user_pool_id, group["GroupName"]), group)
+        return groups, page.get("NextToken")
+
+    return await paginate(GroupConnection, fetch, first, after, group_from)
+
+
+GroupsResult = result_union("GroupsResult", GroupConnection, "ListGroups")
+GroupResult = result_union("GroupResult", Group, "GetGroup")
+
+
+@strawberry.type
+class GroupQueries:
+    @strawberry.field(description="The groups of a user pool (ListGroups).")
+    async def groups(
+        self, info: Info, user_pool_id: strawberry.ID, first: int = PAGE_SIZE, after: Optional[str] = None
+    ) -> GroupsResult:
+        return await list_groups(info.context, user_pool_id, first, after)
+
+    @strawberry.field(description="One group (GetGroup).")
+    async def group(self, info: Info, user_pool_id: strawberry.ID, group_name: str) -> GroupResult:
+        return group_from(await info.context.loaders.group.load((user_pool_id, group_name)))
+
+
+# --- mutations -------------------------------------------------------------------------------------
+
+
+@strawberry.type
+class GroupIdentifiers:
+    user_pool_id: strawberry.ID
+    group_name: str
+
+
+@strawberry.type
+class MembershipChange:
+    user_pool_id: strawberry.ID
+    username: str
+    group_name: str
+
+    @strawberry.field(description="The user, read after the change.")
+    async def user(self, info: Info) -> UserRef:
+        from gateway.graphql.users import load_user
+
+        return await load_user(info.context, self.user_pool_id, self.username)
+
+    @strawberry.field(description="The group, read after the change.")
+    async def group(self, info: Info) -> Group:
+        return group_from(await info.context.loaders.group.load((self.user_pool_id, self.group_name)))
+
+
+CreateGroupPayload = payload_type("CreateGroup")
+UpdateGroupPayload = payload_type("UpdateGroup")
+DeleteGroupPayload = payload_type("DeleteGroup", GroupIdentifiers)
+AdminAddUserToGroupPayload = payload_type("AdminAddUserToGroup", MembershipChange)
+AdminRemoveUserFromGroupPayload = payload_type("AdminRemoveUserFromGroup", MembershipChange)
+
+
+def _group_written(context: Context, request: dict[str, Any], response: dict[str, Any], payload: type) -> Any:
+    key = (request["UserPoolId"], request["GroupName"])
+    context.loaders.group.clear(key)
+    context.loaders.group.prime(key, response["Group"])
+    return from_cognito(payload, response)
+
+
+def _group_deleted(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
+    context.loaders.group.clear((request["UserPoolId"], request["GroupName"]))
+    return DeleteGroupPayload(user_pool_id=request["UserPoolId"], group_name=request["GroupName"])
+
+
+def _membership_changed(payload: type) -> Any:
+    def respond(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
+        user_key = (request["UserPoolId"], request["Username"])
+        context.loaders.groups_of_user.clear(user_key)
+        return payload(user_pool_id=user_key[0], username=user_key[1], group_name=request["GroupName"])
+
+    return respond
+
+
+@strawberry.type
+class GroupMutations:
+    create_group = mutation(
+        "CreateGroup", CreateGroupPayload, lambda c, req, resp: _group_written(c, req, resp, CreateGroupPayload)
+    )
+    update_group = mutation(
+        "UpdateGroup", UpdateGroupPayload, lambda c, req, resp: _group_written(c, req, resp, UpdateGroupPayload)
+    )
+    delete_group = mutation("DeleteGroup", DeleteGroupPayload, _group_deleted)
+    admin_add_user_to_group = mutation(
+        "AdminAddUserToGroup", AdminAddUserToGroupPayload, _membership_changed(AdminAddUserToGroupPayload)
+    )
+    admin_remove_user_from_group = mutation(
+        "AdminRemoveUserFromGroup",
+        AdminRemoveUserFromGroupPayload,
+        _membership_changed(AdminRemoveUserFromGroupPayload),
+    )

@@ -1,0 +1,105 @@
+"""Relay connections over Cognito's token pagination.
+
+A cursor is an opaque wrapper of (Cognito's page token, items to skip in that page), so every edge has a
+cursor to resume after it, and the cursor of a page's last item is simply Cognito's next token.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Optional, TypeVar
+
+import strawberry
+
+from gateway.cognito.errors import invalid_parameter
+
+T = TypeVar("T")
+
+PAGE_SIZE = 60  # the contract's `first` bound; every list operation exposed here pages up to 60
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: Optional[str]
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    nodes: list[T]
+    page_info: PageInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    token: Optional[str]
+    skip: int
+
+
+def encode_cursor(position: Position) -> str:
+    raw = json.dumps([position.token, position.skip], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Position:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        token, skip = json.loads(raw)
+        if not (token is None or isinstance(token, str)) or not isinstance(skip, int) or not 0 <= skip <= PAGE_SIZE:
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error):
+        raise invalid_parameter(f"'{cursor}' is not a cursor this gateway gave out") from None
+    return Position(token, skip)
+
+
+def check_first(first: int, limit: int = PAGE_SIZE) -> None:
+    if not 1 <= first <= limit:
+        raise invalid_parameter(f"first must be between 1 and {limit} (one Cognito page), got {first}")
+
+
+# fetch(token, limit) -> (items, next token)
+PageFetcher = Callable[[Optional[str], int], Awaitable[tuple[Sequence[Any], Optional[str]]]]
+
+
+C = TypeVar("C", bound=Connection[Any])
+
+
+async def paginate(
+    connection: type[C],
+    fetch: PageFetcher,
+    first: int,
+    after: Optional[str],
+    node: Callable[[Any], Any],
+    limit: int = PAGE_SIZE,
+) -> C:
+    """One Cognito call for one page of ``first`` items after the cursor ``after``.
+
+    ``first`` and ``after`` are checked before any call. When a cursor points inside a Cognito page and
+    ``skip + first`` exceeds one page, the page is shorter than ``first`` (Relay allows fewer).
+    """
+    check_first(first, limit)
+    start = decode_cursor(after) if after else Position(None, 0)
+    page_limit = min(limit, start.skip + first)
+    items, next_token = await fetch(start.token, page_limit)
+    taken = list(items)[start.skip :]
+    edges = [
+        Edge(cursor=encode_cursor(Position(start.token, start.skip + index + 1)), node=node(item))
+        for index, item in enumerate(taken)
+    ]
+    if edges and next_token:
+        # The last edge of a full page resumes at Cognito's next token.
+        edges[-1].cursor = encode_cursor(Position(next_token, 0))
+    return connection(
+        edges=edges,
+        nodes=[edge.node for edge in edges],
+        page_info=PageInfo(has_next_page=bool(next_token), end_cursor=edges[-1].cursor if edges else after),
+    )

@@ -1,0 +1,76 @@
+"""Per-request dataloaders: built in the context getter, never shared between requests.
+
+They deduplicate (the same user named three times costs one AdminGetUser) and run the calls of one
+batch concurrently; the Cognito layer bounds how many are in flight. Values are botocore's dicts; the
+GraphQL layer builds its objects from them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from gateway.cognito import CognitoGateway
+from gateway.cognito.model import page_size_limit
+
+K = TypeVar("K")
+
+UserKey = tuple[str, str]  # (user pool ID, username)
+GroupKey = tuple[str, str]  # (user pool ID, group name)
+
+
+def concurrent_loader(fetch: Callable[[K], Awaitable[Any]]) -> DataLoader[K, Any]:
+    """A loader whose batch runs one call per distinct key, all at once; a failure fails only its key."""
+
+    async def load_batch(keys: Sequence[K]) -> list[Any]:
+        return await asyncio.gather(*(fetch(key) for key in keys), return_exceptions=True)
+
+    return DataLoader(load_fn=load_batch)
+
+
+@dataclass(frozen=True)
+class Loaders:
+    user: DataLoader[UserKey, dict[str, Any]]
+    groups_of_user: DataLoader[UserKey, list[dict[str, Any]]]
+    user_pool: DataLoader[str, dict[str, Any]]
+    group: DataLoader[GroupKey, dict[str, Any]]
+
+    @classmethod
+    def build(cls, cognito: CognitoGateway) -> Loaders:
+        group: DataLoader[GroupKey, dict[str, Any]]
+
+        async def user(key: UserKey) -> dict[str, Any]:
+            pool_id, username = key
+            return await cognito.call("AdminGetUser", UserPoolId=pool_id, Username=username)
+
+        async def groups_of_user(key: UserKey) -> list[dict[str, Any]]:
+            pool_id, username = key
+            groups = await cognito.paginate(
+                "AdminListGroupsForUser",
+                "Groups",
+                UserPoolId=pool_id,
+                Username=username,
+                Limit=page_size_limit("AdminListGroupsForUser"),
+            )
+            for item in groups:
+                group.prime((pool_id, item["GroupName"]), item)
+            return groups
+
+        async def user_pool(pool_id: str) -> dict[str, Any]:
+            return (await cognito.call("DescribeUserPool", UserPoolId=pool_id))["UserPool"]
+
+        async def get_group(key: GroupKey) -> dict[str, Any]:
+            pool_id, name = key
+            return (await cognito.call("GetGroup", UserPoolId=pool_id, GroupName=name))["Group"]
+
+        group = concurrent_loader(get_group)
+        return cls(
+            user=concurrent_loader(user),
+            groups_of_user=concurrent_loader(groups_of_user),
+            user_pool=concurrent_loader(user_pool),
+            group=group,
+        )

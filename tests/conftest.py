@@ -1,0 +1,73 @@
+"""Fixtures: one moto server per session (reset for every test), the real app over HTTP in front of it."""
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from botocore.client import BaseClient
+from fastapi import FastAPI
+
+from gateway.app import create_app
+from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION, DemoBackend
+from gateway.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def backend() -> Iterator[DemoBackend]:
+    with DemoBackend() as server:
+        yield server
+
+
+@pytest.fixture
+def cognito(backend: DemoBackend) -> BaseClient:
+    """A boto3 client on the same moto server, to arrange and inspect state around the gateway."""
+    backend.reset()
+    return backend.client()
+
+
+@dataclass
+class Gateway:
+    app: FastAPI
+    http: httpx.AsyncClient
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """Upstream calls per Cognito operation, as counted by the gateway's Cognito layer."""
+        return dict(self.app.state.cognito.calls)
+
+    def reset_calls(self) -> None:
+        self.app.state.cognito.calls.clear()
+
+    async def query(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": document, "variables": variables or {}})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The ``data`` of a response that must have no ``errors``."""
+        body = await self.query(document, variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+@pytest.fixture
+async def gateway(backend: DemoBackend, cognito: BaseClient) -> AsyncIterator[Gateway]:
+    # One attempt: moto answers what it lacks with HTTP 500, which retries would only slow down.
+    settings = Settings(aws_region=DEMO_REGION, max_attempts=1, introspection=True)
+    app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            yield Gateway(app, http)
+
+
+@pytest.fixture
+def pool_id(cognito: BaseClient) -> str:
+    """An empty user pool with a password policy."""
+    response = cognito.create_user_pool(
+        PoolName="test-pool",
+        Policies={"PasswordPolicy": {"MinimumLength": 8, "RequireNumbers": True}},
+    )
+    return response["UserPool"]["Id"]
