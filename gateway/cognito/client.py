@@ -43,6 +43,9 @@ class CognitoGateway:
         self.settings = settings
         self.default_region = settings.aws_region
         self.calls: Counter[str] = Counter()
+        # Calls awaiting an answer now, and the most there have been at once (bounded by max_concurrent_calls).
+        self.in_flight = 0
+        self.peak_in_flight = 0
         # `endpoint_url` is for the embedded demo backend; otherwise botocore reads AWS_ENDPOINT_URL(_*)
         # and the credential chain from the environment itself.
         self._endpoint_url = endpoint_url
@@ -55,7 +58,7 @@ class CognitoGateway:
         )
         self._clients: dict[str, Any] = {}
         self._opening = asyncio.Lock()
-        self._in_flight = asyncio.Semaphore(settings.max_concurrent_calls)
+        self._slots = asyncio.Semaphore(settings.max_concurrent_calls)
         self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> CognitoGateway:
@@ -92,12 +95,16 @@ class CognitoGateway:
             region = region_of(pool_id) if pool_id else self.default_region
         client = await self._client(region)
         method = getattr(client, xform_name(operation))
-        async with self._in_flight:
+        async with self._slots:
             self.calls[operation] += 1
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             try:
                 return await method(**params)
             except (ClientError, BotoCoreError) as error:
                 raise errors.decode(error) from error
+            finally:
+                self.in_flight -= 1
 
     async def paginate(self, operation: str, result_key: str, token_key: str = "NextToken", **params: Any) -> list[Any]:
         """Every item of a paginated list operation (one call per page)."""
