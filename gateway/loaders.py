@@ -32,6 +32,14 @@ def concurrent_loader(fetch: Callable[[K], Awaitable[Any]]) -> DataLoader[K, Any
     return DataLoader(load_fn=load_batch)
 
 
+def forget(loader: DataLoader[K, Any], key: K) -> None:
+    """Drop a cached value (after a mutation changed it); a key never loaded is fine."""
+    try:
+        loader.clear(key)
+    except KeyError:
+        pass
+
+
 @dataclass(frozen=True)
 class Loaders:
     user: DataLoader[UserKey, dict[str, Any]]

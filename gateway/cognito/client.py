@@ -18,7 +18,8 @@ from gateway.settings import Settings
 
 # A pool ID is "<region>_<suffix>" (eu-west-1_AbC123): the region is read from it, so one gateway
 # serves pools in every region.
-_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+$")
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d+"
+_POOL_ID = re.compile(rf"^(?P<region>{_REGION})_[0-9A-Za-z]+$")
 
 
 def region_of(user_pool_id: str) -> str:
@@ -62,17 +63,20 @@ class CognitoGateway:
         self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> CognitoGateway:
-        await self._client(self.default_region)
+        await self.client(self.default_region)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self._stack.aclose()
         self._clients.clear()
 
-    async def _client(self, region: str) -> Any:
+    async def client(self, region: str) -> Any:
+        """The client of a region, opened on first use and kept until the app stops."""
         client = self._clients.get(region)
         if client is not None:
             return client
+        if not re.fullmatch(_REGION, region):
+            raise errors.invalid_parameter(f"'{region}' is not an AWS region (e.g. eu-west-1)")
         async with self._opening:
             if region not in self._clients:
                 self._clients[region] = await self._stack.enter_async_context(
@@ -93,7 +97,7 @@ class CognitoGateway:
         if region is None:
             pool_id = params.get("UserPoolId")
             region = region_of(pool_id) if pool_id else self.default_region
-        client = await self._client(region)
+        client = await self.client(region)
         method = getattr(client, xform_name(operation))
         async with self._slots:
             self.calls[operation] += 1

@@ -11,7 +11,6 @@
 """
 
 import enum
-import logging
 from collections.abc import Iterable
 from typing import Annotated, Any, Optional, Union
 
@@ -22,9 +21,6 @@ from strawberry.extensions import MaskErrors
 from gateway.cognito import model
 from gateway.cognito.errors import CognitoException, ResponseMeta, exception_class
 from gateway.graphql.shapes import summary
-
-logger = logging.getLogger(__name__)
-
 
 @strawberry.enum(description="Whether the caller (CLIENT) or Cognito (SERVER) is at fault.")
 class ErrorFault(enum.Enum):
@@ -143,7 +139,6 @@ class ErrorShaping(MaskErrors):
                     "retryable": original.retryable,
                 },
             )
-        logger.error("unexpected error in %s", error.path, exc_info=original)
         masked = self.anonymise_error(error)
         masked.extensions = {"code": "INTERNAL"}
         return masked

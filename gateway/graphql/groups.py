@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import strawberry
 
 from gateway.graphql.context import Context, Info
+from gateway.loaders import forget
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate
@@ -22,13 +23,13 @@ UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools"
 @cognito_type("GroupType")
 class Group:
     @strawberry.field(description="The group's members (ListUsersInGroup), one Cognito page at a time.")
-    async def users(self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None) -> UserConnectionRef:
+    async def users(self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None) -> Optional[UserConnectionRef]:
         from gateway.graphql.users import users_in_group
 
         return await users_in_group(info.context, self.user_pool_id, self.group_name, first, after)
 
     @strawberry.field(description="The user pool the group belongs to.")
-    async def user_pool(self, info: Info) -> UserPoolRef:
+    async def user_pool(self, info: Info) -> Optional[UserPoolRef]:
         from gateway.graphql.user_pools import user_pool_by_id
 
         return await user_pool_by_id(info.context, self.user_pool_id)
@@ -90,13 +91,13 @@ class MembershipChange:
     group_name: str
 
     @strawberry.field(description="The user, read after the change.")
-    async def user(self, info: Info) -> UserRef:
+    async def user(self, info: Info) -> Optional[UserRef]:
         from gateway.graphql.users import load_user
 
         return await load_user(info.context, self.user_pool_id, self.username)
 
     @strawberry.field(description="The group, read after the change.")
-    async def group(self, info: Info) -> Group:
+    async def group(self, info: Info) -> Optional[Group]:
         return group_from(await info.context.loaders.group.load((self.user_pool_id, self.group_name)))
 
 
@@ -109,20 +110,20 @@ AdminRemoveUserFromGroupPayload = payload_type("AdminRemoveUserFromGroup", Membe
 
 def _group_written(context: Context, request: dict[str, Any], response: dict[str, Any], payload: type) -> Any:
     key = (request["UserPoolId"], request["GroupName"])
-    context.loaders.group.clear(key)
+    forget(context.loaders.group, key)
     context.loaders.group.prime(key, response["Group"])
     return from_cognito(payload, response)
 
 
 def _group_deleted(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
-    context.loaders.group.clear((request["UserPoolId"], request["GroupName"]))
+    forget(context.loaders.group, (request["UserPoolId"], request["GroupName"]))
     return DeleteGroupPayload(user_pool_id=request["UserPoolId"], group_name=request["GroupName"])
 
 
 def _membership_changed(payload: type) -> Any:
     def respond(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
         user_key = (request["UserPoolId"], request["Username"])
-        context.loaders.groups_of_user.clear(user_key)
+        forget(context.loaders.groups_of_user, user_key)
         return payload(user_pool_id=user_key[0], username=user_key[1], group_name=request["GroupName"])
 
     return respond

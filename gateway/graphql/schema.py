@@ -1,26 +1,47 @@
 """Schema assembly: the domains' queries and mutations, every error type, caches and the error mapping."""
 
+import logging
+from typing import Optional
+
 import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 from strawberry.extensions import DisableIntrospection, ParserCache, ValidationCache
 from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from gateway.cognito.errors import CognitoException
 from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ErrorShaping, ServiceError
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.user_pools import UserPoolMutations, UserPoolQueries
 from gateway.graphql.users import UserMutations, UserQueries
 
+logger = logging.getLogger(__name__)
+
 Query = merge_types("Query", (UserPoolQueries, UserQueries, GroupQueries))
 Mutation = merge_types("Mutation", (UserPoolMutations, UserMutations, GroupMutations))
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Optional[ExecutionContext] = None) -> None:
+        """Log what reaches ``errors[]`` before it is masked: Cognito failures briefly, the rest with its trace."""
+        unexpected = []
+        for error in errors:
+            if isinstance(error.original_error, CognitoException):
+                logger.info("Cognito error at %s: %s", error.path, error.original_error.code)
+            else:
+                unexpected.append(error)
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
 
 
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     extensions: list[type] = [ParserCache, ValidationCache, ErrorShaping]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return GatewaySchema(
         query=Query,
         mutation=Mutation,
         # Every Cognito error is in the schema, also those no exposed operation raises.

@@ -8,6 +8,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from gateway.cognito import model
 from gateway.graphql.context import Context, Info
+from gateway.loaders import forget
 from gateway.graphql.errors import result_union
 from gateway.graphql.groups import GroupConnection, list_groups
 from gateway.graphql.operations import mutation, payload_type
@@ -25,11 +26,11 @@ class UserPool:
         filter: Optional[UserFilterInput] = None,
         first: int = PAGE_SIZE,
         after: Optional[str] = None,
-    ) -> UserConnection:
+    ) -> Optional[UserConnection]:
         return await list_users(info.context, self.id, filter, first, after)
 
     @strawberry.field(description="The pool's groups (ListGroups).")
-    async def groups(self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None) -> GroupConnection:
+    async def groups(self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None) -> Optional[GroupConnection]:
         return await list_groups(info.context, self.id, first, after)
 
 
@@ -116,7 +117,7 @@ class UserPoolIdentifiers:
 @strawberry.type
 class UserPoolChange(UserPoolIdentifiers):
     @strawberry.field(description="The user pool, read after the change.")
-    async def user_pool(self, info: Info) -> UserPool:
+    async def user_pool(self, info: Info) -> Optional[UserPool]:
         return await user_pool_by_id(info.context, self.user_pool_id)
 
 
@@ -132,12 +133,12 @@ def _pool_created(context: Context, request: dict[str, Any], response: dict[str,
 
 
 def _pool_updated(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
-    context.loaders.user_pool.clear(request["UserPoolId"])
+    forget(context.loaders.user_pool, request["UserPoolId"])
     return from_cognito(UpdateUserPoolPayload, response, fields={"user_pool_id": request["UserPoolId"]})
 
 
 def _pool_deleted(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
-    context.loaders.user_pool.clear(request["UserPoolId"])
+    forget(context.loaders.user_pool, request["UserPoolId"])
     return DeleteUserPoolPayload(user_pool_id=request["UserPoolId"])
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import strawberry
 
 from gateway.graphql.context import Context, Info
+from gateway.loaders import forget
 from gateway.graphql.errors import result_union
 from gateway.graphql.groups import Group, group_from
 from gateway.graphql.operations import mutation, payload_type
@@ -47,12 +48,12 @@ class User:
         return None
 
     @strawberry.field(description="The groups the user belongs to (AdminListGroupsForUser).")
-    async def groups(self, info: Info) -> list[Group]:
+    async def groups(self, info: Info) -> Optional[list[Group]]:
         groups = await info.context.loaders.groups_of_user.load((self.user_pool_id, self.username))
         return [group_from(group) for group in groups]
 
     @strawberry.field(description="The user pool the user belongs to.")
-    async def user_pool(self, info: Info) -> UserPoolRef:
+    async def user_pool(self, info: Info) -> Optional[UserPoolRef]:
         from gateway.graphql.user_pools import user_pool_by_id
 
         return await user_pool_by_id(info.context, self.user_pool_id)
@@ -177,7 +178,7 @@ class UserIdentifiers:
 @strawberry.type
 class UserChange(UserIdentifiers):
     @strawberry.field(description="The user, read after the change.")
-    async def user(self, info: Info) -> User:
+    async def user(self, info: Info) -> Optional[User]:
         return await load_user(info.context, self.user_pool_id, self.username)
 
 
@@ -202,15 +203,15 @@ def _user_created(context: Context, request: dict[str, Any], response: dict[str,
 
 def _user_deleted(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
     key = (request["UserPoolId"], request["Username"])
-    context.loaders.user.clear(key)
-    context.loaders.groups_of_user.clear(key)
+    forget(context.loaders.user, key)
+    forget(context.loaders.groups_of_user, key)
     return AdminDeleteUserPayload(user_pool_id=key[0], username=key[1])
 
 
 def _user_changed(payload: type) -> Any:
     def respond(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
         key = (request["UserPoolId"], request["Username"])
-        context.loaders.user.clear(key)  # the payload's `user` reads the state after the change
+        forget(context.loaders.user, key)  # the payload's `user` reads the state after the change
         return from_cognito(payload, response, fields={"user_pool_id": key[0], "username": key[1]})
 
     return respond

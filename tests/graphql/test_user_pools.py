@@ -1,0 +1,121 @@
+"""The `userPools` and `userPool` queries and the `UserPool` type's nested connections."""
+
+from tests.helpers import create_group, create_users
+
+POOLS = """
+query($region: String, $first: Int = 60, $after: String) {
+  userPools(region: $region, first: $first, after: $after) {
+    __typename
+    ... on UserPoolConnection { nodes { id name creationDate } pageInfo { hasNextPage endCursor } }
+    ... on CognitoError { code message }
+  }
+}"""
+
+
+async def test_user_pools_from_the_list_alone(gateway, cognito):
+    ids = {cognito.create_user_pool(PoolName=f"pool-{n}")["UserPool"]["Id"] for n in range(3)}
+
+    first = (await gateway.data(POOLS, {"first": 2}))["userPools"]
+    rest = (await gateway.data(POOLS, {"first": 2, "after": first["pageInfo"]["endCursor"]}))["userPools"]
+
+    assert {p["id"] for p in first["nodes"] + rest["nodes"]} == ids
+    assert first["pageInfo"]["hasNextPage"] is True
+    assert gateway.calls == {"ListUserPools": 2}
+
+
+async def test_user_pools_describe_each_pool_once_when_more_is_selected(gateway, cognito):
+    for n in range(3):
+        cognito.create_user_pool(PoolName=f"pool-{n}", Policies={"PasswordPolicy": {"MinimumLength": 10 + n}})
+
+    data = await gateway.data(
+        """{ userPools { ... on UserPoolConnection {
+              edges { node { name policies { passwordPolicy { minimumLength } } } }
+              again: nodes { arn } } } }"""
+    )
+
+    lengths = sorted(e["node"]["policies"]["passwordPolicy"]["minimumLength"] for e in data["userPools"]["edges"])
+    assert lengths == [10, 11, 12]
+    assert all(n["arn"].startswith("arn:aws:cognito-idp:us-east-1:") for n in data["userPools"]["again"])
+    assert gateway.calls == {"ListUserPools": 1, "DescribeUserPool": 3}
+
+
+async def test_user_pools_of_another_region(gateway, cognito, backend):
+    cognito.create_user_pool(PoolName="here")
+    backend.client("eu-west-1").create_user_pool(PoolName="there")
+
+    data = await gateway.data(POOLS, {"region": "eu-west-1"})
+
+    assert [p["name"] for p in data["userPools"]["nodes"]] == ["there"]
+
+
+async def test_user_pools_of_a_malformed_region_are_refused(gateway):
+    data = await gateway.data(POOLS, {"region": "../etc"})
+
+    assert data["userPools"]["__typename"] == "InvalidParameterError"
+    assert gateway.calls == {}
+
+
+async def test_user_pool_with_every_nested_shape(gateway, cognito):
+    pool = cognito.create_user_pool(
+        PoolName="full",
+        Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireSymbols": True, "TemporaryPasswordValidityDays": 3}},
+        AutoVerifiedAttributes=["email"],
+        AliasAttributes=["email", "preferred_username"],
+        Schema=[{"Name": "department", "AttributeDataType": "String", "Mutable": True}],
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+        UserPoolTags={"team": "identity"},
+    )["UserPool"]
+
+    data = await gateway.data(
+        """query($id: ID!) { userPool(id: $id) { __typename ... on UserPool {
+             id name arn status creationDate mfaConfiguration
+             policies { passwordPolicy { minimumLength requireSymbols requireNumbers temporaryPasswordValidityDays } }
+             autoVerifiedAttributes aliasAttributes userPoolTags
+             schemaAttributes { name attributeDataType mutable stringAttributeConstraints { maxLength } }
+             adminCreateUserConfig { allowAdminCreateUserOnly }
+             accountRecoverySetting { recoveryMechanisms { name priority } }
+        } } }""",
+        {"id": pool["Id"]},
+    )
+
+    got = data["userPool"]
+    assert got["__typename"] == "UserPool" and got["name"] == "full"
+    assert got["policies"]["passwordPolicy"]["minimumLength"] == 12
+    assert got["policies"]["passwordPolicy"]["requireSymbols"] is True
+    assert got["policies"]["passwordPolicy"]["temporaryPasswordValidityDays"] == 3
+    assert got["autoVerifiedAttributes"] == ["EMAIL"]
+    assert sorted(got["aliasAttributes"]) == ["EMAIL", "PREFERRED_USERNAME"]
+    assert got["userPoolTags"] == {"team": "identity"}
+    assert {"name": "custom:department", "attributeDataType": "STRING", "mutable": True,
+            "stringAttributeConstraints": None} in got["schemaAttributes"] or any(
+        a["name"] == "custom:department" and a["attributeDataType"] == "STRING" for a in got["schemaAttributes"]
+    )
+    assert got["adminCreateUserConfig"] == {"allowAdminCreateUserOnly": True}
+    assert got["accountRecoverySetting"]["recoveryMechanisms"] == [{"name": "VERIFIED_EMAIL", "priority": 1}]
+
+
+async def test_user_pool_users_and_groups(gateway, cognito, pool_id):
+    create_users(cognito, pool_id, 4)
+    create_group(cognito, pool_id, "admins", ["user-001"])
+
+    data = await gateway.data(
+        """query($id: ID!) { userPool(id: $id) { ... on UserPool {
+             users(first: 2, filter: {attribute: GIVEN_NAME, value: "Odd"}) { nodes { username } pageInfo { hasNextPage } }
+             groups { nodes { groupName users { nodes { username } } } }
+        } } }""",
+        {"id": pool_id},
+    )
+
+    pool = data["userPool"]
+    assert [u["username"] for u in pool["users"]["nodes"]] == ["user-001", "user-003"]
+    assert pool["groups"]["nodes"] == [{"groupName": "admins", "users": {"nodes": [{"username": "user-001"}]}}]
+
+
+async def test_missing_user_pool_is_a_typed_error(gateway):
+    data = await gateway.data(
+        '{ userPool(id: "us-east-1_nothere") { __typename ... on CognitoError { code requestId } } }'
+    )
+
+    assert data["userPool"]["__typename"] == "ResourceNotFoundError"
+    assert data["userPool"]["requestId"]

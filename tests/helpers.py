@@ -1,0 +1,31 @@
+"""Arranging Cognito state through boto3 (the gateway is what the tests exercise, not this)."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from botocore.client import BaseClient
+
+
+def create_users(cognito: BaseClient, pool_id: str, count: int, *, prefix: str = "user") -> list[str]:
+    """``count`` users named ``<prefix>-000``... with an email and a given name; returns their usernames."""
+    usernames = [f"{prefix}-{index:03d}" for index in range(count)]
+
+    def create(username: str) -> None:
+        cognito.admin_create_user(
+            UserPoolId=pool_id,
+            Username=username,
+            MessageAction="SUPPRESS",
+            UserAttributes=[
+                {"Name": "email", "Value": f"{username}@example.com"},
+                {"Name": "given_name", "Value": "Even" if int(username[-3:]) % 2 == 0 else "Odd"},
+            ],
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(create, usernames))
+    return usernames
+
+
+def create_group(cognito: BaseClient, pool_id: str, name: str, members: list[str] = ()) -> None:
+    cognito.create_group(UserPoolId=pool_id, GroupName=name, Description=f"the {name}")
+    for username in members:
+        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=name)
