@@ -1,0 +1,55 @@
+"""The app's HTTP surface: health, readiness, GraphiQL, and what an unreachable Cognito looks like."""
+
+import socket
+
+import httpx
+
+from gateway.app import create_app
+from gateway.demo.server import DEMO_CREDENTIALS
+from gateway.settings import Settings
+
+
+async def test_healthz(gateway):
+    response = await gateway.http.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_when_cognito_answers(gateway):
+    response = await gateway.http.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+    assert gateway.calls == {"ListUserPools": 1}
+
+
+async def test_graphiql_on_get(gateway):
+    response = await gateway.http.get("/graphql", headers={"accept": "text/html"})
+
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_unreachable_cognito(backend):
+    settings = Settings(aws_region="us-east-1", max_attempts=1, connect_timeout_seconds=1)
+    app = create_app(settings, endpoint_url=f"http://127.0.0.1:{closed_port()}", credentials=DEMO_CREDENTIALS)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as http:
+            ready = await http.get("/readyz")
+            body = (await http.post("/graphql", json={"query": '{ userPool(id: "us-east-1_abc") { __typename ... on CognitoError { code fault retryable } } }'})).json()
+
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "unavailable"}
+    assert body["data"]["userPool"] == {
+        "__typename": "ServiceError",
+        "code": "EndpointConnectionError",
+        "fault": "SERVER",
+        "retryable": True,
+    }

@@ -1,0 +1,45 @@
+"""Upstream call counts: the dataloaders deduplicate and run a page's calls concurrently, bounded."""
+
+from tests.helpers import create_group, create_users
+
+
+async def test_the_same_user_three_times_costs_one_admin_get_user(gateway, cognito, pool_id):
+    create_users(cognito, pool_id, 1)
+    create_group(cognito, pool_id, "admins", ["user-000"])
+
+    data = await gateway.data(
+        """query($pool: ID!) {
+          a: user(userPoolId: $pool, username: "user-000") { ... on User { username groups { groupName } } }
+          b: user(userPoolId: $pool, username: "user-000") { ... on User { enabled groups { groupName } } }
+          c: user(userPoolId: $pool, username: "user-000") { ... on User { userStatus preferredMfaSetting } }
+        }""",
+        {"pool": pool_id},
+    )
+
+    assert data["a"]["username"] == "user-000"
+    assert data["b"]["groups"] == [{"groupName": "admins"}]
+    assert data["c"]["userStatus"] == "FORCE_CHANGE_PASSWORD"
+    assert gateway.calls == {"AdminGetUser": 1, "AdminListGroupsForUser": 1}
+
+
+async def test_a_page_of_60_users_with_their_groups(gateway, cognito, pool_id):
+    usernames = create_users(cognito, pool_id, 60)
+    create_group(cognito, pool_id, "admins", usernames[:10])
+    create_group(cognito, pool_id, "support", usernames[5:25])
+
+    data = await gateway.data(
+        """query($pool: ID!) { users(userPoolId: $pool, first: 60) { ... on UserConnection {
+             nodes { username enabled userStatus email: attribute(name: "email") groups { groupName } } } } }""",
+        {"pool": pool_id},
+    )
+
+    groups = {n["username"]: sorted(g["groupName"] for g in n["groups"]) for n in data["users"]["nodes"]}
+    assert len(groups) == 60
+    assert groups["user-007"] == ["admins", "support"]
+    assert groups["user-020"] == ["support"]
+    assert groups["user-059"] == []
+    # One list call, one membership call per user: never one per user *after* another.
+    assert gateway.calls == {"ListUsers": 1, "AdminListGroupsForUser": 60}
+    cognito_layer = gateway.app.state.cognito
+    assert 1 < cognito_layer.peak_in_flight <= cognito_layer.settings.max_concurrent_calls
+
