@@ -21,6 +21,7 @@ K = TypeVar("K")
 
 UserKey = tuple[str, str]  # (user pool ID, username)
 GroupKey = tuple[str, str]  # (user pool ID, group name)
+PageKey = tuple[str, tuple[tuple[str, Any], ...]]  # (list operation, its parameters sorted by name)
 
 
 def concurrent_loader(fetch: Callable[[K], Awaitable[Any]]) -> DataLoader[K, Any]:
@@ -46,6 +47,12 @@ class Loaders:
     groups_of_user: DataLoader[UserKey, list[dict[str, Any]]]
     user_pool: DataLoader[str, dict[str, Any]]
     group: DataLoader[GroupKey, dict[str, Any]]
+    # One page of a list operation (ListUsers, ListUsersInGroup, ListGroups, ...): the same page asked
+    # for twice in a request (a group's members under two aliases) is one call.
+    page: DataLoader[PageKey, dict[str, Any]]
+
+    async def load_page(self, operation: str, **params: Any) -> dict[str, Any]:
+        return await self.page.load((operation, tuple(sorted(params.items()))))
 
     @classmethod
     def build(cls, cognito: CognitoGateway) -> Loaders:
@@ -75,10 +82,15 @@ class Loaders:
             pool_id, name = key
             return (await cognito.call("GetGroup", UserPoolId=pool_id, GroupName=name))["Group"]
 
+        async def page(key: PageKey) -> dict[str, Any]:
+            operation, params = key
+            return await cognito.call(operation, **dict(params))
+
         group = concurrent_loader(get_group)
         return cls(
             user=concurrent_loader(user),
             groups_of_user=concurrent_loader(groups_of_user),
             user_pool=concurrent_loader(user_pool),
             group=group,
+            page=concurrent_loader(page),
         )

@@ -43,3 +43,23 @@ async def test_a_page_of_60_users_with_their_groups(gateway, cognito, pool_id):
     cognito_layer = gateway.app.state.cognito
     assert 1 < cognito_layer.peak_in_flight <= cognito_layer.settings.max_concurrent_calls
 
+
+
+async def test_the_same_page_asked_for_twice_is_one_call(gateway, cognito, pool_id):
+    members = create_users(cognito, pool_id, 3)
+    create_group(cognito, pool_id, "support", members)
+
+    data = await gateway.data(
+        """query($pool: ID!) {
+          a: group(userPoolId: $pool, groupName: "support") { ... on Group { users { nodes { username } } } }
+          b: group(userPoolId: $pool, groupName: "support") { ... on Group { users { nodes { enabled } } } }
+          c: users(userPoolId: $pool, first: 2) { ... on UserConnection { nodes { username } } }
+          d: users(userPoolId: $pool, first: 2) { ... on UserConnection { nodes { userStatus } } }
+        }""",
+        {"pool": pool_id},
+    )
+
+    assert sorted(u["username"] for u in data["a"]["users"]["nodes"]) == members
+    assert len(data["b"]["users"]["nodes"]) == 3
+    assert len(data["c"]["nodes"]) == len(data["d"]["nodes"]) == 2
+    assert gateway.calls == {"GetGroup": 1, "ListUsersInGroup": 1, "ListUsers": 1}

@@ -49,7 +49,7 @@ async def list_groups(context: Context, user_pool_id: str, first: int, after: Op
         params: dict[str, Any] = {"UserPoolId": user_pool_id, "Limit": limit}
         if token:
             params["NextToken"] = token
-        page = await context.cognito.call("ListGroups", **params)
+        page = await context.loaders.load_page("ListGroups", **params)
         groups = page.get("Groups") or []
         for group in groups:
             context.loaders.group.prime((user_pool_id, group["GroupName"]), group)

@@ -37,6 +37,8 @@ def mutation(operation: str, payload: type, respond: Responder) -> StrawberryFie
     async def resolve(info: Info, input: Any) -> Any:
         request = to_cognito(input)
         response = await info.context.cognito.call(operation, **request)
+        # Pages listed earlier in this request may no longer be what Cognito holds.
+        info.context.loaders.page.clear_all()
         return respond(info.context, request, response)
 
     resolve.__name__ = xform_name(operation)

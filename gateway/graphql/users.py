@@ -125,7 +125,7 @@ async def list_users(
             params["Filter"] = filter_expression(condition)
         if token:
             params["PaginationToken"] = token
-        page = await context.cognito.call("ListUsers", **params)
+        page = await context.loaders.load_page("ListUsers", **params)
         return page.get("Users") or [], page.get("PaginationToken")
 
     return await paginate(UserConnection, fetch, first, after, lambda data: user_from(data, user_pool_id))
@@ -138,7 +138,7 @@ async def users_in_group(
         params: dict[str, Any] = {"UserPoolId": user_pool_id, "GroupName": group_name, "Limit": limit}
         if token:
             params["NextToken"] = token
-        page = await context.cognito.call("ListUsersInGroup", **params)
+        page = await context.loaders.load_page("ListUsersInGroup", **params)
         return page.get("Users") or [], page.get("NextToken")
 
     return await paginate(UserConnection, fetch, first, after, lambda data: user_from(data, user_pool_id))
