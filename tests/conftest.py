@@ -51,6 +51,20 @@ class Gateway:
         assert "errors" not in body, body["errors"]
         return body["data"]
 
+    async def mutate(self, name: str, input: dict[str, Any], selection: str = "__typename") -> dict[str, Any]:
+        """Run one mutation; its result selects ``__typename``, the error fields and ``selection`` on the payload."""
+        operation = name[0].upper() + name[1:]
+        document = f"""
+            mutation Run($input: {operation}Input!) {{
+              result: {name}(input: $input) {{
+                __typename
+                ... on CognitoError {{ code message requestId }}
+                ... on {operation}Payload {{ {selection} }}
+              }}
+            }}
+        """
+        return (await self.data(document, {"input": input}))["result"]
+
 
 @pytest.fixture
 async def gateway(backend: DemoBackend, cognito: BaseClient) -> AsyncIterator[Gateway]:

@@ -1,6 +1,7 @@
 """Arranging Cognito state through boto3 (the gateway is what the tests exercise, not this)."""
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from botocore.client import BaseClient
 
@@ -29,3 +30,11 @@ def create_group(cognito: BaseClient, pool_id: str, name: str, members: list[str
     cognito.create_group(UserPoolId=pool_id, GroupName=name, Description=f"the {name}")
     for username in members:
         cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=name)
+
+
+def assert_error(result: dict[str, Any], typename: str, code: str) -> None:
+    """A typed Cognito error union member, with its message and the request ID Cognito gave."""
+    assert result["__typename"] == typename, result
+    assert result["code"] == code
+    assert result["message"]
+    assert result["requestId"]

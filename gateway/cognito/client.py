@@ -11,7 +11,7 @@ from typing import Any
 import aioboto3
 from aiobotocore.config import AioConfig
 from botocore import xform_name
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from gateway.cognito import errors, model
 from gateway.settings import Settings
@@ -100,15 +100,19 @@ class CognitoGateway:
         client = await self.client(region)
         method = getattr(client, xform_name(operation))
         async with self._slots:
-            self.calls[operation] += 1
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             try:
-                return await method(**params)
+                response = await method(**params)
+            except ParamValidationError as error:
+                raise errors.decode(error) from error  # refused by botocore: nothing was sent
             except (ClientError, BotoCoreError) as error:
+                self.calls[operation] += 1
                 raise errors.decode(error) from error
             finally:
                 self.in_flight -= 1
+        self.calls[operation] += 1
+        return response
 
     async def paginate(self, operation: str, result_key: str, token_key: str = "NextToken", **params: Any) -> list[Any]:
         """Every item of a paginated list operation (one call per page)."""

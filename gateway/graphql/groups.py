@@ -108,14 +108,19 @@ AdminAddUserToGroupPayload = payload_type("AdminAddUserToGroup", MembershipChang
 AdminRemoveUserFromGroupPayload = payload_type("AdminRemoveUserFromGroup", MembershipChange)
 
 
+def _groups_changed(context: Context) -> None:
+    # Which users' group lists hold a written group is not known here: drop them all.
+    context.loaders.groups_of_user.clear_all()
+
+
 def _group_written(context: Context, request: dict[str, Any], response: dict[str, Any], payload: type) -> Any:
-    key = (request["UserPoolId"], request["GroupName"])
-    forget(context.loaders.group, key)
-    context.loaders.group.prime(key, response["Group"])
+    _groups_changed(context)
+    context.loaders.group.prime((request["UserPoolId"], request["GroupName"]), response["Group"], force=True)
     return from_cognito(payload, response)
 
 
 def _group_deleted(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
+    _groups_changed(context)
     forget(context.loaders.group, (request["UserPoolId"], request["GroupName"]))
     return DeleteGroupPayload(user_pool_id=request["UserPoolId"], group_name=request["GroupName"])
 
