@@ -53,3 +53,21 @@ async def test_unreachable_cognito(backend):
         "fault": "SERVER",
         "retryable": True,
     }
+
+
+async def test_configured_by_the_standard_aws_environment(backend, cognito, monkeypatch):
+    pool_id = backend.client("eu-west-1").create_user_pool(PoolName="from-env")["UserPool"]["Id"]
+    monkeypatch.setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", backend.endpoint_url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("GATEWAY_MAX_ATTEMPTS", "1")
+
+    app = create_app()  # no endpoint or credentials given: botocore and pydantic-settings read the environment
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as http:
+            body = (await http.post("/graphql", json={"query": "{ userPools { ... on UserPoolConnection { nodes { id name } } } }"})).json()
+
+    assert app.state.settings.aws_region == "eu-west-1"
+    assert app.state.settings.max_attempts == 1
+    assert body["data"]["userPools"]["nodes"] == [{"id": pool_id, "name": "from-env"}]
