@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import html
 import keyword
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from botocore.model import Shape
 from strawberry.scalars import JSON
 
 from gateway.cognito import model
+
+logger = logging.getLogger(__name__)
 
 # Where stripping "Type" makes two shapes one name, the shape the seed names keeps the plain name and
 # the other says where it is used (the README lists these).
@@ -114,7 +117,17 @@ def _output(shape: Shape) -> tuple[Any, Converter | None]:
     """A member shape's GraphQL annotation and how to convert botocore's value to it."""
     if getattr(shape, "enum", None):
         python_enum = enum_type(shape.name)
-        return python_enum, lambda value, ctx: python_enum(value)
+
+        def convert_enum(value: str, ctx: dict[str, Any]) -> Any:
+            try:
+                return python_enum(value)
+            except ValueError:
+                # Cognito may answer with a value newer than the pinned model: one unknown status must
+                # not fail a whole page of users.
+                logger.warning("Cognito sent %r, a value %s does not know yet", value, python_enum.__name__)
+                return None
+
+        return python_enum, convert_enum
     if shape.type_name == "structure":
         cls = output_type(shape.name)
         return cls, lambda value, ctx: from_cognito(cls, value, **ctx)

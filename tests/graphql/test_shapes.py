@@ -99,3 +99,13 @@ def test_inputs_mirror_request_members_with_required_ones_non_null():
     assert str(create_user.fields["username"].type) == "String!"
     assert str(create_user.fields["messageAction"].type) == "MessageAction"
     assert str(create_user.fields["userAttributes"].type) == "[AttributeInput!]"
+
+
+def test_a_value_newer_than_the_model_is_null_not_a_failure(caplog):
+    from gateway.graphql.shapes import from_cognito
+    from gateway.graphql.users import User
+
+    user = from_cognito(User, {"Username": "u", "UserStatus": "SOMETHING_NEW", "Enabled": True}, user_pool_id="p")
+
+    assert (user.username, user.user_status, user.enabled) == ("u", None, True)
+    assert "SOMETHING_NEW" in caplog.text
