@@ -108,7 +108,7 @@ async def test_user_pool_users_and_groups(gateway, cognito, pool_id):
     )
 
     pool = data["userPool"]
-    assert [u["username"] for u in pool["users"]["nodes"]] == ["user-001", "user-003"]
+    assert sorted(u["username"] for u in pool["users"]["nodes"]) == ["user-001", "user-003"]
     assert pool["groups"]["nodes"] == [{"groupName": "admins", "users": {"nodes": [{"username": "user-001"}]}}]
 
 

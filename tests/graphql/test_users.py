@@ -192,5 +192,5 @@ async def test_members_only_admin_get_user_gives_load_lazily_on_listed_users(gat
         {"pool": pool_id},
     )
 
-    assert [n["username"] for n in data["users"]["nodes"]] == ["user-000", "user-001"]
+    assert sorted(n["username"] for n in data["users"]["nodes"]) == ["user-000", "user-001"]
     assert gateway.calls == {"ListUsers": 1, "AdminGetUser": 2}
