@@ -21,7 +21,7 @@ K = TypeVar("K")
 
 UserKey = tuple[str, str]  # (user pool ID, username)
 GroupKey = tuple[str, str]  # (user pool ID, group name)
-PageKey = tuple[str, tuple[tuple[str, Any], ...]]  # (list operation, its parameters sorted by name)
+ReadKey = tuple[str, tuple[tuple[str, Any], ...]]  # (read operation, its parameters sorted by name)
 
 
 def concurrent_loader(fetch: Callable[[K], Awaitable[Any]]) -> DataLoader[K, Any]:
@@ -47,12 +47,29 @@ class Loaders:
     groups_of_user: DataLoader[UserKey, list[dict[str, Any]]]
     user_pool: DataLoader[str, dict[str, Any]]
     group: DataLoader[GroupKey, dict[str, Any]]
-    # One page of a list operation (ListUsers, ListUsersInGroup, ListGroups, ...): the same page asked
-    # for twice in a request (a group's members under two aliases) is one call.
-    page: DataLoader[PageKey, dict[str, Any]]
+    # Any other read (a page of ListUsers, DescribeUserPoolClient, ...) by its exact parameters: the same
+    # read asked for twice in a request (a group's members under two aliases) is one call. Mutations
+    # drop these all, since what they change is not tracked per read.
+    reads: DataLoader[ReadKey, dict[str, Any]]
 
-    async def load_page(self, operation: str, **params: Any) -> dict[str, Any]:
-        return await self.page.load((operation, tuple(sorted(params.items()))))
+    async def read(self, operation: str, **params: Any) -> dict[str, Any]:
+        return await self.reads.load((operation, tuple(sorted(params.items()))))
+
+    def forget_written(self, request: dict[str, Any]) -> None:
+        """After a mutation: drop what it may have changed, so what the payload reads is current."""
+        self.reads.clear_all()
+        pool_id = request.get("UserPoolId")
+        if not pool_id:  # TagResource names its pool by ARN; its tags are also the pool's UserPoolTags
+            self.user_pool.clear_all()
+            return
+        forget(self.user_pool, pool_id)
+        if "Username" in request:
+            forget(self.user, (pool_id, request["Username"]))
+            forget(self.groups_of_user, (pool_id, request["Username"]))
+        if "GroupName" in request:
+            forget(self.group, (pool_id, request["GroupName"]))
+            # Whose group lists hold the group is not known here.
+            self.groups_of_user.clear_all()
 
     @classmethod
     def build(cls, cognito: CognitoGateway) -> Loaders:
@@ -82,7 +99,7 @@ class Loaders:
             pool_id, name = key
             return (await cognito.call("GetGroup", UserPoolId=pool_id, GroupName=name))["Group"]
 
-        async def page(key: PageKey) -> dict[str, Any]:
+        async def read(key: ReadKey) -> dict[str, Any]:
             operation, params = key
             return await cognito.call(operation, **dict(params))
 
@@ -92,5 +109,5 @@ class Loaders:
             groups_of_user=concurrent_loader(groups_of_user),
             user_pool=concurrent_loader(user_pool),
             group=group,
-            page=concurrent_loader(page),
+            reads=concurrent_loader(read),
         )

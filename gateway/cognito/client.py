@@ -20,6 +20,7 @@ from gateway.settings import Settings
 # serves pools in every region.
 _REGION = r"[a-z]{2}(?:-[a-z]+)+-\d+"
 _POOL_ID = re.compile(rf"^(?P<region>{_REGION})_[0-9A-Za-z]+$")
+_ARN = re.compile(rf"^arn:aws[a-z-]*:cognito-idp:(?P<region>{_REGION}):")
 
 
 def region_of(user_pool_id: str) -> str:
@@ -29,6 +30,22 @@ def region_of(user_pool_id: str) -> str:
             f"'{user_pool_id}' is not a user pool ID (expected <region>_<id>, e.g. eu-west-1_AbC123)"
         )
     return match["region"]
+
+
+def region_of_arn(arn: str) -> str:
+    match = _ARN.match(arn)
+    if match is None:
+        raise errors.invalid_parameter(f"'{arn}' is not the ARN of a Cognito resource (arn:aws:cognito-idp:<region>:...)")
+    return match["region"]
+
+
+def region_for(params: dict[str, Any], default: str) -> str:
+    """The region a request goes to: its user pool's, its resource ARN's, else the default."""
+    if params.get("UserPoolId"):
+        return region_of(params["UserPoolId"])
+    if params.get("ResourceArn"):
+        return region_of_arn(params["ResourceArn"])
+    return default
 
 
 class CognitoGateway:
@@ -90,14 +107,11 @@ class CognitoGateway:
             return self._clients[region]
 
     async def call(self, operation: str, region: str | None = None, **params: Any) -> dict[str, Any]:
-        """Call one Cognito operation; its region comes from ``UserPoolId`` unless given.
+        """Call one Cognito operation; its region comes from ``UserPoolId`` or ``ResourceArn`` unless given.
 
         Raises :class:`~gateway.cognito.errors.CognitoException` (typed per code) on any failure.
         """
-        if region is None:
-            pool_id = params.get("UserPoolId")
-            region = region_of(pool_id) if pool_id else self.default_region
-        client = await self.client(region)
+        client = await self.client(region or region_for(params, self.default_region))
         method = getattr(client, xform_name(operation))
         async with self._slots:
             self.in_flight += 1

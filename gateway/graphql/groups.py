@@ -5,7 +5,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import strawberry
 
 from gateway.graphql.context import Context, Info
-from gateway.loaders import forget
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate
@@ -49,7 +48,7 @@ async def list_groups(context: Context, user_pool_id: str, first: int, after: Op
         params: dict[str, Any] = {"UserPoolId": user_pool_id, "Limit": limit}
         if token:
             params["NextToken"] = token
-        page = await context.loaders.load_page("ListGroups", **params)
+        page = await context.loaders.read("ListGroups", **params)
         groups = page.get("Groups") or []
         for group in groups:
             context.loaders.group.prime((user_pool_id, group["GroupName"]), group)
@@ -101,53 +100,19 @@ class MembershipChange:
         return group_from(await info.context.loaders.group.load((self.user_pool_id, self.group_name)))
 
 
-CreateGroupPayload = payload_type("CreateGroup")
-UpdateGroupPayload = payload_type("UpdateGroup")
-DeleteGroupPayload = payload_type("DeleteGroup", GroupIdentifiers)
-AdminAddUserToGroupPayload = payload_type("AdminAddUserToGroup", MembershipChange)
-AdminRemoveUserFromGroupPayload = payload_type("AdminRemoveUserFromGroup", MembershipChange)
-
-
-def _groups_changed(context: Context) -> None:
-    # Which users' group lists hold a written group is not known here: drop them all.
-    context.loaders.groups_of_user.clear_all()
-
-
-def _group_written(context: Context, request: dict[str, Any], response: dict[str, Any], payload: type) -> Any:
-    _groups_changed(context)
-    context.loaders.group.prime((request["UserPoolId"], request["GroupName"]), response["Group"], force=True)
-    return from_cognito(payload, response)
-
-
-def _group_deleted(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
-    _groups_changed(context)
-    forget(context.loaders.group, (request["UserPoolId"], request["GroupName"]))
-    return DeleteGroupPayload(user_pool_id=request["UserPoolId"], group_name=request["GroupName"])
-
-
-def _membership_changed(payload: type) -> Any:
-    def respond(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
-        user_key = (request["UserPoolId"], request["Username"])
-        forget(context.loaders.groups_of_user, user_key)
-        return payload(user_pool_id=user_key[0], username=user_key[1], group_name=request["GroupName"])
-
-    return respond
+_MEMBERSHIP = ("UserPoolId", "Username", "GroupName")
 
 
 @strawberry.type
 class GroupMutations:
-    create_group = mutation(
-        "CreateGroup", CreateGroupPayload, lambda c, req, resp: _group_written(c, req, resp, CreateGroupPayload)
+    create_group = mutation("CreateGroup", payload_type("CreateGroup"))
+    update_group = mutation("UpdateGroup", payload_type("UpdateGroup"))
+    delete_group = mutation(
+        "DeleteGroup", payload_type("DeleteGroup", GroupIdentifiers), identifiers=("UserPoolId", "GroupName")
     )
-    update_group = mutation(
-        "UpdateGroup", UpdateGroupPayload, lambda c, req, resp: _group_written(c, req, resp, UpdateGroupPayload)
-    )
-    delete_group = mutation("DeleteGroup", DeleteGroupPayload, _group_deleted)
     admin_add_user_to_group = mutation(
-        "AdminAddUserToGroup", AdminAddUserToGroupPayload, _membership_changed(AdminAddUserToGroupPayload)
+        "AdminAddUserToGroup", payload_type("AdminAddUserToGroup", MembershipChange), identifiers=_MEMBERSHIP
     )
     admin_remove_user_from_group = mutation(
-        "AdminRemoveUserFromGroup",
-        AdminRemoveUserFromGroupPayload,
-        _membership_changed(AdminRemoveUserFromGroupPayload),
+        "AdminRemoveUserFromGroup", payload_type("AdminRemoveUserFromGroup", MembershipChange), identifiers=_MEMBERSHIP
     )

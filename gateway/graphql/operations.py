@@ -13,7 +13,7 @@ from strawberry.types.field import StrawberryField
 from gateway.cognito import model
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
-from gateway.graphql.shapes import cognito_type, input_type, summary, to_cognito
+from gateway.graphql.shapes import cognito_type, from_cognito, input_type, python_name, summary, to_cognito
 
 # respond(context, request parameters, Cognito's response) -> payload
 Responder = Callable[[Context, dict[str, Any], dict[str, Any]], Any]
@@ -24,21 +24,46 @@ def payload_type(operation: str, base: type | None = None, **options: Any) -> ty
     name = f"{operation}Payload"
     cls = type(name, (base,) if base else (), {"__module__": base.__module__ if base else __name__})
     output = model.operation(operation).output_shape
-    if output is None:
+    if output is None:  # Cognito answers with nothing: the payload is the base's fields alone
+        cls.__cognito_members__ = cls.__cognito_context__ = ()  # type: ignore[attr-defined]
         return strawberry.type(cls, name=name)
     return cognito_type(output.name, name=name, **options)(cls)
 
 
-def mutation(operation: str, payload: type, respond: Responder) -> StrawberryField:
-    """A mutation field that sends its input to ``operation`` as is and answers with ``respond``'s payload."""
+def answer(payload: type, *identifiers: str) -> Responder:
+    """The usual payload: the response's members plus the request members named (``UserPoolId``, ``Username``...)."""
+
+    def respond(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
+        fields = {python_name(member): request[member] for member in identifiers}
+        # Nested objects that need their pool (a created `User`) take it from the request.
+        return from_cognito(payload, response or {}, fields=fields, user_pool_id=request.get("UserPoolId"))
+
+    return respond
+
+
+def mutation(
+    operation: str,
+    payload: type,
+    respond: Responder | None = None,
+    *,
+    identifiers: tuple[str, ...] = (),
+    check: Callable[[dict[str, Any]], None] | None = None,
+) -> StrawberryField:
+    """A mutation field that sends its input to ``operation`` and answers with a payload.
+
+    ``respond`` builds the payload (default: :func:`answer` with ``identifiers``); ``check`` may refuse a
+    request, raising a Cognito exception, before anything is sent.
+    """
     op = model.operation(operation)
     input_cls = input_type(op.input_shape.name, name=f"{operation}Input")
+    respond = respond or answer(payload, *identifiers)
 
     async def resolve(info: Info, input: Any) -> Any:
         request = to_cognito(input)
+        if check is not None:
+            check(request)
         response = await info.context.cognito.call(operation, **request)
-        # Pages listed earlier in this request may no longer be what Cognito holds.
-        info.context.loaders.page.clear_all()
+        info.context.loaders.forget_written(request)
         return respond(info.context, request, response)
 
     resolve.__name__ = xform_name(operation)
@@ -47,4 +72,6 @@ def mutation(operation: str, payload: type, respond: Responder) -> StrawberryFie
         "input": input_cls,
         "return": result_union(f"{operation}Result", payload, operation),
     }
-    return strawberry.mutation(resolver=resolve, description=summary(op.documentation))
+    # The operation's own name, first letter lowered: adminSetUserMFAPreference, not ...MfaPreference.
+    name = operation[0].lower() + operation[1:]
+    return strawberry.mutation(resolver=resolve, name=name, description=summary(op.documentation))

@@ -7,13 +7,17 @@ cursor to resume after it, and the cursor of a page's last item is simply Cognit
 import base64
 import binascii
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Optional, TypeVar
 
 import strawberry
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+from strawberry.utils.str_converters import to_snake_case
 
+from gateway.cognito import model
 from gateway.cognito.errors import invalid_parameter
+from gateway.graphql.shapes import python_name
 
 T = TypeVar("T")
 
@@ -103,3 +107,37 @@ async def paginate(
         nodes=[edge.node for edge in edges],
         page_info=PageInfo(has_next_page=bool(next_token), end_cursor=edges[-1].cursor if edges else after),
     )
+
+
+# --- lists that give a summary of each item -------------------------------------------------------
+# ListUserPools, ListUserPoolClients and ListIdentityProviders give a few members of each item; the
+# nodes are the full types, described through a loader only when the query selects more than that.
+
+
+def summary_fields(summary_shape: str, *resolved: str) -> frozenset[str]:
+    """The node fields a list's summary shape answers, plus fields resolved on their own (``users``)."""
+    members = {python_name(member) for member in model.shape(summary_shape).members}
+    return frozenset(members | set(resolved) | {"__typename"})
+
+
+def _node_fields(selections: Iterable[Any], depth: str = "connection") -> set[str]:
+    """Snake-case names selected on the nodes of a connection (through ``nodes`` or ``edges.node``)."""
+    names: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, (FragmentSpread, InlineFragment)):
+            names |= _node_fields(selection.selections, depth)
+        elif isinstance(selection, SelectedField):
+            if depth == "node":
+                names.add(to_snake_case(selection.name))
+            elif depth == "connection" and selection.name == "nodes":
+                names |= _node_fields(selection.selections, "node")
+            elif depth == "connection" and selection.name == "edges":
+                names |= _node_fields(selection.selections, "edge")
+            elif depth == "edge" and selection.name == "node":
+                names |= _node_fields(selection.selections, "node")
+    return names
+
+
+def selects_beyond(info: Any, available: frozenset[str]) -> bool:
+    """Whether the connection being resolved selects, on its nodes, a field outside ``available``."""
+    return bool(_node_fields(info.selected_fields[0].selections) - available)

@@ -13,16 +13,44 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from gateway.cognito.errors import CognitoException
+from gateway.graphql.auth import AuthMutations
 from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ErrorShaping, ServiceError
+from gateway.graphql.clients import ClientMutations, ClientQueries
+from gateway.graphql.devices import DeviceMutations, DeviceQueries
 from gateway.graphql.groups import GroupMutations, GroupQueries
+from gateway.graphql.identity_providers import IdentityProviderMutations, IdentityProviderQueries
+from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.user_pools import UserPoolMutations, UserPoolQueries
 from gateway.graphql.users import UserMutations, UserQueries
 
 logger = logging.getLogger(__name__)
 
-Query = merge_types("Query", (UserPoolQueries, UserQueries, GroupQueries))
-Mutation = merge_types("Mutation", (UserPoolMutations, UserMutations, GroupMutations))
+Query = merge_types(
+    "Query",
+    (
+        UserPoolQueries,
+        UserQueries,
+        GroupQueries,
+        ClientQueries,
+        IdentityProviderQueries,
+        DeviceQueries,
+        ResourceServerQueries,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        UserPoolMutations,
+        UserMutations,
+        GroupMutations,
+        ClientMutations,
+        IdentityProviderMutations,
+        DeviceMutations,
+        ResourceServerMutations,
+        AuthMutations,
+    ),
+)
 
 
 class GatewaySchema(strawberry.Schema):

@@ -1,20 +1,40 @@
-"""User pools: the ``UserPool`` type, ``userPools``/``userPool`` queries and pool mutations."""
+"""User pools: the ``UserPool`` type, ``userPools``/``userPool`` queries, pool mutations and pool settings
+(MFA configuration, custom attributes, the hosted domain, tags)."""
 
-from collections.abc import Iterable
 from typing import Any, Optional
 
 import strawberry
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+from strawberry.scalars import JSON
 
 from gateway.cognito import model
+from gateway.graphql.clients import UserPoolClientConnection, list_clients
 from gateway.graphql.context import Context, Info
-from gateway.loaders import forget
 from gateway.graphql.errors import result_union
 from gateway.graphql.groups import GroupConnection, list_groups
+from gateway.graphql.identity_providers import IdentityProviderConnection, list_providers
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate
-from gateway.graphql.shapes import cognito_type, from_cognito, python_name
+from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate, selects_beyond, summary_fields
+from gateway.graphql.shapes import cognito_type, from_cognito
+from gateway.graphql.resource_servers import ResourceServerConnection, list_resource_servers
 from gateway.graphql.users import UserConnection, UserFilterInput, list_users
+
+
+@cognito_type("GetUserPoolMfaConfigResponse", name="UserPoolMfaConfig")
+class UserPoolMfaConfig:
+    pass
+
+
+@cognito_type("DomainDescriptionType")
+class DomainDescription:
+    pass
+
+
+async def mfa_config(context: Context, user_pool_id: str) -> UserPoolMfaConfig:
+    return from_cognito(UserPoolMfaConfig, await context.loaders.read("GetUserPoolMfaConfig", UserPoolId=user_pool_id))
+
+
+async def tags_of(context: Context, resource_arn: str) -> dict[str, str]:
+    return (await context.loaders.read("ListTagsForResource", ResourceArn=resource_arn)).get("Tags") or {}
 
 
 @cognito_type("UserPoolType")
@@ -33,6 +53,40 @@ class UserPool:
     async def groups(self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None) -> Optional[GroupConnection]:
         return await list_groups(info.context, self.id, first, after)
 
+    @strawberry.field(description="The pool's app clients (ListUserPoolClients).")
+    async def clients(
+        self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
+    ) -> Optional[UserPoolClientConnection]:
+        return await list_clients(info, self.id, first, after)
+
+    @strawberry.field(description="The pool's identity providers (ListIdentityProviders).")
+    async def identity_providers(
+        self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
+    ) -> Optional[IdentityProviderConnection]:
+        return await list_providers(info, self.id, first, after)
+
+    @strawberry.field(description="The pool's resource servers (ListResourceServers).")
+    async def resource_servers(
+        self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
+    ) -> Optional[ResourceServerConnection]:
+        return await list_resource_servers(info.context, self.id, first, after)
+
+    @strawberry.field(description="The pool's MFA, SMS, email and WebAuthn settings (GetUserPoolMfaConfig).")
+    async def mfa_config(self, info: Info) -> Optional[UserPoolMfaConfig]:
+        return await mfa_config(info.context, self.id)
+
+    @strawberry.field(description="The pool's hosted domain, described (DescribeUserPoolDomain); null without one.")
+    async def domain_description(self, info: Info) -> Optional[DomainDescription]:
+        domain = self.custom_domain or self.domain
+        if not domain:
+            return None
+        response = await info.context.loaders.read("DescribeUserPoolDomain", Domain=domain)
+        return from_cognito(DomainDescription, response["DomainDescription"])
+
+    @strawberry.field(description="The pool's tags (ListTagsForResource).")
+    async def tags(self, info: Info) -> Optional[JSON]:
+        return await tags_of(info.context, self.arn)
+
 
 async def user_pool_by_id(context: Context, user_pool_id: str) -> UserPool:
     return from_cognito(UserPool, await context.loaders.user_pool.load(user_pool_id))
@@ -44,35 +98,16 @@ class UserPoolConnection(Connection[UserPool]):
 
 
 # What ListUserPools gives of a pool, and the fields that need no more than that.
-_SUMMARY_FIELDS = frozenset(
-    {python_name(member) for member in model.shape("UserPoolDescriptionType").members}
-    | {"__typename", "users", "groups"}
+_SUMMARY_FIELDS = summary_fields(
+    "UserPoolDescriptionType", "users", "groups", "clients", "identity_providers", "resource_servers", "mfa_config"
 )
-
-
-def _node_fields(selections: Iterable[Any], depth: str = "connection") -> set[str]:
-    """Snake-case names selected on the nodes of a connection (through ``nodes`` or ``edges.node``)."""
-    names: set[str] = set()
-    for selection in selections:
-        if isinstance(selection, (FragmentSpread, InlineFragment)):
-            names |= _node_fields(selection.selections, depth)
-        elif isinstance(selection, SelectedField):
-            if depth == "node":
-                names.add(strawberry.utils.str_converters.to_snake_case(selection.name))
-            elif depth == "connection" and selection.name == "nodes":
-                names |= _node_fields(selection.selections, "node")
-            elif depth == "connection" and selection.name == "edges":
-                names |= _node_fields(selection.selections, "edge")
-            elif depth == "edge" and selection.name == "node":
-                names |= _node_fields(selection.selections, "node")
-    return names
 
 
 async def list_user_pools(info: Info, region: Optional[str], first: int, after: Optional[str]) -> UserPoolConnection:
     context = info.context
     # ListUserPools gives a summary of each pool; when the query asks for more, the pools are described
     # through the loader (once per pool, concurrently), otherwise no more calls are made.
-    needs_details = bool(_node_fields(info.selected_fields[0].selections) - _SUMMARY_FIELDS)
+    needs_details = selects_beyond(info, _SUMMARY_FIELDS)
 
     async def fetch(token: Optional[str], limit: int) -> tuple[list[Any], Optional[str]]:
         params: dict[str, Any] = {"MaxResults": limit}
@@ -121,29 +156,39 @@ class UserPoolChange(UserPoolIdentifiers):
         return await user_pool_by_id(info.context, self.user_pool_id)
 
 
-CreateUserPoolPayload = payload_type("CreateUserPool")
-UpdateUserPoolPayload = payload_type("UpdateUserPool", UserPoolChange)
-DeleteUserPoolPayload = payload_type("DeleteUserPool", UserPoolIdentifiers)
+# --- pool settings ---------------------------------------------------------------------------------
 
 
-def _pool_created(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
-    pool = response["UserPool"]
-    context.loaders.user_pool.prime(pool["Id"], pool)
-    return from_cognito(CreateUserPoolPayload, response)
+@strawberry.type
+class DomainChange(UserPoolChange):
+    domain: str
 
 
-def _pool_updated(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
-    forget(context.loaders.user_pool, request["UserPoolId"])
-    return from_cognito(UpdateUserPoolPayload, response, fields={"user_pool_id": request["UserPoolId"]})
+@strawberry.type
+class TagsChange:
+    resource_arn: str
+
+    @strawberry.field(description="The resource's tags, read after the change.")
+    async def tags(self, info: Info) -> Optional[JSON]:
+        return await tags_of(info.context, self.resource_arn)
 
 
-def _pool_deleted(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
-    forget(context.loaders.user_pool, request["UserPoolId"])
-    return DeleteUserPoolPayload(user_pool_id=request["UserPoolId"])
+def _pool_change(operation: str, base: type = UserPoolChange, identifiers: tuple[str, ...] = ("UserPoolId",)) -> Any:
+    return mutation(operation, payload_type(operation, base), identifiers=identifiers)
+
+
+_DOMAIN = ("UserPoolId", "Domain")
 
 
 @strawberry.type
 class UserPoolMutations:
-    create_user_pool = mutation("CreateUserPool", CreateUserPoolPayload, _pool_created)
-    update_user_pool = mutation("UpdateUserPool", UpdateUserPoolPayload, _pool_updated)
-    delete_user_pool = mutation("DeleteUserPool", DeleteUserPoolPayload, _pool_deleted)
+    create_user_pool = mutation("CreateUserPool", payload_type("CreateUserPool"))
+    update_user_pool = _pool_change("UpdateUserPool")
+    delete_user_pool = _pool_change("DeleteUserPool", UserPoolIdentifiers)
+    set_user_pool_mfa_config = _pool_change("SetUserPoolMfaConfig")
+    add_custom_attributes = _pool_change("AddCustomAttributes")
+    create_user_pool_domain = _pool_change("CreateUserPoolDomain", DomainChange, _DOMAIN)
+    update_user_pool_domain = _pool_change("UpdateUserPoolDomain", DomainChange, _DOMAIN)
+    delete_user_pool_domain = _pool_change("DeleteUserPoolDomain", DomainChange, _DOMAIN)
+    tag_resource = mutation("TagResource", payload_type("TagResource", TagsChange), identifiers=("ResourceArn",))
+    untag_resource = mutation("UntagResource", payload_type("UntagResource", TagsChange), identifiers=("ResourceArn",))

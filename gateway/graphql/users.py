@@ -5,13 +5,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
+from gateway.cognito import model
 from gateway.graphql.context import Context, Info
-from gateway.loaders import forget
+from gateway.graphql.devices import DeviceConnection, list_devices
 from gateway.graphql.errors import result_union
 from gateway.graphql.groups import Group, group_from
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate
-from gateway.graphql.shapes import cognito_type, from_cognito
+from gateway.graphql.shapes import cognito_type, from_cognito, output_type
 
 if TYPE_CHECKING:
     from gateway.graphql.user_pools import UserPool
@@ -57,6 +58,48 @@ class User:
         from gateway.graphql.user_pools import user_pool_by_id
 
         return await user_pool_by_id(info.context, self.user_pool_id)
+
+    @strawberry.field(description="The devices the user signed in from (AdminListDevices).")
+    async def devices(
+        self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
+    ) -> Optional[DeviceConnection]:
+        return await list_devices(info.context, self.user_pool_id, self.username, first, after)
+
+    @strawberry.field(description="The user's sign-in and other auth events, newest first (AdminListUserAuthEvents).")
+    async def auth_events(
+        self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
+    ) -> Optional["AuthEventConnection"]:
+        return await list_auth_events(info.context, self.user_pool_id, self.username, first, after)
+
+
+@cognito_type("AuthEventType")
+class AuthEvent:
+    pass
+
+
+@strawberry.type
+class AuthEventConnection(Connection[AuthEvent]):
+    pass
+
+
+async def list_auth_events(
+    context: Context, user_pool_id: str, username: str, first: int, after: Optional[str]
+) -> AuthEventConnection:
+    async def fetch(token: Optional[str], limit: int) -> tuple[list[Any], Optional[str]]:
+        params: dict[str, Any] = {"UserPoolId": user_pool_id, "Username": username, "MaxResults": limit}
+        if token:
+            params["NextToken"] = token
+        page = await context.loaders.read("AdminListUserAuthEvents", **params)
+        return page.get("AuthEvents") or [], page.get("NextToken")
+
+    return await paginate(
+        AuthEventConnection,
+        fetch,
+        first,
+        after,
+        lambda data: from_cognito(AuthEvent, data),
+        model.page_size_limit("AdminListUserAuthEvents"),
+    )
 
 
 def user_from(data: dict[str, Any], user_pool_id: str) -> User:
@@ -125,7 +168,7 @@ async def list_users(
             params["Filter"] = filter_expression(condition)
         if token:
             params["PaginationToken"] = token
-        page = await context.loaders.load_page("ListUsers", **params)
+        page = await context.loaders.read("ListUsers", **params)
         return page.get("Users") or [], page.get("PaginationToken")
 
     return await paginate(UserConnection, fetch, first, after, lambda data: user_from(data, user_pool_id))
@@ -138,7 +181,7 @@ async def users_in_group(
         params: dict[str, Any] = {"UserPoolId": user_pool_id, "GroupName": group_name, "Limit": limit}
         if token:
             params["NextToken"] = token
-        page = await context.loaders.load_page("ListUsersInGroup", **params)
+        page = await context.loaders.read("ListUsersInGroup", **params)
         return page.get("Users") or [], page.get("NextToken")
 
     return await paginate(UserConnection, fetch, first, after, lambda data: user_from(data, user_pool_id))
@@ -184,48 +227,38 @@ class UserChange(UserIdentifiers):
 
 AdminCreateUserPayload = payload_type("AdminCreateUser", context=("user_pool_id",))
 AdminDeleteUserPayload = payload_type("AdminDeleteUser", UserIdentifiers)
-_CHANGES = (
-    "AdminEnableUser",
-    "AdminDisableUser",
-    "AdminUpdateUserAttributes",
-    "AdminDeleteUserAttributes",
-    "AdminResetUserPassword",
-    "AdminSetUserPassword",
-    "AdminConfirmSignUp",
-    "AdminUserGlobalSignOut",
-)
-CHANGE_PAYLOADS: dict[str, type] = {operation: payload_type(operation, UserChange) for operation in _CHANGES}
-
-
-def _user_created(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
-    return from_cognito(AdminCreateUserPayload, response, user_pool_id=request["UserPoolId"])
-
-
-def _user_deleted(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
-    key = (request["UserPoolId"], request["Username"])
-    forget(context.loaders.user, key)
-    forget(context.loaders.groups_of_user, key)
-    return AdminDeleteUserPayload(user_pool_id=key[0], username=key[1])
-
-
-def _user_changed(payload: type) -> Any:
-    def respond(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
-        key = (request["UserPoolId"], request["Username"])
-        forget(context.loaders.user, key)  # the payload's `user` reads the state after the change
-        return from_cognito(payload, response, fields={"user_pool_id": key[0], "username": key[1]})
-
-    return respond
 
 
 def _change(operation: str) -> Any:
-    payload = CHANGE_PAYLOADS[operation]
-    return mutation(operation, payload, _user_changed(payload))
+    """A mutation of one user whose payload names the user and reads it after the change."""
+    return mutation(operation, payload_type(operation, UserChange), identifiers=("UserPoolId", "Username"))
+
+
+ProviderUserIdentifier = output_type("ProviderUserIdentifierType")
+
+
+@strawberry.type
+class ProviderLink:
+    user_pool_id: strawberry.ID
+    destination_user: Optional[ProviderUserIdentifier] = None  # type: ignore[valid-type]
+    source_user: Optional[ProviderUserIdentifier] = None  # type: ignore[valid-type]
+
+
+def _provider_link(operation: str, *members: str) -> Any:
+    """Linking and disabling a provider user: the payload repeats who was named, as Cognito answers nothing."""
+    payload = payload_type(operation, ProviderLink)
+
+    def respond(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
+        named = {name: from_cognito(ProviderUserIdentifier, request[member]) for name, member in members}
+        return payload(user_pool_id=request["UserPoolId"], **named)
+
+    return mutation(operation, payload, respond)
 
 
 @strawberry.type
 class UserMutations:
-    admin_create_user = mutation("AdminCreateUser", AdminCreateUserPayload, _user_created)
-    admin_delete_user = mutation("AdminDeleteUser", AdminDeleteUserPayload, _user_deleted)
+    admin_create_user = mutation("AdminCreateUser", AdminCreateUserPayload)
+    admin_delete_user = mutation("AdminDeleteUser", AdminDeleteUserPayload, identifiers=("UserPoolId", "Username"))
     admin_enable_user = _change("AdminEnableUser")
     admin_disable_user = _change("AdminDisableUser")
     admin_update_user_attributes = _change("AdminUpdateUserAttributes")
@@ -234,3 +267,10 @@ class UserMutations:
     admin_set_user_password = _change("AdminSetUserPassword")
     admin_confirm_sign_up = _change("AdminConfirmSignUp")
     admin_user_global_sign_out = _change("AdminUserGlobalSignOut")
+    admin_set_user_mfa_preference = _change("AdminSetUserMFAPreference")
+    admin_set_user_settings = _change("AdminSetUserSettings")
+    admin_update_auth_event_feedback = _change("AdminUpdateAuthEventFeedback")
+    admin_link_provider_for_user = _provider_link(
+        "AdminLinkProviderForUser", ("destination_user", "DestinationUser"), ("source_user", "SourceUser")
+    )
+    admin_disable_provider_for_user = _provider_link("AdminDisableProviderForUser", ("source_user", "User"))

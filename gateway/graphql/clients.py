@@ -1,0 +1,142 @@
+"""App clients: the ``UserPoolClient`` type, its queries and mutations.
+
+The client secret is never a field of ``UserPoolClient``: only ``createUserPoolClient``'s payload and the
+``userPoolClientSecret`` query carry it, so lists and dashboards never do.
+"""
+
+import asyncio
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import strawberry
+
+from gateway.cognito import model
+from gateway.graphql.context import Context, Info
+from gateway.graphql.errors import result_union
+from gateway.graphql.operations import mutation, payload_type
+from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate, selects_beyond, summary_fields
+from gateway.graphql.shapes import cognito_type, from_cognito
+
+if TYPE_CHECKING:
+    from gateway.graphql.user_pools import UserPool
+
+UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools")]
+
+
+@cognito_type("UserPoolClientType")
+class UserPoolClient:
+    @strawberry.field(description="The user pool the app client belongs to.")
+    async def user_pool(self, info: Info) -> Optional[UserPoolRef]:
+        from gateway.graphql.user_pools import user_pool_by_id
+
+        return await user_pool_by_id(info.context, self.user_pool_id)
+
+
+async def describe_client(context: Context, user_pool_id: str, client_id: str) -> dict[str, Any]:
+    """DescribeUserPoolClient's answer, secret included: callers decide what to expose."""
+    response = await context.loaders.read("DescribeUserPoolClient", UserPoolId=user_pool_id, ClientId=client_id)
+    return response["UserPoolClient"]
+
+
+async def user_pool_client(context: Context, user_pool_id: str, client_id: str) -> UserPoolClient:
+    return from_cognito(UserPoolClient, await describe_client(context, user_pool_id, client_id))
+
+
+@strawberry.type
+class UserPoolClientConnection(Connection[UserPoolClient]):
+    pass
+
+
+_SUMMARY_FIELDS = summary_fields("UserPoolClientDescription", "user_pool")
+
+
+async def list_clients(info: Info, user_pool_id: str, first: int, after: Optional[str]) -> UserPoolClientConnection:
+    context = info.context
+    needs_details = selects_beyond(info, _SUMMARY_FIELDS)
+
+    async def fetch(token: Optional[str], limit: int) -> tuple[list[Any], Optional[str]]:
+        params: dict[str, Any] = {"UserPoolId": user_pool_id, "MaxResults": limit}
+        if token:
+            params["NextToken"] = token
+        page = await context.loaders.read("ListUserPoolClients", **params)
+        clients = page.get("UserPoolClients") or []
+        if needs_details:
+            clients = await asyncio.gather(*(describe_client(context, user_pool_id, c["ClientId"]) for c in clients))
+        return clients, page.get("NextToken")
+
+    return await paginate(
+        UserPoolClientConnection,
+        fetch,
+        first,
+        after,
+        lambda data: from_cognito(UserPoolClient, data),
+        model.page_size_limit("ListUserPoolClients"),
+    )
+
+
+@strawberry.type(description="An app client's secret (null for a public client). Read it only where you must.")
+class UserPoolClientSecret:
+    user_pool_id: strawberry.ID
+    client_id: str
+    client_secret: Optional[str]
+
+
+UserPoolClientsResult = result_union("UserPoolClientsResult", UserPoolClientConnection, "ListUserPoolClients")
+UserPoolClientResult = result_union("UserPoolClientResult", UserPoolClient, "DescribeUserPoolClient")
+UserPoolClientSecretResult = result_union("UserPoolClientSecretResult", UserPoolClientSecret, "DescribeUserPoolClient")
+
+
+@strawberry.type
+class ClientQueries:
+    @strawberry.field(description="The app clients of a user pool (ListUserPoolClients).")
+    async def user_pool_clients(
+        self, info: Info, user_pool_id: strawberry.ID, first: int = PAGE_SIZE, after: Optional[str] = None
+    ) -> UserPoolClientsResult:
+        return await list_clients(info, user_pool_id, first, after)
+
+    @strawberry.field(description="One app client (DescribeUserPoolClient), without its secret.")
+    async def user_pool_client(self, info: Info, user_pool_id: strawberry.ID, client_id: str) -> UserPoolClientResult:
+        return await user_pool_client(info.context, user_pool_id, client_id)
+
+    @strawberry.field(description="An app client's secret (DescribeUserPoolClient): the one query that returns it.")
+    async def user_pool_client_secret(
+        self, info: Info, user_pool_id: strawberry.ID, client_id: str
+    ) -> UserPoolClientSecretResult:
+        client = await describe_client(info.context, user_pool_id, client_id)
+        return UserPoolClientSecret(
+            user_pool_id=user_pool_id, client_id=client_id, client_secret=client.get("ClientSecret")
+        )
+
+
+# --- mutations -------------------------------------------------------------------------------------
+
+
+@strawberry.type
+class CreatedClientSecret:
+    client_secret: Optional[str] = strawberry.field(
+        description="The new client's secret (with generateSecret: true), returned this once."
+    )
+
+
+@strawberry.type
+class UserPoolClientIdentifiers:
+    user_pool_id: strawberry.ID
+    client_id: str
+
+
+CreateUserPoolClientPayload = payload_type("CreateUserPoolClient", CreatedClientSecret)
+
+
+def _client_created(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
+    secret = response["UserPoolClient"].get("ClientSecret")
+    return from_cognito(CreateUserPoolClientPayload, response, fields={"client_secret": secret})
+
+
+@strawberry.type
+class ClientMutations:
+    create_user_pool_client = mutation("CreateUserPoolClient", CreateUserPoolClientPayload, _client_created)
+    update_user_pool_client = mutation("UpdateUserPoolClient", payload_type("UpdateUserPoolClient"))
+    delete_user_pool_client = mutation(
+        "DeleteUserPoolClient",
+        payload_type("DeleteUserPoolClient", UserPoolClientIdentifiers),
+        identifiers=("UserPoolId", "ClientId"),
+    )
