@@ -54,6 +54,13 @@ def _export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _coverage(args: argparse.Namespace) -> int:
+    from gateway.coverage import coverage_report
+
+    sys.stdout.write(coverage_report())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cognito-gateway", description="GraphQL admin gateway over Amazon Cognito user pools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -64,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.set_defaults(run=_serve)
     export = commands.add_parser("export-schema", help="print the GraphQL SDL (schema.graphql is this output)")
     export.set_defaults(run=_export_schema)
+    coverage = commands.add_parser("coverage", help="print the Cognito API coverage report (docs/coverage.md)")
+    coverage.set_defaults(run=_coverage)
     args = parser.parse_args(argv)
     return args.run(args)
 

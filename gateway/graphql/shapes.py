@@ -201,6 +201,11 @@ def output_type(shape_name: str) -> type:
     return _OUTPUT_TYPES[shape_name]
 
 
+def registered_output_types() -> dict[str, type]:
+    """Shape name -> the GraphQL object type made from it so far."""
+    return dict(_OUTPUT_TYPES)
+
+
 def from_cognito(cls: type[T], data: dict[str, Any], *, fields: dict[str, Any] | None = None, **context: Any) -> T:
     """An instance of a :func:`cognito_type` class from botocore's dict.
 
@@ -271,6 +276,11 @@ def input_type(shape_name: str, name: str | None = None) -> type:
     cls = type(name or f"{graphql_name(shape_name)}Input", (), namespace)
     _INPUT_TYPES[shape_name] = strawberry.input(cls, description=summary(shape.documentation))
     return _INPUT_TYPES[shape_name]
+
+
+def registered_input_types() -> dict[str, type]:
+    """Shape name -> the GraphQL input type made from it so far."""
+    return dict(_INPUT_TYPES)
 
 
 def to_cognito(value: Any) -> dict[str, Any]:
