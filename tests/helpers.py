@@ -38,3 +38,22 @@ def assert_error(result: dict[str, Any], typename: str, code: str) -> None:
     assert result["code"] == code
     assert result["message"]
     assert result["requestId"]
+
+
+PASSWORD = "Passw0rd!Passw0rd"
+
+
+def signed_in_user(cognito: BaseClient, pool_id: str, username: str = "alice") -> dict[str, str]:
+    """A confirmed user signed in through an app client: its ``ClientId`` and ``AccessToken``/``RefreshToken``."""
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="tests", ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True)
+    tokens = cognito.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    return {"ClientId": client_id, "AccessToken": tokens["AccessToken"], "RefreshToken": tokens["RefreshToken"]}

@@ -117,8 +117,12 @@ def decode(error: Exception) -> CognitoException:
         code = body.get("Code") or "ServiceError"
         # Some protocols prefix the code with a namespace ("...#UserNotFoundException").
         code = code.rsplit("#", 1)[-1]
-        message = body.get("Message") or str(error)
-        return exception_class(code)(message, code=code, metadata=ResponseMeta.from_response(error.response))
+        metadata = ResponseMeta.from_response(error.response)
+        message = body.get("Message") or ""
+        if not message or message.lstrip().startswith("<"):
+            # No error document (a proxy's or a load balancer's HTML page): say what is known instead.
+            message = f"Cognito answered HTTP {metadata.http_status_code} without error details"
+        return exception_class(code)(message, code=code, metadata=metadata)
     if isinstance(error, ParamValidationError):
         # botocore checks the request against the model before sending it: Cognito would refuse it the same way.
         return exception_class("InvalidParameterException")(str(error).replace("\n", " "))

@@ -77,3 +77,15 @@ def test_unreachable_cognito_is_a_retryable_server_fault(failure):
     assert error.code == type(failure).__name__
     assert (error.fault, error.retryable) == ("SERVER", True)
     assert error.metadata is None
+
+
+def test_an_html_error_page_is_not_passed_on_as_the_message():
+    response = {
+        "Error": {"Code": "502", "Message": "<html><body>Bad gateway at lb-internal-7</body></html>"},
+        "ResponseMetadata": {"HTTPStatusCode": 502, "HTTPHeaders": {}},
+    }
+
+    error = decode(ClientError(response, "ListUsers"))
+
+    assert error.message == "Cognito answered HTTP 502 without error details"
+    assert (error.code, error.fault, error.retryable) == ("502", "SERVER", True)
