@@ -55,12 +55,15 @@ Mutation = merge_types(
 
 class GatewaySchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Optional[ExecutionContext] = None) -> None:
-        """Log what reaches ``errors[]`` before it is masked: Cognito failures briefly, the rest with its trace."""
+        """Log what reaches ``errors[]`` before it is masked: Cognito failures briefly, unexpected ones with
+        their trace. Syntax and validation errors are the client's and are not logged: graphql-core quotes
+        the rejected input in them, and that input may hold a password or a token."""
         unexpected = []
         for error in errors:
-            if isinstance(error.original_error, CognitoException):
-                logger.info("Cognito error at %s: %s", error.path, error.original_error.code)
-            else:
+            original = error.original_error
+            if isinstance(original, CognitoException):
+                logger.info("Cognito error at %s: %s", error.path, original.code)
+            elif original is not None and not isinstance(original, GraphQLError):
                 unexpected.append(error)
         if unexpected:
             super().process_errors(unexpected, execution_context)
