@@ -58,7 +58,7 @@ class IdentityProviderConnection(Connection[IdentityProvider]):
     pass
 
 
-_SUMMARY_FIELDS = summary_fields("ProviderDescription", "user_pool")
+_SUMMARY_FIELDS = summary_fields("ProviderDescription", "user_pool", "user_pool_id")
 
 
 async def list_providers(info: Info, user_pool_id: str, first: int, after: Optional[str]) -> IdentityProviderConnection:
@@ -134,7 +134,9 @@ def _provider_written(operation: str) -> Any:
 
 
 def refuse_redacted_details(request: dict[str, Any]) -> None:
-    details = request.get("ProviderDetails") or {}
+    details = request.get("ProviderDetails")
+    if not isinstance(details, dict):
+        return  # not a string map at all: botocore refuses it as an InvalidParameter before sending
     sent_back = sorted(key for key, value in details.items() if value == REDACTED)
     if sent_back:
         raise invalid_parameter(

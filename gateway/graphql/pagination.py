@@ -21,7 +21,7 @@ from gateway.graphql.shapes import python_name
 
 T = TypeVar("T")
 
-PAGE_SIZE = 60  # the contract's `first` bound; every list operation exposed here pages up to 60
+PAGE_SIZE = 60  # the contract's default and bound of `first`: one Cognito page of most list operations
 
 
 @strawberry.type
@@ -139,5 +139,9 @@ def _node_fields(selections: Iterable[Any], depth: str = "connection") -> set[st
 
 
 def selects_beyond(info: Any, available: frozenset[str]) -> bool:
-    """Whether the connection being resolved selects, on its nodes, a field outside ``available``."""
-    return bool(_node_fields(info.selected_fields[0].selections) - available)
+    """Whether the connection being resolved selects, on its nodes, a field outside ``available``.
+
+    A field selected twice under one name is one field with several selections: all of them count.
+    """
+    selected = set().union(*(_node_fields(field.selections) for field in info.selected_fields))
+    return bool(selected - available)

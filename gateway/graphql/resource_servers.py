@@ -8,8 +8,12 @@ from gateway.cognito import model
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate
+from gateway.graphql.pagination import Connection, paginate
 from gateway.graphql.shapes import cognito_type, from_cognito
+
+
+# ListResourceServers pages up to 50, not 60 like the other lists: `first` defaults to one page of it.
+PAGE_SIZE = model.page_size_limit("ListResourceServers")
 
 
 @cognito_type("ResourceServerType")
@@ -36,9 +40,7 @@ async def list_resource_servers(
         page = await context.loaders.read("ListResourceServers", **params)
         return page.get("ResourceServers") or [], page.get("NextToken")
 
-    return await paginate(
-        ResourceServerConnection, fetch, first, after, resource_server_from, model.page_size_limit("ListResourceServers")
-    )
+    return await paginate(ResourceServerConnection, fetch, first, after, resource_server_from, PAGE_SIZE)
 
 
 ResourceServersResult = result_union("ResourceServersResult", ResourceServerConnection, "ListResourceServers")

@@ -15,6 +15,7 @@ from gateway.graphql.identity_providers import IdentityProviderConnection, list_
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate, selects_beyond, summary_fields
 from gateway.graphql.shapes import cognito_type, from_cognito
+from gateway.graphql.resource_servers import PAGE_SIZE as RESOURCE_SERVER_PAGE_SIZE
 from gateway.graphql.resource_servers import ResourceServerConnection, list_resource_servers
 from gateway.graphql.users import UserConnection, UserFilterInput, list_users
 
@@ -67,7 +68,7 @@ class UserPool:
 
     @strawberry.field(description="The pool's resource servers (ListResourceServers).")
     async def resource_servers(
-        self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
+        self, info: Info, first: int = RESOURCE_SERVER_PAGE_SIZE, after: Optional[str] = None
     ) -> Optional[ResourceServerConnection]:
         return await list_resource_servers(info.context, self.id, first, after)
 
