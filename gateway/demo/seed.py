@@ -1,8 +1,13 @@
 """Fill a (moto) Cognito backend with one realistic, deterministic staff pool.
 
-``seed_demo_pool`` only talks to the Cognito API through the boto3 client it is
-given, so it works against any endpoint; it is meant for the local moto server
-of :class:`gateway.demo.server.DemoBackend`.
+``seed_demo_pool`` creates the pool, its users, groups, app clients, identity
+providers and resource server through the boto3 client it is given, so that
+part works against any endpoint.  Devices and sign-in history can't be created
+with backdated timestamps through the Cognito API, so the seed adds them
+directly to moto's in-process backend with :mod:`gateway.demo.extensions`
+(``seed_device``/``seed_auth_event``).  That works because the moto server of
+:class:`gateway.demo.server.DemoBackend` runs in this very process; against any
+other endpoint the pool simply has no devices or auth events (logged).
 
 Where moto 5.2.5 deviates from AWS the request is still written the way real
 Cognito wants it, with a comment on what moto does with it.
@@ -15,12 +20,16 @@ import random
 import re
 import time
 import unicodedata
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from botocore.client import BaseClient
+
+from gateway.demo import extensions
 
 __all__ = [
     "DEPARTMENTS",
@@ -37,6 +46,8 @@ log = logging.getLogger(__name__)
 
 POOL_NAME: Final = "acme-staff"
 APP_CLIENT_NAME: Final = "acme-staff-web"
+CONFIDENTIAL_CLIENT_NAME: Final = "acme-directory-sync"
+RESOURCE_SERVER_ID: Final = "https://api.acme.example"
 EMAIL_DOMAIN: Final = "acme.example"  # reserved TLD: never a real mailbox
 
 PASSWORD_POLICY: Final[Mapping[str, Any]] = {
@@ -99,6 +110,40 @@ _TRANSLITERATE: Final = str.maketrans(
 )
 
 
+# Identity providers of the pool: one enterprise SAML IdP, one social IdP.
+SAML_PROVIDER: Final = "AcmeOkta"
+GOOGLE_PROVIDER: Final = "Google"  # the name Cognito requires for the Google type
+SAML_IDP_IDENTIFIERS: Final = ("acme.example", "okta")
+
+USERS_WITH_DEVICES: Final = 30
+USERS_WITH_AUTH_EVENTS: Final = 40
+ACTIVITY_DAYS: Final = 90  # devices and sign-ins are spread over this many days
+
+_DEVICE_NAMES: Final = (
+    "iPhone 15", "iPhone 13 mini", "Pixel 8", "Galaxy S23", "MacBook Pro",
+    "MacBook Air", "ThinkPad X1 Carbon", "Surface Laptop 5", "iPad Air", "Dell XPS 13",
+)  # fmt: skip
+# What Cognito shows as an auth event's DeviceName: "<browser>, <OS>".
+_BROWSERS: Final = (
+    "Chrome 131, macOS 14", "Safari 17, iOS 17", "Firefox 133, Windows 10",
+    "Edge 131, Windows 11", "Chrome 131, Android 14", "Safari 17, macOS 14",
+)  # fmt: skip
+# (city, country, address): addresses from the documentation ranges of RFC 5737.
+_HOME_LOCATIONS: Final = (
+    ("Seattle", "United States", "198.51.100.23"),
+    ("Austin", "United States", "198.51.100.87"),
+    ("Dublin", "Ireland", "203.0.113.41"),
+    ("Berlin", "Germany", "203.0.113.120"),
+    ("Toronto", "Canada", "192.0.2.77"),
+)
+_FEEDBACK: Final[tuple[Literal["Valid", "Invalid"], ...]] = ("Valid", "Invalid")
+_UNUSUAL_LOCATIONS: Final = (
+    ("Lagos", "Nigeria", "192.0.2.199"),
+    ("Novosibirsk", "Russia", "203.0.113.250"),
+    ("Hanoi", "Vietnam", "198.51.100.201"),
+)
+
+
 @dataclass(frozen=True)
 class SeededPool:
     user_pool_id: str
@@ -106,6 +151,12 @@ class SeededPool:
     group_names: tuple[str, ...]
     usernames: tuple[str, ...]  # in creation order
     app_client_id: str  # public client (no secret) used for the SignUp users
+    confidential_client_id: str | None = None  # server-side client with a secret
+    identity_provider_names: tuple[str, ...] = ()
+    resource_server_identifiers: tuple[str, ...] = ()
+    # Empty when the backend is not an in-process moto (see the module docstring).
+    users_with_devices: tuple[str, ...] = ()
+    users_with_auth_events: tuple[str, ...] = ()
 
 
 class _Status(Enum):
@@ -167,7 +218,7 @@ def password_violations(
 def seed_demo_pool(
     client: BaseClient, *, users: int = 160, seed: int = 7
 ) -> SeededPool:
-    """Create the ``acme-staff`` pool with ``users`` users, groups and an app client.
+    """Create the ``acme-staff`` pool: ``users`` users, groups, app clients, IdPs.
 
     The same ``seed`` always yields the same users, statuses and memberships
     (moto still generates the pool id, client id and ``sub`` values).  About
@@ -175,6 +226,12 @@ def seed_demo_pool(
     (admin-invited), the rest CONFIRMED; 8% are disabled.  Each of those
     shares is at least 10 (5 for FORCE_CHANGE_PASSWORD) when ``users`` is
     large enough.  The first user is always a confirmed admin engineer.
+
+    The pool has advanced security in AUDIT mode; up to 30 confirmed users get
+    1-3 devices and up to 40 a few sign-in events (Pass and Fail, some flagged
+    as risky, some with admin feedback) over the last 90 days.  It also has a
+    SAML and a Google identity provider, a resource server and, besides the
+    public web client, a confidential client (with a secret).
     """
     if users < 1:
         raise ValueError(f"users must be at least 1, got {users}")
@@ -183,6 +240,7 @@ def seed_demo_pool(
 
     created = client.create_user_pool(**_user_pool_request(POOL_NAME))
     pool_id: str = created["UserPool"]["Id"]
+    account_id = created["UserPool"]["Arn"].split(":")[4]
     # Real Cognito rejects MfaConfiguration="OPTIONAL" in CreateUserPool unless
     # SMS MFA is configured (SNS role); TOTP-only optional MFA is switched on
     # afterwards.  moto would accept either way.
@@ -209,6 +267,20 @@ def seed_demo_pool(
             Description=group.description,
             Precedence=group.precedence,
         )
+    provider_names = _create_identity_providers(client, pool_id)
+    # The confidential client's OAuth scopes are the resource server's, so
+    # the server comes first (Cognito rejects scopes it doesn't know).
+    scopes = _create_resource_server(client, pool_id)
+    confidential_client_id: str = client.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName=CONFIDENTIAL_CLIENT_NAME,
+        GenerateSecret=True,  # a back-end service: machine-to-machine with a secret
+        AllowedOAuthFlows=["client_credentials"],
+        AllowedOAuthScopes=scopes,
+        AllowedOAuthFlowsUserPoolClient=True,
+        ExplicitAuthFlows=["ALLOW_REFRESH_TOKEN_AUTH"],
+        EnableTokenRevocation=True,
+    )["UserPoolClient"]["ClientId"]
 
     # Sequential on purpose: the moto server shares this process (and its GIL)
     # with the client, so a thread pool measured no faster, and serial calls
@@ -216,10 +288,15 @@ def seed_demo_pool(
     for spec in specs:
         _create_user(client, pool_id, app_client_id, spec)
 
+    with_devices, with_events = _seed_activity(
+        pool_id, account_id, specs, random.Random(f"{seed}-activity")
+    )
     log.info(
-        "seeded %s with %d users in %.2fs",
+        "seeded %s with %d users (%d with devices, %d with sign-in history) in %.2fs",
         pool_id,
         len(specs),
+        len(with_devices),
+        len(with_events),
         time.perf_counter() - started,
     )
     return SeededPool(
@@ -228,7 +305,150 @@ def seed_demo_pool(
         group_names=tuple(group.name for group in GROUPS),
         usernames=tuple(spec.username for spec in specs),
         app_client_id=app_client_id,
+        confidential_client_id=confidential_client_id,
+        identity_provider_names=provider_names,
+        resource_server_identifiers=(RESOURCE_SERVER_ID,),
+        users_with_devices=with_devices,
+        users_with_auth_events=with_events,
     )
+
+
+_SAML_CLAIMS: Final = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims"
+
+
+def _create_identity_providers(client: BaseClient, pool_id: str) -> tuple[str, ...]:
+    """An enterprise SAML IdP (with IdP identifiers) and Google sign-in."""
+    client.create_identity_provider(
+        UserPoolId=pool_id,
+        ProviderName=SAML_PROVIDER,
+        ProviderType="SAML",
+        ProviderDetails={
+            "MetadataURL": "https://acme.okta.example/app/exk1demo/sso/saml/metadata",
+            "IDPSignout": "true",
+        },
+        AttributeMapping={
+            "email": f"{_SAML_CLAIMS}/emailaddress",
+            "given_name": f"{_SAML_CLAIMS}/givenname",
+            "family_name": f"{_SAML_CLAIMS}/surname",
+        },
+        # Identifiers route sign-ins to this IdP: by email domain, or by the
+        # idp_identifier parameter.  The console offers them for SAML and OIDC
+        # providers only, so Google has none.
+        IdpIdentifiers=list(SAML_IDP_IDENTIFIERS),
+    )
+    client.create_identity_provider(
+        UserPoolId=pool_id,
+        ProviderName=GOOGLE_PROVIDER,
+        ProviderType="Google",
+        ProviderDetails={
+            "client_id": "123456789012-demo.apps.googleusercontent.com",
+            "client_secret": "demo-google-client-secret",  # not a real secret
+            "authorize_scopes": "openid email profile",
+        },
+        AttributeMapping={
+            "email": "email",
+            "given_name": "given_name",
+            "family_name": "family_name",
+            "username": "sub",
+        },
+    )
+    return (SAML_PROVIDER, GOOGLE_PROVIDER)
+
+
+def _create_resource_server(client: BaseClient, pool_id: str) -> list[str]:
+    """The staff directory API; returns its scopes as OAuth scope names."""
+    scopes = [
+        {"ScopeName": "directory.read", "ScopeDescription": "Read staff profiles"},
+        {"ScopeName": "directory.write", "ScopeDescription": "Update staff profiles"},
+    ]
+    client.create_resource_server(
+        UserPoolId=pool_id,
+        Identifier=RESOURCE_SERVER_ID,
+        Name="Acme staff directory API",
+        Scopes=scopes,
+    )
+    return [f"{RESOURCE_SERVER_ID}/{scope['ScopeName']}" for scope in scopes]
+
+
+def _seed_activity(
+    pool_id: str, account_id: str, specs: Sequence[_UserSpec], rng: random.Random
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Devices and sign-in history of active users, added in-process.
+
+    Returns the usernames that got devices and those that got auth events;
+    both are empty when the pool is not in this process's moto.
+    """
+    if extensions.find_user_pool(pool_id, account_id) is None:
+        log.info("%s is not in this process: no devices or auth events seeded", pool_id)
+        return (), ()
+    region = pool_id.split("_", 1)[0]
+    now = datetime.now(UTC)
+    # Only people who can sign in today (confirmed, not offboarded) have
+    # recent devices and sign-ins.
+    active = [
+        spec.username
+        for spec in specs
+        if spec.status is _Status.CONFIRMED and spec.enabled
+    ]
+    with_devices = rng.sample(active, min(USERS_WITH_DEVICES, len(active)))
+    with_events = rng.sample(active, min(USERS_WITH_AUTH_EVENTS, len(active)))
+
+    def ago(max_days: float) -> datetime:
+        return now - timedelta(days=rng.uniform(0, max_days))
+
+    for username in with_devices:
+        for name in rng.sample(_DEVICE_NAMES, rng.randint(1, 3)):
+            last_authenticated = ago(ACTIVITY_DAYS)
+            extensions.seed_device(
+                pool_id,
+                username,
+                name=name,
+                remembered=rng.random() < 0.7,
+                last_authenticated=last_authenticated,
+                created=last_authenticated - timedelta(days=rng.uniform(0, 365)),
+                ip_address=rng.choice(_HOME_LOCATIONS)[2],
+                device_key=f"{region}_{uuid.UUID(int=rng.getrandbits(128), version=4)}",
+                account_id=account_id,
+            )
+
+    for username in with_events:
+        home = rng.choice(_HOME_LOCATIONS)
+        browser = rng.choice(_BROWSERS)
+        for _ in range(rng.randint(2, 5)):
+            created = ago(ACTIVITY_DAYS)
+            failed = rng.random() < 0.25
+            response: Literal["Pass", "Fail"] = "Fail" if failed else "Pass"
+            feedback: Literal["Valid", "Invalid"] | None = None
+            # AUDIT mode scores risk but never blocks: an unusual location is
+            # logged as a (low/medium) account-takeover risk, and an admin
+            # often reviews those.
+            if rng.random() < 0.1:
+                city, country, address = rng.choice(_UNUSUAL_LOCATIONS)
+                risk, level = "AccountTakeover", rng.choice(("Low", "Medium"))
+                if rng.random() < 0.7:
+                    feedback = rng.choice(_FEEDBACK)
+            else:
+                city, country, address = home
+                risk, level = "NoRisk", None
+                if rng.random() < 0.05:
+                    feedback = "Valid"
+            extensions.seed_auth_event(
+                pool_id,
+                username,
+                response=response,
+                created=created,
+                feedback=feedback,
+                feedback_date=min(now, created + timedelta(hours=rng.uniform(1, 48))),
+                risk_decision=risk,
+                risk_level=level,
+                ip_address=address,
+                device_name=browser,
+                city=city,
+                country=country,
+                event_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                account_id=account_id,
+            )
+    return tuple(with_devices), tuple(with_events)
 
 
 def _user_pool_request(name: str) -> dict[str, Any]:
@@ -271,14 +491,19 @@ def _user_pool_request(name: str) -> dict[str, Any]:
             "EmailMessage": "Your Acme verification code is {####}.",
         },
         "EmailConfiguration": {"EmailSendingAccount": "COGNITO_DEFAULT"},
+        # Threat protection ("advanced security") needs the Plus tier; AUDIT
+        # records each sign-in's risk without blocking, which is what fills
+        # AdminListUserAuthEvents.  moto stores both as given.
+        "UserPoolTier": "PLUS",
+        "UserPoolAddOns": {"AdvancedSecurityMode": "AUDIT"},
         "AccountRecoverySetting": {
             "RecoveryMechanisms": [
                 {"Priority": 1, "Name": "verified_email"},
                 {"Priority": 2, "Name": "verified_phone_number"},
             ]
         },
-        # moto keeps these in the pool description only: ListTagsForResource
-        # for a user pool ARN is not implemented for cognito-idp.
+        # Reported by DescribeUserPool and, through the demo extensions, by
+        # ListTagsForResource on the pool ARN.
         "UserPoolTags": {
             "project": "cognito-gateway",
             "environment": "demo",

@@ -8,6 +8,10 @@ for every client, sync or async: they are simply given ``endpoint_url``.
 Note that moto keeps its state in process-global backends: every server started
 in the same process (and any active ``mock_aws``) shares it, and ``reset()``
 clears all of it.
+
+``DemoBackend.start()`` installs :mod:`gateway.demo.extensions` (the Cognito
+operations moto lacks, such as devices and auth events) into moto, once per
+process, so every demo backend and every test server has them.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
+
+from gateway.demo import extensions
 
 __all__ = ["DEMO_CREDENTIALS", "DEMO_REGION", "DemoBackend"]
 
@@ -121,6 +127,7 @@ class DemoBackend:
         """Start serving; returns once the socket is bound and listening."""
         if self._server is not None:
             raise RuntimeError("DemoBackend is already running")
+        extensions.install()  # idempotent; before the first request can arrive
         server = _MotoServer(
             self._host, self._requested_port, log_requests=self._log_requests
         )

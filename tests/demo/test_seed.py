@@ -16,14 +16,19 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from botocore.client import BaseClient
 
+from gateway.demo import extensions
 from gateway.demo.seed import (
+    ACTIVITY_DAYS,
     GROUPS,
     PASSWORD_POLICY,
+    RESOURCE_SERVER_ID,
+    SAML_IDP_IDENTIFIERS,
     SeededPool,
     _plan_users,
     password_violations,
@@ -138,10 +143,122 @@ def test_pool_settings(demo_client: BaseClient, pool: SeededPool) -> None:
     assert described["AutoVerifiedAttributes"] == ["email"]
     schema = {attr["Name"] for attr in described["SchemaAttributes"]}
     assert "custom:department" in schema
+    assert described["UserPoolAddOns"] == {"AdvancedSecurityMode": "AUDIT"}
+    assert described["UserPoolTier"] == "PLUS"
+
+
+def test_app_clients(demo_client: BaseClient, pool: SeededPool) -> None:
     clients = demo_client.list_user_pool_clients(
         UserPoolId=pool.user_pool_id, MaxResults=10
     )["UserPoolClients"]
-    assert [c["ClientId"] for c in clients] == [pool.app_client_id]
+    assert [c["ClientId"] for c in clients] == [
+        pool.app_client_id,
+        pool.confidential_client_id,
+    ]
+    web, confidential = (
+        demo_client.describe_user_pool_client(
+            UserPoolId=pool.user_pool_id, ClientId=client_id
+        )["UserPoolClient"]
+        for client_id in (pool.app_client_id, pool.confidential_client_id)
+    )
+    assert "ClientSecret" not in web
+    assert confidential["ClientSecret"]
+    assert confidential["AllowedOAuthFlows"] == ["client_credentials"]
+    assert all(
+        scope.startswith(RESOURCE_SERVER_ID + "/")
+        for scope in confidential["AllowedOAuthScopes"]
+    )
+
+
+def test_identity_providers_and_resource_server(
+    demo_client: BaseClient, pool: SeededPool
+) -> None:
+    pool_id = pool.user_pool_id
+    providers = demo_client.list_identity_providers(UserPoolId=pool_id)["Providers"]
+    assert {p["ProviderName"]: p["ProviderType"] for p in providers} == {
+        "AcmeOkta": "SAML",
+        "Google": "Google",
+    }
+    assert {p["ProviderName"] for p in providers} == set(pool.identity_provider_names)
+    for identifier in SAML_IDP_IDENTIFIERS:
+        found = demo_client.get_identity_provider_by_identifier(
+            UserPoolId=pool_id, IdpIdentifier=identifier
+        )["IdentityProvider"]
+        assert found["ProviderName"] == "AcmeOkta"
+    servers = demo_client.list_resource_servers(UserPoolId=pool_id, MaxResults=10)
+    assert [s["Identifier"] for s in servers["ResourceServers"]] == list(
+        pool.resource_server_identifiers
+    )
+    assert len(servers["ResourceServers"][0]["Scopes"]) >= 2
+
+
+def test_tags(demo_client: BaseClient, pool: SeededPool) -> None:
+    described = demo_client.describe_user_pool(UserPoolId=pool.user_pool_id)["UserPool"]
+    tags = demo_client.list_tags_for_resource(ResourceArn=described["Arn"])["Tags"]
+    assert tags == described["UserPoolTags"]
+    assert tags["environment"] == "demo"
+
+
+def _device_attrs(device: dict[str, Any]) -> dict[str, str]:
+    return {attr["Name"]: attr["Value"] for attr in device["DeviceAttributes"]}
+
+
+def test_devices(
+    demo_client: BaseClient, pool: SeededPool, users: list[dict[str, Any]]
+) -> None:
+    assert len(pool.users_with_devices) == 30
+    status = {user["Username"]: user["UserStatus"] for user in users}
+    now = datetime.now(UTC)
+    names: set[str] = set()
+    remembered: Counter[str] = Counter()
+    last_seen: list[datetime] = []
+    for username in pool.users_with_devices:
+        assert status[username] == "CONFIRMED"
+        devices = demo_client.admin_list_devices(
+            UserPoolId=pool.user_pool_id, Username=username
+        )["Devices"]
+        assert 1 <= len(devices) <= 3
+        for device in devices:
+            attrs = _device_attrs(device)
+            names.add(attrs["device_name"])
+            assert attrs["device_status"] == attrs["dev:device_remembered_status"]
+            remembered[attrs["device_status"]] += 1
+            last_seen.append(device["DeviceLastAuthenticatedDate"])
+            assert device["DeviceCreateDate"] <= device["DeviceLastAuthenticatedDate"]
+            assert device["DeviceKey"].startswith(DEMO_REGION + "_")
+    assert {"iPhone 15", "Pixel 8", "MacBook Pro"} & names and len(names) >= 6
+    assert set(remembered) == {"remembered", "not_remembered"}
+    assert all(now - timedelta(days=ACTIVITY_DAYS) <= seen <= now for seen in last_seen)
+    assert max(last_seen) - min(last_seen) > timedelta(days=ACTIVITY_DAYS / 2)
+    # Users without seeded devices have none.
+    others = set(pool.usernames) - set(pool.users_with_devices)
+    assert not demo_client.admin_list_devices(
+        UserPoolId=pool.user_pool_id, Username=sorted(others)[0]
+    )["Devices"]
+
+
+def test_auth_events(demo_client: BaseClient, pool: SeededPool) -> None:
+    assert len(pool.users_with_auth_events) == 40
+    responses: Counter[str] = Counter()
+    feedback: Counter[str] = Counter()
+    risks: Counter[str] = Counter()
+    for username in pool.users_with_auth_events:
+        events = demo_client.admin_list_user_auth_events(
+            UserPoolId=pool.user_pool_id, Username=username
+        )["AuthEvents"]
+        assert 2 <= len(events) <= 5
+        dates = [event["CreationDate"] for event in events]
+        assert dates == sorted(dates, reverse=True)  # newest first
+        for event in events:
+            assert event["EventType"] == "SignIn"
+            assert event["EventContextData"]["IpAddress"]
+            responses[event["EventResponse"]] += 1
+            risks[event["EventRisk"]["RiskDecision"]] += 1
+            if "EventFeedback" in event:
+                feedback[event["EventFeedback"]["FeedbackValue"]] += 1
+    assert responses["Pass"] > responses["Fail"] > 0
+    assert sum(feedback.values()) > 0
+    assert risks["NoRisk"] > risks["AccountTakeover"] > 0
 
 
 def test_plan_is_deterministic() -> None:
@@ -171,6 +288,29 @@ def test_seed_rejects_empty_pool(demo_client: BaseClient) -> None:
 
 def test_group_names_match_specs(pool: SeededPool) -> None:
     assert pool.group_names == tuple(g.name for g in GROUPS)
+
+
+def test_activity_is_deterministic(demo_client: BaseClient) -> None:
+    def first_device_keys(seeded: SeededPool) -> list[str]:
+        devices = demo_client.admin_list_devices(
+            UserPoolId=seeded.user_pool_id, Username=seeded.users_with_devices[0]
+        )["Devices"]
+        return [device["DeviceKey"] for device in devices]
+
+    one, two = (seed_demo_pool(demo_client, users=40, seed=3) for _ in range(2))
+    assert one.users_with_devices == two.users_with_devices
+    assert one.users_with_auth_events == two.users_with_auth_events
+    assert first_device_keys(one) == first_device_keys(two)
+
+
+def test_no_activity_without_an_in_process_backend(
+    demo_client: BaseClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Against a Cognito elsewhere the seed still works, minus devices and events."""
+    monkeypatch.setattr(extensions, "find_user_pool", lambda *args, **kwargs: None)
+    seeded = seed_demo_pool(demo_client, users=20)
+    assert seeded.users_with_devices == () == seeded.users_with_auth_events
+    assert len(seeded.usernames) == 20
 
 
 # -- server lifecycle (destructive: keep these last) ----------------------------

@@ -190,11 +190,6 @@ async def test_create_identity_provider_timestamps_are_iso_8601(
     }
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="moto 5.2.5 (and the demo extensions) overwrite a provider created twice instead of raising "
-    "DuplicateProviderException; the gateway maps whatever Cognito raises",
-)
 async def test_create_identity_provider_twice_is_duplicate_provider(
     gateway: Any, cognito: BaseClient, pool_id: str
 ) -> None:

@@ -167,11 +167,6 @@ async def test_resource_servers_first_out_of_range_is_refused_before_any_call(
     assert gateway.calls == {}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="moto 5.2.5's list_resource_servers indexes user_pools[pool_id] without a check: a missing pool is a "
-    "KeyError, HTTP 500 (the gateway answers ServiceError code '500'); real Cognito raises ResourceNotFoundException",
-)
 async def test_resource_servers_of_a_missing_pool(gateway: Any) -> None:
     data = await gateway.data(SERVERS % "nodes { identifier }", {"pool": "us-east-1_nothere"})
 
