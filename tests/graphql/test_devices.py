@@ -96,6 +96,11 @@ async def test_device_errors(gateway, cognito, pool_id):
         % pool_id
     )
     missing_user = await gateway.data(DEVICES, {"pool": pool_id, "username": "ghost"})
+    status = await gateway.mutate(
+        "adminUpdateDeviceStatus",
+        {"userPoolId": pool_id, "username": "alice", "deviceKey": "us-east-1_00000000-0000-0000-0000-00000000dead",
+         "deviceRememberedStatus": "REMEMBERED"},
+    )
     forget = await gateway.mutate("adminForgetDevice", {"userPoolId": pool_id, "username": "alice", "deviceKey": "us-east-1_00000000-0000-0000-0000-00000000dead"})
     confirm = await gateway.mutate(
         "confirmDevice", {"accessToken": "not-a-token", "deviceKey": "us-east-1_00000000-0000-0000-0000-00000000beef"}
@@ -105,4 +110,5 @@ async def test_device_errors(gateway, cognito, pool_id):
     # AdminListDevices does not declare UserNotFoundException: a code outside the union is a ServiceError.
     assert_error(missing_user["devices"], "ServiceError", "UserNotFoundException")
     assert_error(forget, "ResourceNotFoundError", "ResourceNotFoundException")
+    assert_error(status, "ResourceNotFoundError", "ResourceNotFoundException")
     assert_error(confirm, "NotAuthorizedError", "NotAuthorizedException")

@@ -180,3 +180,15 @@ async def test_feedback_on_a_missing_event(gateway, cognito, pool_id):
     )
 
     assert_error(result, "ResourceNotFoundError", "ResourceNotFoundException")
+
+
+async def test_disable_an_unknown_provider_user(gateway, cognito, pool_id, google):
+    result = await gateway.mutate(
+        "adminDisableProviderForUser",
+        {
+            "userPoolId": pool_id,
+            "user": {"providerName": "Google", "providerAttributeName": "Cognito_Subject", "providerAttributeValue": "nobody"},
+        },
+    )
+
+    assert_error(result, "UserNotFoundError", "UserNotFoundException")

@@ -1,0 +1,72 @@
+"""Every root field of the graph answers with data on the seeded demo pool (what `serve --demo` shows)."""
+
+from gateway.demo.seed import seed_demo_pool
+from gateway.graphql.schema import build_schema
+
+ROOT_FIELDS = set(build_schema()._schema.query_type.fields)
+
+EVERYTHING = """
+query Demo($pool: ID!, $user: String!, $group: String!, $client: String!, $secretClient: String!,
+           $provider: String!, $server: String!, $deviceUser: String!) {
+  userPools { __typename ... on UserPoolConnection { nodes { id name } } }
+  userPool(id: $pool) {
+    __typename
+    ... on UserPool {
+      name estimatedNumberOfUsers tags
+      mfaConfig { mfaConfiguration softwareTokenMfaConfiguration { enabled } }
+      userPoolAddOns { advancedSecurityMode }
+      clients { nodes { clientId clientName } }
+      identityProviders { nodes { providerName providerType } }
+      resourceServers { nodes { identifier } }
+    }
+  }
+  users(userPoolId: $pool, first: 5) { __typename ... on UserConnection { nodes { username groups { groupName } } } }
+  user(userPoolId: $pool, username: $user) {
+    __typename
+    ... on User { username authEvents(first: 3) { nodes { eventType eventResponse creationDate } } }
+  }
+  groups(userPoolId: $pool) { __typename ... on GroupConnection { nodes { groupName } } }
+  group(userPoolId: $pool, groupName: $group) { __typename ... on Group { users(first: 3) { nodes { username } } } }
+  userPoolClients(userPoolId: $pool) { __typename ... on UserPoolClientConnection { nodes { clientName explicitAuthFlows } } }
+  userPoolClient(userPoolId: $pool, clientId: $client) { __typename ... on UserPoolClient { clientName } }
+  userPoolClientSecret(userPoolId: $pool, clientId: $secretClient) { __typename ... on UserPoolClientSecret { clientSecret } }
+  identityProviders(userPoolId: $pool) { __typename ... on IdentityProviderConnection { nodes { providerName providerDetails } } }
+  identityProvider(userPoolId: $pool, providerName: $provider) { __typename ... on IdentityProvider { idpIdentifiers } }
+  identityProviderByIdentifier(userPoolId: $pool, idpIdentifier: "acme.example") { __typename ... on IdentityProvider { providerName } }
+  devices(userPoolId: $pool, username: $deviceUser) { __typename ... on DeviceConnection { nodes { deviceKey } } }
+  resourceServers(userPoolId: $pool) { __typename ... on ResourceServerConnection { nodes { identifier scopes { scopeName } } } }
+  resourceServer(userPoolId: $pool, identifier: $server) { __typename ... on ResourceServer { name } }
+}"""
+
+
+async def test_every_root_field_answers_on_the_demo_pool(gateway, cognito):
+    pool = seed_demo_pool(cognito)
+    variables = {
+        "pool": pool.user_pool_id,
+        "user": pool.users_with_auth_events[0],
+        "group": pool.group_names[0],
+        "client": pool.app_client_id,
+        "secretClient": pool.confidential_client_id,
+        "provider": pool.identity_provider_names[0],
+        "server": pool.resource_server_identifiers[0],
+        "deviceUser": pool.users_with_devices[0],
+    }
+
+    data = await gateway.data(EVERYTHING, variables)
+    device_key = data["devices"]["nodes"][0]["deviceKey"]
+    data |= await gateway.data(
+        """query($pool: ID!, $user: String!, $key: String!) {
+             device(userPoolId: $pool, username: $user, deviceKey: $key) { __typename ... on Device { deviceName: deviceAttributes { name value } } }
+           }""",
+        {"pool": pool.user_pool_id, "user": pool.users_with_devices[0], "key": device_key},
+    )
+
+    errors = {field: value for field, value in data.items() if "Error" in value["__typename"]}
+    assert errors == {}
+    assert set(data) == ROOT_FIELDS
+    assert data["user"]["authEvents"]["nodes"], "the demo seeds auth events"
+    assert data["devices"]["nodes"], "the demo seeds devices"
+    assert data["userPoolClientSecret"]["clientSecret"]
+    assert data["identityProviderByIdentifier"]["providerName"] == "AcmeOkta"
+    assert data["userPool"]["mfaConfig"]["softwareTokenMfaConfiguration"]["enabled"] is True
+
