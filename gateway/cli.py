@@ -62,7 +62,9 @@ def _coverage(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cognito-gateway", description="GraphQL admin gateway over Amazon Cognito user pools.")
+    parser = argparse.ArgumentParser(
+        prog="cognito-gateway", description="GraphQL admin gateway over Amazon Cognito user pools."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve POST /graphql (GraphiQL on GET), /healthz and /readyz")
     serve.add_argument("--host", help="interface to listen on (default: GATEWAY_HOST or 127.0.0.1)")

@@ -27,7 +27,13 @@ from gateway.graphql.shapes import (
 # The read operations and the fields that call them (mutations are found in the schema itself).
 QUERY_FIELDS: dict[str, tuple[str, ...]] = {
     "ListUserPools": ("Query.userPools",),
-    "DescribeUserPool": ("Query.userPool", "User.userPool", "Group.userPool", "UserPoolClient.userPool", "userPools nodes beyond the summary"),
+    "DescribeUserPool": (
+        "Query.userPool",
+        "User.userPool",
+        "Group.userPool",
+        "UserPoolClient.userPool",
+        "userPools nodes beyond the summary",
+    ),
     "ListUsers": ("Query.users", "UserPool.users"),
     "AdminGetUser": ("Query.user", "User.preferredMfaSetting", "User.userMfaSettingList", "payload `user` fields"),
     "ListGroups": ("Query.groups", "UserPool.groups"),
@@ -35,7 +41,11 @@ QUERY_FIELDS: dict[str, tuple[str, ...]] = {
     "AdminListGroupsForUser": ("User.groups",),
     "ListUsersInGroup": ("Group.users",),
     "ListUserPoolClients": ("Query.userPoolClients", "UserPool.clients"),
-    "DescribeUserPoolClient": ("Query.userPoolClient", "Query.userPoolClientSecret", "userPoolClients nodes beyond the summary"),
+    "DescribeUserPoolClient": (
+        "Query.userPoolClient",
+        "Query.userPoolClientSecret",
+        "userPoolClients nodes beyond the summary",
+    ),
     "ListIdentityProviders": ("Query.identityProviders", "UserPool.identityProviders"),
     "DescribeIdentityProvider": ("Query.identityProvider", "identityProviders nodes beyond the summary"),
     "GetIdentityProviderByIdentifier": ("Query.identityProviderByIdentifier",),
@@ -128,7 +138,11 @@ class Coverage:
         """Operation -> mutation field, for the mutations named after an operation of the model."""
         operations = set(model.service_model().operation_names)
         fields = self.schema.mutation_type.fields if self.schema.mutation_type else {}
-        return {name[0].upper() + name[1:]: f"Mutation.{name}" for name in fields if name[0].upper() + name[1:] in operations}
+        return {
+            name[0].upper() + name[1:]: f"Mutation.{name}"
+            for name in fields
+            if name[0].upper() + name[1:] in operations
+        }
 
     @cached_property
     def exposed(self) -> dict[str, tuple[str, ...]]:
@@ -206,13 +220,23 @@ class Coverage:
         for operation in sorted(model.service_model().operation_names):
             fields = self.exposed.get(operation)
             shown = ", ".join(field if " " in field else f"`{field}`" for field in fields or ())
-            lines.append(f"| {operation} | {shown} | {'' if fields else NOT_EXPOSED.get(operation, '**not accounted for**')} |")
+            lines.append(
+                f"| {operation} | {shown} | {'' if fields else NOT_EXPOSED.get(operation, '**not accounted for**')} |"
+            )
         lines += ["", "## Members left out of their type", "", "| shape | member | why |", "|---|---|---|"]
         lines += [f"| {shape} | {member} | {why} |" for (shape, member), why in sorted(EXCLUDED_MEMBERS.items())]
-        lines += ["", "## Object types from Cognito shapes", "", "| GraphQL type | Cognito shape | members |", "|---|---|---:|"]
+        lines += [
+            "",
+            "## Object types from Cognito shapes",
+            "",
+            "| GraphQL type | Cognito shape | members |",
+            "|---|---|---:|",
+        ]
         lines += [f"| {item.graphql_type} | {item.shape} | {len(item.members)} |" for item in self.object_shapes]
         lines += ["", "## Enums", "", "| GraphQL enum | Cognito shape | every value |", "|---|---|---|"]
-        lines += [f"| {name} | {shape} | {'yes' if complete else 'NO'} |" for shape, (name, complete) in self.enums.items()]
+        lines += [
+            f"| {name} | {shape} | {'yes' if complete else 'NO'} |" for shape, (name, complete) in self.enums.items()
+        ]
         return "\n".join(lines) + "\n"
 
 

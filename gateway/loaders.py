@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Optional, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -21,7 +21,7 @@ K = TypeVar("K")
 
 UserKey = tuple[str, str]  # (user pool ID, username)
 GroupKey = tuple[str, str]  # (user pool ID, group name)
-ReadKey = tuple[str, tuple[tuple[str, Any], ...]]  # (read operation, its parameters sorted by name)
+ReadKey = tuple[str, Optional[str], tuple[tuple[str, Any], ...]]  # (operation, region, parameters by name)
 
 
 def concurrent_loader(fetch: Callable[[K], Awaitable[Any]]) -> DataLoader[K, Any]:
@@ -52,8 +52,9 @@ class Loaders:
     # drop these all, since what they change is not tracked per read.
     reads: DataLoader[ReadKey, dict[str, Any]]
 
-    async def read(self, operation: str, **params: Any) -> dict[str, Any]:
-        return await self.reads.load((operation, tuple(sorted(params.items()))))
+    async def read(self, operation: str, region: Optional[str] = None, **params: Any) -> dict[str, Any]:
+        """One read's answer; ``region`` only where no parameter names it (ListUserPools)."""
+        return await self.reads.load((operation, region, tuple(sorted(params.items()))))
 
     def forget_written(self, request: dict[str, Any]) -> None:
         """After a mutation: drop what it may have changed, so what the payload reads is current."""
@@ -100,8 +101,8 @@ class Loaders:
             return (await cognito.call("GetGroup", UserPoolId=pool_id, GroupName=name))["Group"]
 
         async def read(key: ReadKey) -> dict[str, Any]:
-            operation, params = key
-            return await cognito.call(operation, **dict(params))
+            operation, region, params = key
+            return await cognito.call(operation, region=region, **dict(params))
 
         group = concurrent_loader(get_group)
         return cls(

@@ -11,9 +11,7 @@ class Settings(BaseSettings):
 
     # The region of `userPools` without a region argument and of the readiness probe. Pools in other
     # regions are served too: a pool's region is read from its ID.
-    aws_region: str = Field(
-        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
-    )
+    aws_region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
     # botocore's defaults (legacy retries, 60 s timeouts, 10 connections) are wrong for a server.
     connect_timeout_seconds: float = Field(default=3.0, gt=0)
     read_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -46,7 +46,9 @@ PASSWORD = "Passw0rd!Passw0rd"
 def signed_in_user(cognito: BaseClient, pool_id: str, username: str = "alice") -> dict[str, str]:
     """A confirmed user signed in through an app client: its ``ClientId`` and ``AccessToken``/``RefreshToken``."""
     client_id = cognito.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="tests", ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+        UserPoolId=pool_id,
+        ClientName="tests",
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]["ClientId"]
     cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True)

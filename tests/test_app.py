@@ -43,7 +43,14 @@ async def test_unreachable_cognito(backend):
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as http:
             ready = await http.get("/readyz")
-            body = (await http.post("/graphql", json={"query": '{ userPool(id: "us-east-1_abc") { __typename ... on CognitoError { code fault retryable } } }'})).json()
+            body = (
+                await http.post(
+                    "/graphql",
+                    json={
+                        "query": '{ userPool(id: "us-east-1_abc") { __typename ... on CognitoError { code fault retryable } } }'
+                    },
+                )
+            ).json()
 
     assert ready.status_code == 503
     assert ready.json() == {"status": "unavailable"}
@@ -66,7 +73,11 @@ async def test_configured_by_the_standard_aws_environment(backend, cognito, monk
     app = create_app()  # no endpoint or credentials given: botocore and pydantic-settings read the environment
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as http:
-            body = (await http.post("/graphql", json={"query": "{ userPools { ... on UserPoolConnection { nodes { id name } } } }"})).json()
+            body = (
+                await http.post(
+                    "/graphql", json={"query": "{ userPools { ... on UserPoolConnection { nodes { id name } } } }"}
+                )
+            ).json()
 
     assert app.state.settings.aws_region == "eu-west-1"
     assert app.state.settings.max_attempts == 1

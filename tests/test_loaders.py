@@ -44,7 +44,6 @@ async def test_a_page_of_60_users_with_their_groups(gateway, cognito, pool_id):
     assert 1 < cognito_layer.peak_in_flight <= cognito_layer.settings.max_concurrent_calls
 
 
-
 async def test_the_same_page_asked_for_twice_is_one_call(gateway, cognito, pool_id):
     members = create_users(cognito, pool_id, 3)
     create_group(cognito, pool_id, "support", members)

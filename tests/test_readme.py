@@ -41,5 +41,9 @@ async def test_readme_example_query_and_its_call_count(gateway, cognito):
     created = await gateway.data(mutation, {"pool": pool.user_pool_id})
     again = await gateway.data(mutation, {"pool": pool.user_pool_id})
 
-    assert created["adminCreateUser"]["user"] == {"username": "grace.hopper", "userStatus": "FORCE_CHANGE_PASSWORD", "enabled": True}
+    assert created["adminCreateUser"]["user"] == {
+        "username": "grace.hopper",
+        "userStatus": "FORCE_CHANGE_PASSWORD",
+        "enabled": True,
+    }
     assert again["adminCreateUser"]["__typename"] == "UsernameExistsError"

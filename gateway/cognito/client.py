@@ -35,7 +35,9 @@ def region_of(user_pool_id: str) -> str:
 def region_of_arn(arn: str) -> str:
     match = _ARN.match(arn)
     if match is None:
-        raise errors.invalid_parameter(f"'{arn}' is not the ARN of a Cognito resource (arn:aws:cognito-idp:<region>:...)")
+        raise errors.invalid_parameter(
+            f"'{arn}' is not the ARN of a Cognito resource (arn:aws:cognito-idp:<region>:...)"
+        )
     return match["region"]
 
 

@@ -45,10 +45,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, TypeVar
 
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.core.exceptions import JsonRESTError
-from moto.core.responses import ActionResult, EmptyResult
-from moto.core.utils import utcnow
 from moto.cognitoidp.exceptions import (
     AliasExistsException,
     InvalidParameterException,
@@ -67,6 +63,10 @@ from moto.cognitoidp.models import (
 )
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.cognitoidp.utils import check_secret_hash
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
 
 __all__ = [
     "AuthEvent",
@@ -134,7 +134,9 @@ class UnsupportedTokenTypeException(JsonRESTError):
 
 class DuplicateProviderException(JsonRESTError):
     def __init__(self, provider_name: str) -> None:
-        super().__init__("DuplicateProviderException", f"A provider with the name {provider_name} already exists in this user pool.")
+        super().__init__(
+            "DuplicateProviderException", f"A provider with the name {provider_name} already exists in this user pool."
+        )
 
 
 # -- state kept on moto's objects ---------------------------------------------------

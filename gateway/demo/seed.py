@@ -105,9 +105,7 @@ _PASSWORD_WORDS: Final = (
 )  # fmt: skip
 
 # Letters NFKD does not decompose into "base letter + accent".
-_TRANSLITERATE: Final = str.maketrans(
-    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "ß": "ss", "ı": "i"}
-)
+_TRANSLITERATE: Final = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "ß": "ss", "ı": "i"})
 
 
 # Identity providers of the pool: one enterprise SAML IdP, one social IdP.
@@ -194,9 +192,7 @@ class _UserSpec:
         return [{"Name": name, "Value": value} for name, value in attrs.items()]
 
 
-def password_violations(
-    password: str, policy: Mapping[str, Any] = PASSWORD_POLICY
-) -> list[str]:
+def password_violations(password: str, policy: Mapping[str, Any] = PASSWORD_POLICY) -> list[str]:
     """What ``password`` lacks under a Cognito password policy (empty if valid)."""
     problems = []
     if len(password) < policy.get("MinimumLength", 8):
@@ -215,9 +211,7 @@ def password_violations(
     return problems
 
 
-def seed_demo_pool(
-    client: BaseClient, *, users: int = 160, seed: int = 7
-) -> SeededPool:
+def seed_demo_pool(client: BaseClient, *, users: int = 160, seed: int = 7) -> SeededPool:
     """Create the ``acme-staff`` pool: ``users`` users, groups, app clients, IdPs.
 
     The same ``seed`` always yields the same users, statuses and memberships
@@ -288,9 +282,7 @@ def seed_demo_pool(
     for spec in specs:
         _create_user(client, pool_id, app_client_id, spec)
 
-    with_devices, with_events = _seed_activity(
-        pool_id, account_id, specs, random.Random(f"{seed}-activity")
-    )
+    with_devices, with_events = _seed_activity(pool_id, account_id, specs, random.Random(f"{seed}-activity"))
     log.info(
         "seeded %s with %d users (%d with devices, %d with sign-in history) in %.2fs",
         pool_id,
@@ -385,11 +377,7 @@ def _seed_activity(
     now = datetime.now(UTC)
     # Only people who can sign in today (confirmed, not offboarded) have
     # recent devices and sign-ins.
-    active = [
-        spec.username
-        for spec in specs
-        if spec.status is _Status.CONFIRMED and spec.enabled
-    ]
+    active = [spec.username for spec in specs if spec.status is _Status.CONFIRMED and spec.enabled]
     with_devices = rng.sample(active, min(USERS_WITH_DEVICES, len(active)))
     with_events = rng.sample(active, min(USERS_WITH_AUTH_EVENTS, len(active)))
 
@@ -480,8 +468,7 @@ def _user_pool_request(name: str) -> dict[str, Any]:
             "AllowAdminCreateUserOnly": False,  # self sign-up stays possible
             "InviteMessageTemplate": {
                 "EmailSubject": "Your Acme staff account",
-                "EmailMessage": "Welcome to Acme! Your username is {username} "
-                "and your temporary password is {####}.",
+                "EmailMessage": "Welcome to Acme! Your username is {username} and your temporary password is {####}.",
                 "SMSMessage": "Acme: user {username}, temporary password {####}",
             },
         },
@@ -581,9 +568,7 @@ def _plan_users(rng: random.Random, count: int) -> list[_UserSpec]:
     return specs
 
 
-def _create_user(
-    client: BaseClient, pool_id: str, app_client_id: str, spec: _UserSpec
-) -> None:
+def _create_user(client: BaseClient, pool_id: str, app_client_id: str, spec: _UserSpec) -> None:
     attributes = spec.attributes()
     if spec.status is _Status.UNCONFIRMED:
         client.sign_up(
@@ -612,9 +597,7 @@ def _create_user(
     if not spec.enabled:
         client.admin_disable_user(UserPoolId=pool_id, Username=spec.username)
     for group in spec.groups:
-        client.admin_add_user_to_group(
-            UserPoolId=pool_id, Username=spec.username, GroupName=group
-        )
+        client.admin_add_user_to_group(UserPoolId=pool_id, Username=spec.username, GroupName=group)
 
 
 def _share(total: int, fraction: float, *, minimum: int) -> int:
@@ -644,4 +627,3 @@ def _make_password(rng: random.Random) -> str:
     if problems := password_violations(password):
         raise AssertionError(f"generated {password!r} violates the policy: {problems}")
     return password
-

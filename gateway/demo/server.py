@@ -78,9 +78,7 @@ class _MotoServer(ThreadedMotoServer):
 
     def __init__(self, ip_address: str, port: int, *, log_requests: bool) -> None:
         super().__init__(ip_address, port, verbose=False)
-        self._handler: type[MotoRequestHandler] = (
-            MotoRequestHandler if log_requests else _QuietRequestHandler
-        )
+        self._handler: type[MotoRequestHandler] = MotoRequestHandler if log_requests else _QuietRequestHandler
         self.startup_error: BaseException | None = None
 
     def _server_entry(self) -> None:
@@ -112,9 +110,7 @@ class DemoBackend:
             cognito = backend.client()
     """
 
-    def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False
-    ) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False) -> None:
         self._host = host
         self._log_requests = log_requests
         self._requested_port = port
@@ -128,15 +124,11 @@ class DemoBackend:
         if self._server is not None:
             raise RuntimeError("DemoBackend is already running")
         extensions.install()  # idempotent; before the first request can arrive
-        server = _MotoServer(
-            self._host, self._requested_port, log_requests=self._log_requests
-        )
+        server = _MotoServer(self._host, self._requested_port, log_requests=self._log_requests)
         server.start()
         if server.startup_error is not None:
             server.stop()  # joins the (already finished) thread
-            raise OSError(
-                f"moto server could not bind {self._host}:{self._requested_port}"
-            ) from server.startup_error
+            raise OSError(f"moto server could not bind {self._host}:{self._requested_port}") from server.startup_error
         # With port 0 the OS picks the port; the bound socket knows which one.
         _, self._bound_port = server.get_host_and_port()
         self._server = server
@@ -194,9 +186,7 @@ class DemoBackend:
 
     def reset(self) -> None:
         """Drop all moto state (every service, account and region)."""
-        request = urllib.request.Request(
-            f"{self.endpoint_url}/moto-api/reset", data=b"", method="POST"
-        )
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", data=b"", method="POST")
         with _URL_OPENER.open(request, timeout=10) as response:
             response.read()
 

@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
-from gateway.cognito import model
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate, selects_beyond, summary_fields
+from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection, selects_beyond, summary_fields
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 if TYPE_CHECKING:
@@ -51,25 +50,19 @@ _SUMMARY_FIELDS = summary_fields("UserPoolClientDescription", "user_pool")
 
 async def list_clients(info: Info, user_pool_id: str, first: int, after: Optional[str]) -> UserPoolClientConnection:
     context = info.context
-    needs_details = selects_beyond(info, _SUMMARY_FIELDS)
 
-    async def fetch(token: Optional[str], limit: int) -> tuple[list[Any], Optional[str]]:
-        params: dict[str, Any] = {"UserPoolId": user_pool_id, "MaxResults": limit}
-        if token:
-            params["NextToken"] = token
-        page = await context.loaders.read("ListUserPoolClients", **params)
-        clients = page.get("UserPoolClients") or []
-        if needs_details:
-            clients = await asyncio.gather(*(describe_client(context, user_pool_id, c["ClientId"]) for c in clients))
-        return clients, page.get("NextToken")
+    async def describe(clients: list[Any]) -> list[Any]:
+        return await asyncio.gather(*(describe_client(context, user_pool_id, c["ClientId"]) for c in clients))
 
-    return await paginate(
+    return await list_connection(
+        context,
         UserPoolClientConnection,
-        fetch,
+        "ListUserPoolClients",
+        lambda data: from_cognito(UserPoolClient, data),
         first,
         after,
-        lambda data: from_cognito(UserPoolClient, data),
-        model.page_size_limit("ListUserPoolClients"),
+        expand=describe if selects_beyond(info, _SUMMARY_FIELDS) else None,
+        UserPoolId=user_pool_id,
     )
 
 

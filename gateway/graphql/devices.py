@@ -7,7 +7,7 @@ import strawberry
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate
+from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 
@@ -28,18 +28,22 @@ class DeviceConnection(Connection[Device]):
 async def list_devices(
     context: Context, user_pool_id: str, username: str, first: int, after: Optional[str]
 ) -> DeviceConnection:
-    async def fetch(token: Optional[str], limit: int) -> tuple[list[Any], Optional[str]]:
-        params: dict[str, Any] = {"UserPoolId": user_pool_id, "Username": username, "Limit": limit}
-        if token:
-            params["PaginationToken"] = token
-        page = await context.loaders.read("AdminListDevices", **params)
-        return page.get("Devices") or [], page.get("PaginationToken")
-
-    return await paginate(DeviceConnection, fetch, first, after, device_from)
+    return await list_connection(
+        context,
+        DeviceConnection,
+        "AdminListDevices",
+        device_from,
+        first,
+        after,
+        UserPoolId=user_pool_id,
+        Username=username,
+    )
 
 
 async def get_device(context: Context, user_pool_id: str, username: str, device_key: str) -> Device:
-    response = await context.loaders.read("AdminGetDevice", UserPoolId=user_pool_id, Username=username, DeviceKey=device_key)
+    response = await context.loaders.read(
+        "AdminGetDevice", UserPoolId=user_pool_id, Username=username, DeviceKey=device_key
+    )
     return device_from(response["Device"])
 
 

@@ -22,6 +22,7 @@ from gateway.cognito import model
 from gateway.cognito.errors import CognitoException, ResponseMeta, exception_class
 from gateway.graphql.shapes import summary
 
+
 @strawberry.enum(description="Whether the caller (CLIENT) or Cognito (SERVER) is at fault.")
 class ErrorFault(enum.Enum):
     CLIENT = "CLIENT"
@@ -38,7 +39,9 @@ class ResponseMetadata:
     total_retry_delay: Optional[int]
 
 
-@strawberry.interface(description="A failure reported by Cognito, or a request the gateway refused for Cognito's reasons.")
+@strawberry.interface(
+    description="A failure reported by Cognito, or a request the gateway refused for Cognito's reasons."
+)
 class CognitoError:
     message: str
     code: str = strawberry.field(description="The Cognito exception name, e.g. UserNotFoundException.")

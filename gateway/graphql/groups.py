@@ -7,7 +7,7 @@ import strawberry
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate
+from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 if TYPE_CHECKING:
@@ -22,7 +22,9 @@ UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools"
 @cognito_type("GroupType")
 class Group:
     @strawberry.field(description="The group's members (ListUsersInGroup), one Cognito page at a time.")
-    async def users(self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None) -> Optional[UserConnectionRef]:
+    async def users(
+        self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
+    ) -> Optional[UserConnectionRef]:
         from gateway.graphql.users import users_in_group
 
         return await users_in_group(info.context, self.user_pool_id, self.group_name, first, after)
@@ -44,17 +46,14 @@ class GroupConnection(Connection[Group]):
 
 
 async def list_groups(context: Context, user_pool_id: str, first: int, after: Optional[str]) -> GroupConnection:
-    async def fetch(token: Optional[str], limit: int) -> tuple[list[Any], Optional[str]]:
-        params: dict[str, Any] = {"UserPoolId": user_pool_id, "Limit": limit}
-        if token:
-            params["NextToken"] = token
-        page = await context.loaders.read("ListGroups", **params)
-        groups = page.get("Groups") or []
+    async def prime(groups: list[Any]) -> list[Any]:
         for group in groups:
             context.loaders.group.prime((user_pool_id, group["GroupName"]), group)
-        return groups, page.get("NextToken")
+        return groups
 
-    return await paginate(GroupConnection, fetch, first, after, group_from)
+    return await list_connection(
+        context, GroupConnection, "ListGroups", group_from, first, after, expand=prime, UserPoolId=user_pool_id
+    )
 
 
 GroupsResult = result_union("GroupsResult", GroupConnection, "ListGroups")

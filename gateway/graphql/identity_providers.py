@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
-from gateway.cognito import model
 from gateway.cognito.errors import invalid_parameter
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate, selects_beyond, summary_fields
+from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection, selects_beyond, summary_fields
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 if TYPE_CHECKING:
@@ -49,7 +48,9 @@ def provider_from(data: dict[str, Any]) -> IdentityProvider:
 
 
 async def describe_provider(context: Context, user_pool_id: str, provider_name: str) -> dict[str, Any]:
-    response = await context.loaders.read("DescribeIdentityProvider", UserPoolId=user_pool_id, ProviderName=provider_name)
+    response = await context.loaders.read(
+        "DescribeIdentityProvider", UserPoolId=user_pool_id, ProviderName=provider_name
+    )
     return response["IdentityProvider"]
 
 
@@ -65,22 +66,23 @@ async def list_providers(info: Info, user_pool_id: str, first: int, after: Optio
     context = info.context
     needs_details = selects_beyond(info, _SUMMARY_FIELDS)
 
-    async def fetch(token: Optional[str], limit: int) -> tuple[list[Any], Optional[str]]:
-        params: dict[str, Any] = {"UserPoolId": user_pool_id, "MaxResults": limit}
-        if token:
-            params["NextToken"] = token
-        page = await context.loaders.read("ListIdentityProviders", **params)
-        providers = page.get("Providers") or []
+    async def expand(providers: list[Any]) -> list[Any]:
         if needs_details:
             providers = await asyncio.gather(
                 *(describe_provider(context, user_pool_id, p["ProviderName"]) for p in providers)
             )
         # The summary has no UserPoolId; the nodes' `userPool` needs it.
-        providers = [{"UserPoolId": user_pool_id, **provider} for provider in providers]
-        return providers, page.get("NextToken")
+        return [{"UserPoolId": user_pool_id, **provider} for provider in providers]
 
-    return await paginate(
-        IdentityProviderConnection, fetch, first, after, provider_from, model.page_size_limit("ListIdentityProviders")
+    return await list_connection(
+        context,
+        IdentityProviderConnection,
+        "ListIdentityProviders",
+        provider_from,
+        first,
+        after,
+        expand=expand,
+        UserPoolId=user_pool_id,
     )
 
 

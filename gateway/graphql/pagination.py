@@ -76,6 +76,42 @@ PageFetcher = Callable[[Optional[str], int], Awaitable[tuple[Sequence[Any], Opti
 
 C = TypeVar("C", bound=Connection[Any])
 
+# expand(items of one page) -> the items the nodes are built from (described in full, given their pool...)
+Expand = Callable[[list[Any]], Awaitable[list[Any]]]
+
+
+async def list_connection(
+    context: Any,
+    connection: type[C],
+    operation: str,
+    node: Callable[[Any], Any],
+    first: int,
+    after: Optional[str],
+    *,
+    expand: Optional[Expand] = None,
+    region: Optional[str] = None,
+    **params: Any,
+) -> C:
+    """One page of a Cognito list operation as a connection: one call, through the request's loaders.
+
+    The model says how the operation pages: its page-size member (``Limit`` or ``MaxResults``) and its
+    bound, its token member (``NextToken`` or ``PaginationToken``) and the list member of its answer.
+    """
+    shape = model.operation(operation)
+    size_member = "Limit" if "Limit" in shape.input_shape.members else "MaxResults"
+    token_member = "PaginationToken" if "PaginationToken" in shape.input_shape.members else "NextToken"
+    [items_member] = [name for name, member in shape.output_shape.members.items() if member.type_name == "list"]
+
+    async def fetch(token: Optional[str], limit: int) -> tuple[Sequence[Any], Optional[str]]:
+        request = {**params, size_member: limit}
+        if token:
+            request[token_member] = token
+        page = await context.loaders.read(operation, region=region, **request)
+        items = page.get(items_member) or []
+        return (await expand(items) if expand and items else items), page.get(token_member)
+
+    return await paginate(connection, fetch, first, after, node, model.page_size_limit(operation))
+
 
 async def paginate(
     connection: type[C],

@@ -8,9 +8,8 @@ from gateway.cognito import model
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import Connection, paginate
+from gateway.graphql.pagination import Connection, list_connection
 from gateway.graphql.shapes import cognito_type, from_cognito
-
 
 # ListResourceServers pages up to 50, not 60 like the other lists: `first` defaults to one page of it.
 PAGE_SIZE = model.page_size_limit("ListResourceServers")
@@ -33,14 +32,15 @@ class ResourceServerConnection(Connection[ResourceServer]):
 async def list_resource_servers(
     context: Context, user_pool_id: str, first: int, after: Optional[str]
 ) -> ResourceServerConnection:
-    async def fetch(token: Optional[str], limit: int) -> tuple[list[Any], Optional[str]]:
-        params: dict[str, Any] = {"UserPoolId": user_pool_id, "MaxResults": limit}
-        if token:
-            params["NextToken"] = token
-        page = await context.loaders.read("ListResourceServers", **params)
-        return page.get("ResourceServers") or [], page.get("NextToken")
-
-    return await paginate(ResourceServerConnection, fetch, first, after, resource_server_from, PAGE_SIZE)
+    return await list_connection(
+        context,
+        ResourceServerConnection,
+        "ListResourceServers",
+        resource_server_from,
+        first,
+        after,
+        UserPoolId=user_pool_id,
+    )
 
 
 ResourceServersResult = result_union("ResourceServersResult", ResourceServerConnection, "ListResourceServers")

@@ -6,17 +6,17 @@ from typing import Optional
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import ExecutionContext
 from strawberry.extensions import DisableIntrospection, ParserCache, ValidationCache
 from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from gateway.cognito.errors import CognitoException
 from gateway.graphql.auth import AuthMutations
-from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ErrorShaping, ServiceError
 from gateway.graphql.clients import ClientMutations, ClientQueries
 from gateway.graphql.devices import DeviceMutations, DeviceQueries
+from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ErrorShaping, ServiceError
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.identity_providers import IdentityProviderMutations, IdentityProviderQueries
 from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries

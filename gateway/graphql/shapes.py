@@ -186,7 +186,9 @@ def cognito_type(
         cls.__cognito_members__ = tuple(specs)  # type: ignore[attr-defined]
         cls.__cognito_context__ = tuple(context)  # type: ignore[attr-defined]
         cls.__cognito_shape__ = shape_name  # type: ignore[attr-defined]
-        graphql_cls = strawberry.type(cls, name=name or graphql_name(shape_name), description=summary(shape.documentation))
+        graphql_cls = strawberry.type(
+            cls, name=name or graphql_name(shape_name), description=summary(shape.documentation)
+        )
         _OUTPUT_TYPES.setdefault(shape_name, graphql_cls)
         return graphql_cls
 

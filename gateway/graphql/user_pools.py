@@ -6,17 +6,16 @@ from typing import Any, Optional
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.cognito import model
 from gateway.graphql.clients import UserPoolClientConnection, list_clients
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
 from gateway.graphql.groups import GroupConnection, list_groups
 from gateway.graphql.identity_providers import IdentityProviderConnection, list_providers
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate, selects_beyond, summary_fields
-from gateway.graphql.shapes import cognito_type, from_cognito
+from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection, selects_beyond, summary_fields
 from gateway.graphql.resource_servers import PAGE_SIZE as RESOURCE_SERVER_PAGE_SIZE
 from gateway.graphql.resource_servers import ResourceServerConnection, list_resource_servers
+from gateway.graphql.shapes import cognito_type, from_cognito
 from gateway.graphql.users import UserConnection, UserFilterInput, list_users
 
 
@@ -51,7 +50,9 @@ class UserPool:
         return await list_users(info.context, self.id, filter, first, after)
 
     @strawberry.field(description="The pool's groups (ListGroups).")
-    async def groups(self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None) -> Optional[GroupConnection]:
+    async def groups(
+        self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
+    ) -> Optional[GroupConnection]:
         return await list_groups(info.context, self.id, first, after)
 
     @strawberry.field(description="The pool's app clients (ListUserPoolClients).")
@@ -106,22 +107,21 @@ _SUMMARY_FIELDS = summary_fields(
 
 async def list_user_pools(info: Info, region: Optional[str], first: int, after: Optional[str]) -> UserPoolConnection:
     context = info.context
+
+    async def describe(pools: list[Any]) -> list[Any]:
+        return await context.loaders.user_pool.load_many([pool["Id"] for pool in pools])
+
     # ListUserPools gives a summary of each pool; when the query asks for more, the pools are described
     # through the loader (once per pool, concurrently), otherwise no more calls are made.
-    needs_details = selects_beyond(info, _SUMMARY_FIELDS)
-
-    async def fetch(token: Optional[str], limit: int) -> tuple[list[Any], Optional[str]]:
-        params: dict[str, Any] = {"MaxResults": limit}
-        if token:
-            params["NextToken"] = token
-        page = await context.cognito.call("ListUserPools", region=region or context.cognito.default_region, **params)
-        pools = page.get("UserPools") or []
-        if needs_details:
-            pools = await context.loaders.user_pool.load_many([pool["Id"] for pool in pools])
-        return pools, page.get("NextToken")
-
-    return await paginate(
-        UserPoolConnection, fetch, first, after, lambda data: from_cognito(UserPool, data), model.page_size_limit("ListUserPools")
+    return await list_connection(
+        context,
+        UserPoolConnection,
+        "ListUserPools",
+        lambda data: from_cognito(UserPool, data),
+        first,
+        after,
+        expand=describe if selects_beyond(info, _SUMMARY_FIELDS) else None,
+        region=region or context.cognito.default_region,
     )
 
 

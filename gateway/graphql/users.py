@@ -5,13 +5,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
-from gateway.cognito import model
 from gateway.graphql.context import Context, Info
 from gateway.graphql.devices import DeviceConnection, list_devices
 from gateway.graphql.errors import result_union
 from gateway.graphql.groups import Group, group_from
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import PAGE_SIZE, Connection, paginate
+from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection
 from gateway.graphql.shapes import cognito_type, from_cognito, output_type
 
 if TYPE_CHECKING:
@@ -22,7 +21,9 @@ UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools"
 _DETAIL_ONLY = ("PreferredMfaSetting", "UserMFASettingList")
 
 
-@cognito_type("UserType", extra=[("AdminGetUserResponse", member) for member in _DETAIL_ONLY], context=("user_pool_id",))
+@cognito_type(
+    "UserType", extra=[("AdminGetUserResponse", member) for member in _DETAIL_ONLY], context=("user_pool_id",)
+)
 class User:
     # AdminGetUser's answer (set when the user was read that way); list operations give less, and the
     # members only AdminGetUser has are then read through the user loader when selected.
@@ -85,20 +86,15 @@ class AuthEventConnection(Connection[AuthEvent]):
 async def list_auth_events(
     context: Context, user_pool_id: str, username: str, first: int, after: Optional[str]
 ) -> AuthEventConnection:
-    async def fetch(token: Optional[str], limit: int) -> tuple[list[Any], Optional[str]]:
-        params: dict[str, Any] = {"UserPoolId": user_pool_id, "Username": username, "MaxResults": limit}
-        if token:
-            params["NextToken"] = token
-        page = await context.loaders.read("AdminListUserAuthEvents", **params)
-        return page.get("AuthEvents") or [], page.get("NextToken")
-
-    return await paginate(
+    return await list_connection(
+        context,
         AuthEventConnection,
-        fetch,
+        "AdminListUserAuthEvents",
+        lambda data: from_cognito(AuthEvent, data),
         first,
         after,
-        lambda data: from_cognito(AuthEvent, data),
-        model.page_size_limit("AdminListUserAuthEvents"),
+        UserPoolId=user_pool_id,
+        Username=username,
     )
 
 
@@ -162,29 +158,27 @@ async def list_users(
     first: int,
     after: Optional[str],
 ) -> UserConnection:
-    async def fetch(token: Optional[str], limit: int) -> tuple[list[Any], Optional[str]]:
-        params: dict[str, Any] = {"UserPoolId": user_pool_id, "Limit": limit}
-        if condition is not None:
-            params["Filter"] = filter_expression(condition)
-        if token:
-            params["PaginationToken"] = token
-        page = await context.loaders.read("ListUsers", **params)
-        return page.get("Users") or [], page.get("PaginationToken")
-
-    return await paginate(UserConnection, fetch, first, after, lambda data: user_from(data, user_pool_id))
+    params: dict[str, Any] = {"UserPoolId": user_pool_id}
+    if condition is not None:
+        params["Filter"] = filter_expression(condition)
+    return await list_connection(
+        context, UserConnection, "ListUsers", lambda data: user_from(data, user_pool_id), first, after, **params
+    )
 
 
 async def users_in_group(
     context: Context, user_pool_id: str, group_name: str, first: int, after: Optional[str]
 ) -> UserConnection:
-    async def fetch(token: Optional[str], limit: int) -> tuple[list[Any], Optional[str]]:
-        params: dict[str, Any] = {"UserPoolId": user_pool_id, "GroupName": group_name, "Limit": limit}
-        if token:
-            params["NextToken"] = token
-        page = await context.loaders.read("ListUsersInGroup", **params)
-        return page.get("Users") or [], page.get("NextToken")
-
-    return await paginate(UserConnection, fetch, first, after, lambda data: user_from(data, user_pool_id))
+    return await list_connection(
+        context,
+        UserConnection,
+        "ListUsersInGroup",
+        lambda data: user_from(data, user_pool_id),
+        first,
+        after,
+        UserPoolId=user_pool_id,
+        GroupName=group_name,
+    )
 
 
 UsersResult = result_union("UsersResult", UserConnection, "ListUsers")

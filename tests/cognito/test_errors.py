@@ -33,7 +33,10 @@ def test_a_client_error_keeps_code_message_and_metadata():
 
     assert type(error) is exception_class("UserNotFoundException")
     assert (error.code, error.message, error.fault, error.retryable) == (
-        "UserNotFoundException", "UserNotFoundException happened", "CLIENT", False,
+        "UserNotFoundException",
+        "UserNotFoundException happened",
+        "CLIENT",
+        False,
     )
     assert error.request_id == "req-1"
     assert error.metadata.cf_id == "cf-1"

@@ -69,4 +69,3 @@ async def test_every_root_field_answers_on_the_demo_pool(gateway, cognito):
     assert data["userPoolClientSecret"]["clientSecret"]
     assert data["identityProviderByIdentifier"]["providerName"] == "AcmeOkta"
     assert data["userPool"]["mfaConfig"]["softwareTokenMfaConfiguration"]["enabled"] is True
-

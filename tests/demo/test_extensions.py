@@ -593,9 +593,9 @@ def test_resend_confirmation_code(cognito: BaseClient) -> None:
 
 def test_resend_confirmation_code_prefers_the_phone_and_checks_the_secret_hash(cognito: BaseClient) -> None:
     pool = make_pool(cognito, AutoVerifiedAttributes=["email", "phone_number"])
-    client = cognito.create_user_pool_client(
-        UserPoolId=pool.id, ClientName="server", GenerateSecret=True
-    )["UserPoolClient"]
+    client = cognito.create_user_pool_client(UserPoolId=pool.id, ClientName="server", GenerateSecret=True)[
+        "UserPoolClient"
+    ]
     client_id, secret = client["ClientId"], client["ClientSecret"]
     cognito.sign_up(
         ClientId=client_id,

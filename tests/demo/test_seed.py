@@ -89,9 +89,7 @@ def _attrs(user: dict[str, Any]) -> dict[str, str]:
 # -- the seeded pool -----------------------------------------------------------
 
 
-def test_lists_at_least_150_users(
-    pool: SeededPool, users: list[dict[str, Any]]
-) -> None:
+def test_lists_at_least_150_users(pool: SeededPool, users: list[dict[str, Any]]) -> None:
     assert len(users) >= 150
     usernames = [user["Username"] for user in users]
     assert len(set(usernames)) == len(usernames)
@@ -148,31 +146,22 @@ def test_pool_settings(demo_client: BaseClient, pool: SeededPool) -> None:
 
 
 def test_app_clients(demo_client: BaseClient, pool: SeededPool) -> None:
-    clients = demo_client.list_user_pool_clients(
-        UserPoolId=pool.user_pool_id, MaxResults=10
-    )["UserPoolClients"]
+    clients = demo_client.list_user_pool_clients(UserPoolId=pool.user_pool_id, MaxResults=10)["UserPoolClients"]
     assert [c["ClientId"] for c in clients] == [
         pool.app_client_id,
         pool.confidential_client_id,
     ]
     web, confidential = (
-        demo_client.describe_user_pool_client(
-            UserPoolId=pool.user_pool_id, ClientId=client_id
-        )["UserPoolClient"]
+        demo_client.describe_user_pool_client(UserPoolId=pool.user_pool_id, ClientId=client_id)["UserPoolClient"]
         for client_id in (pool.app_client_id, pool.confidential_client_id)
     )
     assert "ClientSecret" not in web
     assert confidential["ClientSecret"]
     assert confidential["AllowedOAuthFlows"] == ["client_credentials"]
-    assert all(
-        scope.startswith(RESOURCE_SERVER_ID + "/")
-        for scope in confidential["AllowedOAuthScopes"]
-    )
+    assert all(scope.startswith(RESOURCE_SERVER_ID + "/") for scope in confidential["AllowedOAuthScopes"])
 
 
-def test_identity_providers_and_resource_server(
-    demo_client: BaseClient, pool: SeededPool
-) -> None:
+def test_identity_providers_and_resource_server(demo_client: BaseClient, pool: SeededPool) -> None:
     pool_id = pool.user_pool_id
     providers = demo_client.list_identity_providers(UserPoolId=pool_id)["Providers"]
     assert {p["ProviderName"]: p["ProviderType"] for p in providers} == {
@@ -181,14 +170,12 @@ def test_identity_providers_and_resource_server(
     }
     assert {p["ProviderName"] for p in providers} == set(pool.identity_provider_names)
     for identifier in SAML_IDP_IDENTIFIERS:
-        found = demo_client.get_identity_provider_by_identifier(
-            UserPoolId=pool_id, IdpIdentifier=identifier
-        )["IdentityProvider"]
+        found = demo_client.get_identity_provider_by_identifier(UserPoolId=pool_id, IdpIdentifier=identifier)[
+            "IdentityProvider"
+        ]
         assert found["ProviderName"] == "AcmeOkta"
     servers = demo_client.list_resource_servers(UserPoolId=pool_id, MaxResults=10)
-    assert [s["Identifier"] for s in servers["ResourceServers"]] == list(
-        pool.resource_server_identifiers
-    )
+    assert [s["Identifier"] for s in servers["ResourceServers"]] == list(pool.resource_server_identifiers)
     assert len(servers["ResourceServers"][0]["Scopes"]) >= 2
 
 
@@ -203,9 +190,7 @@ def _device_attrs(device: dict[str, Any]) -> dict[str, str]:
     return {attr["Name"]: attr["Value"] for attr in device["DeviceAttributes"]}
 
 
-def test_devices(
-    demo_client: BaseClient, pool: SeededPool, users: list[dict[str, Any]]
-) -> None:
+def test_devices(demo_client: BaseClient, pool: SeededPool, users: list[dict[str, Any]]) -> None:
     assert len(pool.users_with_devices) == 30
     status = {user["Username"]: user["UserStatus"] for user in users}
     now = datetime.now(UTC)
@@ -214,9 +199,7 @@ def test_devices(
     last_seen: list[datetime] = []
     for username in pool.users_with_devices:
         assert status[username] == "CONFIRMED"
-        devices = demo_client.admin_list_devices(
-            UserPoolId=pool.user_pool_id, Username=username
-        )["Devices"]
+        devices = demo_client.admin_list_devices(UserPoolId=pool.user_pool_id, Username=username)["Devices"]
         assert 1 <= len(devices) <= 3
         for device in devices:
             attrs = _device_attrs(device)
@@ -232,9 +215,7 @@ def test_devices(
     assert max(last_seen) - min(last_seen) > timedelta(days=ACTIVITY_DAYS / 2)
     # Users without seeded devices have none.
     others = set(pool.usernames) - set(pool.users_with_devices)
-    assert not demo_client.admin_list_devices(
-        UserPoolId=pool.user_pool_id, Username=sorted(others)[0]
-    )["Devices"]
+    assert not demo_client.admin_list_devices(UserPoolId=pool.user_pool_id, Username=sorted(others)[0])["Devices"]
 
 
 def test_auth_events(demo_client: BaseClient, pool: SeededPool) -> None:
@@ -243,9 +224,7 @@ def test_auth_events(demo_client: BaseClient, pool: SeededPool) -> None:
     feedback: Counter[str] = Counter()
     risks: Counter[str] = Counter()
     for username in pool.users_with_auth_events:
-        events = demo_client.admin_list_user_auth_events(
-            UserPoolId=pool.user_pool_id, Username=username
-        )["AuthEvents"]
+        events = demo_client.admin_list_user_auth_events(UserPoolId=pool.user_pool_id, Username=username)["AuthEvents"]
         assert 2 <= len(events) <= 5
         dates = [event["CreationDate"] for event in events]
         assert dates == sorted(dates, reverse=True)  # newest first
@@ -292,9 +271,9 @@ def test_group_names_match_specs(pool: SeededPool) -> None:
 
 def test_activity_is_deterministic(demo_client: BaseClient) -> None:
     def first_device_keys(seeded: SeededPool) -> list[str]:
-        devices = demo_client.admin_list_devices(
-            UserPoolId=seeded.user_pool_id, Username=seeded.users_with_devices[0]
-        )["Devices"]
+        devices = demo_client.admin_list_devices(UserPoolId=seeded.user_pool_id, Username=seeded.users_with_devices[0])[
+            "Devices"
+        ]
         return [device["DeviceKey"] for device in devices]
 
     one, two = (seed_demo_pool(demo_client, users=40, seed=3) for _ in range(2))
@@ -303,9 +282,7 @@ def test_activity_is_deterministic(demo_client: BaseClient) -> None:
     assert first_device_keys(one) == first_device_keys(two)
 
 
-def test_no_activity_without_an_in_process_backend(
-    demo_client: BaseClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_activity_without_an_in_process_backend(demo_client: BaseClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """Against a Cognito elsewhere the seed still works, minus devices and events."""
     monkeypatch.setattr(extensions, "find_user_pool", lambda *args, **kwargs: None)
     seeded = seed_demo_pool(demo_client, users=20)
@@ -332,9 +309,7 @@ def test_needs_no_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert dict(os.environ) == before
 
 
-def test_reset_empties_backend(
-    demo_backend: DemoBackend, demo_client: BaseClient
-) -> None:
+def test_reset_empties_backend(demo_backend: DemoBackend, demo_client: BaseClient) -> None:
     demo_client.create_user_pool(PoolName="scratch")
     assert demo_client.list_user_pools(MaxResults=60)["UserPools"]
     demo_backend.reset()

@@ -50,7 +50,9 @@ async def test_confirmed_devices_are_listed_page_by_page(gateway, cognito, pool_
     listed = [node["deviceKey"] for node in first["nodes"] + rest["nodes"]]
     assert sorted(listed) == keys
     assert first["pageInfo"]["hasNextPage"] is True and rest["pageInfo"]["hasNextPage"] is False
-    names = {a["value"] for n in first["nodes"] + rest["nodes"] for a in n["deviceAttributes"] if a["name"] == "device_name"}
+    names = {
+        a["value"] for n in first["nodes"] + rest["nodes"] for a in n["deviceAttributes"] if a["name"] == "device_name"
+    }
     assert names == {f"laptop {n}" for n in range(5)}
 
 
@@ -98,10 +100,17 @@ async def test_device_errors(gateway, cognito, pool_id):
     missing_user = await gateway.data(DEVICES, {"pool": pool_id, "username": "ghost"})
     status = await gateway.mutate(
         "adminUpdateDeviceStatus",
-        {"userPoolId": pool_id, "username": "alice", "deviceKey": "us-east-1_00000000-0000-0000-0000-00000000dead",
-         "deviceRememberedStatus": "REMEMBERED"},
+        {
+            "userPoolId": pool_id,
+            "username": "alice",
+            "deviceKey": "us-east-1_00000000-0000-0000-0000-00000000dead",
+            "deviceRememberedStatus": "REMEMBERED",
+        },
     )
-    forget = await gateway.mutate("adminForgetDevice", {"userPoolId": pool_id, "username": "alice", "deviceKey": "us-east-1_00000000-0000-0000-0000-00000000dead"})
+    forget = await gateway.mutate(
+        "adminForgetDevice",
+        {"userPoolId": pool_id, "username": "alice", "deviceKey": "us-east-1_00000000-0000-0000-0000-00000000dead"},
+    )
     confirm = await gateway.mutate(
         "confirmDevice", {"accessToken": "not-a-token", "deviceKey": "us-east-1_00000000-0000-0000-0000-00000000beef"}
     )

@@ -48,7 +48,9 @@ def test_root_field_unions_hold_the_operation_errors_and_service_error():
 
     assert len(roots) == 6 + len(mutation_type.fields)
     for union, (success, operation) in roots.items():
-        expected = {success, "ServiceError"} | {error_type_name(code) for code in model.operation_error_codes(operation)}
+        expected = {success, "ServiceError"} | {
+            error_type_name(code) for code in model.operation_error_codes(operation)
+        }
         assert union_members(union) == expected, union
 
 

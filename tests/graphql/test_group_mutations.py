@@ -15,8 +15,6 @@ MEMBERSHIP_FIELDS = "userPoolId username groupName user { username groups { grou
 USER_GROUPS = "user { groups { groupName } }"
 
 
-
-
 def group_key(pool_id: str, group: str = "staff") -> dict[str, str]:
     return {"userPoolId": pool_id, "groupName": group}
 

@@ -30,7 +30,9 @@ async def test_groups_of_a_pool_page_by_page(gateway, cognito, pool_id):
         create_group(cognito, pool_id, name)
 
     first = (await gateway.data(GROUPS, {"pool": pool_id, "first": 2}))["groups"]
-    rest = (await gateway.data(GROUPS, {"pool": pool_id, "first": 2, "after": first["pageInfo"]["endCursor"]}))["groups"]
+    rest = (await gateway.data(GROUPS, {"pool": pool_id, "first": 2, "after": first["pageInfo"]["endCursor"]}))[
+        "groups"
+    ]
 
     names = [g["groupName"] for g in first["nodes"] + rest["nodes"]]
     assert sorted(names) == ["admins", "billing", "support"]
@@ -62,7 +64,9 @@ async def test_group_members_page_by_page(gateway, cognito, pool_id):
 
     first = (await gateway.data(GROUP, {"pool": pool_id, "name": "support", "first": 3}))["group"]["users"]
     after = first["pageInfo"]["endCursor"]
-    rest = (await gateway.data(GROUP, {"pool": pool_id, "name": "support", "first": 3, "after": after}))["group"]["users"]
+    rest = (await gateway.data(GROUP, {"pool": pool_id, "name": "support", "first": 3, "after": after}))["group"][
+        "users"
+    ]
 
     assert first["pageInfo"]["hasNextPage"] is True
     assert sorted(u["username"] for u in first["nodes"] + rest["nodes"]) == members

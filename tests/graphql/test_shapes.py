@@ -20,8 +20,14 @@ def test_user_has_the_members_only_admin_get_user_returns():
 
 @pytest.mark.parametrize(
     ("value", "name"),
-    [("SignInWithApple", "SIGN_IN_WITH_APPLE"), ("phone_number", "PHONE_NUMBER"), ("ALLOW_USER_SRP_AUTH", "ALLOW_USER_SRP_AUTH"),
-     ("LoginWithAmazon", "LOGIN_WITH_AMAZON"), ("OIDC", "OIDC"), ("not_remembered", "NOT_REMEMBERED")],
+    [
+        ("SignInWithApple", "SIGN_IN_WITH_APPLE"),
+        ("phone_number", "PHONE_NUMBER"),
+        ("ALLOW_USER_SRP_AUTH", "ALLOW_USER_SRP_AUTH"),
+        ("LoginWithAmazon", "LOGIN_WITH_AMAZON"),
+        ("OIDC", "OIDC"),
+        ("not_remembered", "NOT_REMEMBERED"),
+    ],
 )
 def test_enum_value_names(value, name):
     assert enum_member_name(value) == name

@@ -17,7 +17,11 @@ async def test_set_mfa_preference(gateway, cognito, pool_id):
 
     result = await gateway.mutate(
         "adminSetUserMFAPreference",
-        {"userPoolId": pool_id, "username": "alice", "softwareTokenMfaSettings": {"enabled": True, "preferredMfa": True}},
+        {
+            "userPoolId": pool_id,
+            "username": "alice",
+            "softwareTokenMfaSettings": {"enabled": True, "preferredMfa": True},
+        },
         "username user { preferredMfaSetting userMfaSettingList }",
     )
 
@@ -41,7 +45,11 @@ async def test_set_user_settings_legacy_mfa_options(gateway, cognito, pool_id):
 
     result = await gateway.mutate(
         "adminSetUserSettings",
-        {"userPoolId": pool_id, "username": "alice", "mfaOptions": [{"deliveryMedium": "SMS", "attributeName": "phone_number"}]},
+        {
+            "userPoolId": pool_id,
+            "username": "alice",
+            "mfaOptions": [{"deliveryMedium": "SMS", "attributeName": "phone_number"}],
+        },
         "user { mfaOptions { deliveryMedium attributeName } }",
     )
 
@@ -53,7 +61,11 @@ async def test_set_user_settings_legacy_mfa_options(gateway, cognito, pool_id):
 async def test_set_user_settings_of_a_missing_user(gateway, pool_id):
     result = await gateway.mutate(
         "adminSetUserSettings",
-        {"userPoolId": pool_id, "username": "ghost", "mfaOptions": [{"deliveryMedium": "SMS", "attributeName": "phone_number"}]},
+        {
+            "userPoolId": pool_id,
+            "username": "ghost",
+            "mfaOptions": [{"deliveryMedium": "SMS", "attributeName": "phone_number"}],
+        },
     )
 
     assert_error(result, "UserNotFoundError", "UserNotFoundException")
@@ -71,7 +83,11 @@ def google(cognito, pool_id):
 
 async def test_link_then_disable_a_provider_user(gateway, cognito, pool_id, google):
     cognito.admin_create_user(UserPoolId=pool_id, Username="alice")
-    source = {"providerName": "Google", "providerAttributeName": "Cognito_Subject", "providerAttributeValue": "1234567890"}
+    source = {
+        "providerName": "Google",
+        "providerAttributeName": "Cognito_Subject",
+        "providerAttributeValue": "1234567890",
+    }
 
     linked = await gateway.mutate(
         "adminLinkProviderForUser",
@@ -100,7 +116,11 @@ async def test_link_to_a_missing_user(gateway, pool_id, google):
         {
             "userPoolId": pool_id,
             "destinationUser": {"providerName": "Cognito", "providerAttributeValue": "ghost"},
-            "sourceUser": {"providerName": "Google", "providerAttributeName": "Cognito_Subject", "providerAttributeValue": "1"},
+            "sourceUser": {
+                "providerName": "Google",
+                "providerAttributeName": "Cognito_Subject",
+                "providerAttributeValue": "1",
+            },
         },
     )
 
@@ -187,7 +207,11 @@ async def test_disable_an_unknown_provider_user(gateway, cognito, pool_id, googl
         "adminDisableProviderForUser",
         {
             "userPoolId": pool_id,
-            "user": {"providerName": "Google", "providerAttributeName": "Cognito_Subject", "providerAttributeValue": "nobody"},
+            "user": {
+                "providerName": "Google",
+                "providerAttributeName": "Cognito_Subject",
+                "providerAttributeValue": "nobody",
+            },
         },
     )
 

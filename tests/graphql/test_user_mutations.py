@@ -12,10 +12,8 @@ PASSWORD = "Passw0rd!"  # moto's defaults also require upper and lower case and 
 USER_FIELDS = "user { username userStatus enabled attributes { name value } }"
 
 
-
 def assert_payload(result: dict[str, Any], name: str) -> None:
     assert result["__typename"] == f"{name[0].upper()}{name[1:]}Payload", result
-
 
 
 def attributes(pairs: list[dict[str, str]]) -> dict[str, str]:

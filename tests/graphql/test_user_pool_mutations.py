@@ -19,8 +19,6 @@ POOL_FIELDS = """
 PASSWORD_POLICY = "policies { passwordPolicy { minimumLength requireNumbers } }"
 
 
-
-
 def pool_names(cognito: BaseClient) -> list[str]:
     return sorted(pool["Name"] for pool in cognito.list_user_pools(MaxResults=60)["UserPools"])
 

@@ -87,8 +87,12 @@ async def test_user_pool_with_every_nested_shape(gateway, cognito):
     assert got["autoVerifiedAttributes"] == ["EMAIL"]
     assert sorted(got["aliasAttributes"]) == ["EMAIL", "PREFERRED_USERNAME"]
     assert got["userPoolTags"] == {"team": "identity"}
-    assert {"name": "custom:department", "attributeDataType": "STRING", "mutable": True,
-            "stringAttributeConstraints": None} in got["schemaAttributes"] or any(
+    assert {
+        "name": "custom:department",
+        "attributeDataType": "STRING",
+        "mutable": True,
+        "stringAttributeConstraints": None,
+    } in got["schemaAttributes"] or any(
         a["name"] == "custom:department" and a["attributeDataType"] == "STRING" for a in got["schemaAttributes"]
     )
     assert got["adminCreateUserConfig"] == {"allowAdminCreateUserOnly": True}

@@ -70,7 +70,9 @@ async def test_starts_with_filter(gateway, cognito, pool_id):
     create_users(cognito, pool_id, 3, prefix="ann")
     create_users(cognito, pool_id, 2, prefix="bob")
 
-    data = await gateway.data(USERS_PAGE, {"pool": pool_id, "filter": {"attribute": "USERNAME", "operator": "STARTS_WITH", "value": "bob"}})
+    data = await gateway.data(
+        USERS_PAGE, {"pool": pool_id, "filter": {"attribute": "USERNAME", "operator": "STARTS_WITH", "value": "bob"}}
+    )
 
     assert sorted(n["username"] for n in data["users"]["nodes"]) == ["bob-000", "bob-001"]
 
@@ -100,7 +102,9 @@ async def test_filter_values_cannot_widen_the_result(gateway, cognito, pool_id, 
 
 
 async def test_filter_finds_a_value_with_an_apostrophe(gateway, cognito, pool_id):
-    cognito.admin_create_user(UserPoolId=pool_id, Username="obrien", UserAttributes=[{"Name": "family_name", "Value": "O'Brien"}])
+    cognito.admin_create_user(
+        UserPoolId=pool_id, Username="obrien", UserAttributes=[{"Name": "family_name", "Value": "O'Brien"}]
+    )
     create_users(cognito, pool_id, 2)
 
     data = await gateway.data(USERS_PAGE, {"pool": pool_id, "filter": {"attribute": "FAMILY_NAME", "value": "O'Brien"}})
