@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import orjson
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from strawberry.fastapi import GraphQLRouter
@@ -12,6 +13,12 @@ from gateway.cognito import CognitoGateway
 from gateway.graphql.context import get_context
 from gateway.graphql.schema import build_schema
 from gateway.settings import Settings
+
+
+class GraphQLApp(GraphQLRouter):
+    def encode_json(self, data: object) -> bytes:
+        # orjson: several times faster than the stdlib on large pages of users, and UTF-8 as is.
+        return orjson.dumps(data)
 
 
 def create_app(
@@ -32,7 +39,7 @@ def create_app(
 
     app = FastAPI(title="cognito-gateway", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
-    graphql = GraphQLRouter(build_schema(introspection=settings.introspection), context_getter=get_context)
+    graphql = GraphQLApp(build_schema(introspection=settings.introspection), context_getter=get_context)
     app.include_router(graphql, prefix="/graphql")
 
     @app.get("/healthz")

@@ -14,6 +14,7 @@ from typing import Any, Optional, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from gateway import memberships
 from gateway.cognito import CognitoGateway
 from gateway.cognito.model import page_size_limit
 
@@ -72,16 +73,33 @@ class Loaders:
             # Whose group lists hold the group is not known here.
             self.groups_of_user.clear_all()
 
+    async def groups_of_pool(self, user_pool_id: str) -> list[dict[str, Any]]:
+        """Every group of a pool (ListGroups, page by page, through this request's reads)."""
+        groups: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"UserPoolId": user_pool_id, "Limit": page_size_limit("ListGroups")}
+        while True:
+            page = await self.read("ListGroups", **params)
+            groups += page.get("Groups") or []
+            if not page.get("NextToken"):
+                return groups
+            params["NextToken"] = page["NextToken"]
+
+    def prefetch_membership_inputs(self, user_pool_id: str) -> None:
+        """Start reading what the membership rule needs (the pool's size, its groups) while a page of users
+        is still being listed, so choosing costs no extra round trip."""
+        for started in (self.user_pool.load(user_pool_id), asyncio.ensure_future(self.groups_of_pool(user_pool_id))):
+            # Whoever needs them awaits them; a failure here is that reader's to report.
+            started.add_done_callback(lambda future: future.cancelled() or future.exception())
+
     @classmethod
     def build(cls, cognito: CognitoGateway) -> Loaders:
-        group: DataLoader[GroupKey, dict[str, Any]]
+        loaders: Loaders  # the batch functions below read the other loaders of the same request
 
         async def user(key: UserKey) -> dict[str, Any]:
             pool_id, username = key
             return await cognito.call("AdminGetUser", UserPoolId=pool_id, Username=username)
 
-        async def groups_of_user(key: UserKey) -> list[dict[str, Any]]:
-            pool_id, username = key
+        async def groups_of_one_user(pool_id: str, username: str) -> list[dict[str, Any]]:
             groups = await cognito.paginate(
                 "AdminListGroupsForUser",
                 "Groups",
@@ -90,8 +108,35 @@ class Loaders:
                 Limit=page_size_limit("AdminListGroupsForUser"),
             )
             for item in groups:
-                group.prime((pool_id, item["GroupName"]), item)
+                loaders.group.prime((pool_id, item["GroupName"]), item)
             return groups
+
+        async def groups_of_pool_users(pool_id: str, usernames: list[str]) -> list[Any]:
+            """One pool's users' groups, by the cheaper way (gateway.memberships has the rule)."""
+            if len(usernames) >= memberships.FEWEST_USERS_FOR_A_MAP:
+                pool, groups = await asyncio.gather(loaders.user_pool.load(pool_id), loaders.groups_of_pool(pool_id))
+                if memberships.map_is_cheaper(len(usernames), len(groups), pool.get("EstimatedNumberOfUsers") or 0):
+                    membership = await memberships.membership_map(cognito, pool_id, groups)
+                    return [membership.get(username, []) for username in usernames]
+            return await asyncio.gather(
+                *(groups_of_one_user(pool_id, username) for username in usernames), return_exceptions=True
+            )
+
+        async def groups_of_users(keys: Sequence[UserKey]) -> list[Any]:
+            by_pool: dict[str, list[str]] = {}
+            for pool_id, username in keys:
+                by_pool.setdefault(pool_id, []).append(username)
+            answers: dict[UserKey, Any] = {}
+
+            async def answer(pool_id: str, usernames: list[str]) -> None:
+                try:
+                    results = await groups_of_pool_users(pool_id, usernames)
+                except Exception as error:  # the pool's failure is each of its users' failure
+                    results = [error] * len(usernames)
+                answers.update({(pool_id, username): result for username, result in zip(usernames, results)})
+
+            await asyncio.gather(*(answer(pool_id, usernames) for pool_id, usernames in by_pool.items()))
+            return [answers[key] for key in keys]
 
         async def user_pool(pool_id: str) -> dict[str, Any]:
             return (await cognito.call("DescribeUserPool", UserPoolId=pool_id))["UserPool"]
@@ -104,11 +149,11 @@ class Loaders:
             operation, region, params = key
             return await cognito.call(operation, region=region, **dict(params))
 
-        group = concurrent_loader(get_group)
-        return cls(
+        loaders = cls(
             user=concurrent_loader(user),
-            groups_of_user=concurrent_loader(groups_of_user),
+            groups_of_user=DataLoader(load_fn=groups_of_users),
             user_pool=concurrent_loader(user_pool),
-            group=group,
+            group=concurrent_loader(get_group),
             reads=concurrent_loader(read),
         )
+        return loaders

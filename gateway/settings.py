@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, PositiveFloat, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,7 +19,24 @@ class Settings(BaseSettings):
     max_pool_connections: int = Field(default=50, ge=1)
     # Upper bound on Cognito calls in flight from this process (all requests together).
     max_concurrent_calls: int = Field(default=20, ge=1)
+    # Shared cache of pool-level reads (DescribeUserPool, ListGroups, GetGroup, DescribeUserPoolClient,
+    # GetUserPoolMfaConfig, group memberships); 0 turns it off.
+    cache_ttl_seconds: float = Field(default=10.0, ge=0)
+    # Client-side limits per Cognito quota category (requests/s, per region): overrides of the defaults,
+    # e.g. GATEWAY_QUOTA_RATES='{"UserList": 60}' after a quota increase.
+    quota_limiter: bool = True
+    quota_rates: dict[str, PositiveFloat] = Field(default_factory=dict)
     introspection: bool = False
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "info"
+
+    @field_validator("quota_rates")
+    @classmethod
+    def _known_categories(cls, rates: dict[str, float]) -> dict[str, float]:
+        from gateway.cognito.quotas import DEFAULT_RATES
+
+        unknown = sorted(set(rates) - set(DEFAULT_RATES))
+        if unknown:
+            raise ValueError(f"unknown quota categories {unknown}; known: {sorted(DEFAULT_RATES)}")
+        return rates

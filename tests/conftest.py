@@ -1,6 +1,7 @@
 """Fixtures: one moto server per session (reset for every test), the real app over HTTP in front of it."""
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,15 +67,25 @@ class Gateway:
         return (await self.data(document, {"input": input}))["result"]
 
 
-@pytest.fixture
-async def gateway(backend: DemoBackend, cognito: BaseClient) -> AsyncIterator[Gateway]:
+@asynccontextmanager
+async def running_gateway(backend: DemoBackend, **settings: Any) -> AsyncIterator[Gateway]:
+    """The app with its lifespan running, on the moto server, with ``settings`` over the test defaults."""
     # One attempt: moto answers what it lacks with HTTP 500, which retries would only slow down.
-    settings = Settings(aws_region=DEMO_REGION, max_attempts=1, introspection=True)
-    app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
+    app = create_app(
+        Settings(**{"aws_region": DEMO_REGION, "max_attempts": 1, "introspection": True, **settings}),
+        endpoint_url=backend.endpoint_url,
+        credentials=DEMO_CREDENTIALS,
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
             yield Gateway(app, http)
+
+
+@pytest.fixture
+async def gateway(backend: DemoBackend, cognito: BaseClient) -> AsyncIterator[Gateway]:
+    async with running_gateway(backend) as running:
+        yield running
 
 
 @pytest.fixture

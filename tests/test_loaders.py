@@ -38,8 +38,25 @@ async def test_a_page_of_60_users_with_their_groups(gateway, cognito, pool_id):
     assert groups["user-007"] == ["admins", "support"]
     assert groups["user-020"] == ["support"]
     assert groups["user-059"] == []
-    # One list call, one membership call per user: never one per user *after* another.
-    assert gateway.calls == {"ListUsers": 1, "AdminListGroupsForUser": 60}
+    # 60 users in 2 groups: the groups' members (one page each) cost fewer calls than 60 AdminListGroupsForUser.
+    assert gateway.calls == {"ListUsers": 1, "DescribeUserPool": 1, "ListGroups": 1, "ListUsersInGroup": 2}
+
+
+async def test_a_few_users_of_a_bigger_pool_ask_per_user_concurrently(gateway, cognito, pool_id):
+    usernames = create_users(cognito, pool_id, 130)
+    for index in range(4):
+        create_group(cognito, pool_id, f"team-{index}", usernames[index * 30 : index * 30 + 30])
+
+    data = await gateway.data(
+        """query($pool: ID!) { users(userPoolId: $pool, first: 6, filter: {attribute: USERNAME, operator: STARTS_WITH,
+             value: "user-00"}) { ... on UserConnection { nodes { username groups { groupName } } } } }""",
+        {"pool": pool_id},
+    )
+
+    groups = {n["username"]: [g["groupName"] for g in n["groups"]] for n in data["users"]["nodes"]}
+    assert len(groups) == 6 and all(names == ["team-0"] for names in groups.values())
+    # 4 groups x ceil(130 / 60) = 12 pages of members could cost more than 6 users: ask per user, at once.
+    assert gateway.calls == {"ListUsers": 1, "DescribeUserPool": 1, "ListGroups": 1, "AdminListGroupsForUser": 6}
     cognito_layer = gateway.app.state.cognito
     assert 1 < cognito_layer.peak_in_flight <= cognito_layer.settings.max_concurrent_calls
 

@@ -14,6 +14,8 @@ from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from gateway.cognito import errors, model
+from gateway.cognito.cache import CACHED_OPERATIONS, ReadCache
+from gateway.cognito.quotas import QuotaLimiter
 from gateway.settings import Settings
 
 # A pool ID is "<region>_<suffix>" (eu-west-1_AbC123): the region is read from it, so one gateway
@@ -80,6 +82,8 @@ class CognitoGateway:
         self._opening = asyncio.Lock()
         self._slots = asyncio.Semaphore(settings.max_concurrent_calls)
         self._stack = AsyncExitStack()
+        self.cache = ReadCache(settings.cache_ttl_seconds)
+        self.limiter = QuotaLimiter(settings.quota_rates) if settings.quota_limiter else None
 
     async def __aenter__(self) -> CognitoGateway:
         await self.client(self.default_region)
@@ -111,10 +115,22 @@ class CognitoGateway:
     async def call(self, operation: str, region: str | None = None, **params: Any) -> dict[str, Any]:
         """Call one Cognito operation; its region comes from ``UserPoolId`` or ``ResourceArn`` unless given.
 
-        Raises :class:`~gateway.cognito.errors.CognitoException` (typed per code) on any failure.
+        Pool-level reads are served from the shared cache within its TTL. Raises
+        :class:`~gateway.cognito.errors.CognitoException` (typed per code) on any failure.
         """
-        client = await self.client(region or region_for(params, self.default_region))
+        region = region or region_for(params, self.default_region)
+        if operation in CACHED_OPERATIONS:
+            key = (operation, region, tuple(sorted(params.items())))
+            return await self.cache.get_or_load(
+                key, params.get("UserPoolId"), lambda: self._send(operation, region, params)
+            )
+        return await self._send(operation, region, params)
+
+    async def _send(self, operation: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        client = await self.client(region)
         method = getattr(client, xform_name(operation))
+        if self.limiter is not None:
+            await self.limiter.acquire(region, operation)
         async with self._slots:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
@@ -129,6 +145,13 @@ class CognitoGateway:
                 self.in_flight -= 1
         self.calls[operation] += 1
         return response
+
+    def forget(self, params: dict[str, Any]) -> None:
+        """After a mutation: drop the cached reads of the pool it names (all of them if it names none)."""
+        pool_id = params.get("UserPoolId")
+        if not pool_id and isinstance(params.get("ResourceArn"), str) and ":userpool/" in params["ResourceArn"]:
+            pool_id = params["ResourceArn"].rsplit(":userpool/", 1)[1]
+        self.cache.forget_pool(pool_id or None)
 
     async def paginate(self, operation: str, result_key: str, token_key: str = "NextToken", **params: Any) -> list[Any]:
         """Every item of a paginated list operation (one call per page)."""

@@ -167,6 +167,7 @@ def _auth_mutation(operation: str, payload: type, run: Run) -> StrawberryField:
         result = await run(info.context, request, user_pool_id)
         # Signing in or up, or a new password, changes the user: drop what this request read of it.
         written = {"UserPoolId": user_pool_id, "Username": _username(request)}
+        # Nothing pool-level changes by signing in or up: the shared cache stays.
         info.context.loaders.forget_written({key: value for key, value in written.items() if value})
         return result
 

@@ -1,6 +1,7 @@
 """The per-request context: the app's Cognito gateway and this request's dataloaders."""
 
 from dataclasses import dataclass
+from typing import Any
 
 import strawberry
 from fastapi import Request
@@ -17,6 +18,11 @@ class Context(BaseContext):
 
     def __post_init__(self) -> None:
         super().__init__()
+
+    def written(self, request: dict[str, Any]) -> None:
+        """After a mutation: forget what it may have changed, in this request and in the shared cache."""
+        self.loaders.forget_written(request)
+        self.cognito.forget(request)
 
 
 async def get_context(request: Request) -> Context:

@@ -63,7 +63,7 @@ def mutation(
         if check is not None:
             check(request)
         response = await info.context.cognito.call(operation, **request)
-        info.context.loaders.forget_written(request)
+        info.context.written(request)
         return respond(info.context, request, response)
 
     resolve.__name__ = xform_name(operation)

@@ -174,10 +174,14 @@ def _node_fields(selections: Iterable[Any], depth: str = "connection") -> set[st
     return names
 
 
-def selects_beyond(info: Any, available: frozenset[str]) -> bool:
-    """Whether the connection being resolved selects, on its nodes, a field outside ``available``.
+def selected_node_fields(info: Any) -> set[str]:
+    """Snake-case names the connection being resolved selects on its nodes.
 
     A field selected twice under one name is one field with several selections: all of them count.
     """
-    selected = set().union(*(_node_fields(field.selections) for field in info.selected_fields))
-    return bool(selected - available)
+    return set().union(*(_node_fields(field.selections) for field in info.selected_fields))
+
+
+def selects_beyond(info: Any, available: frozenset[str]) -> bool:
+    """Whether the connection being resolved selects, on its nodes, a field outside ``available``."""
+    return bool(selected_node_fields(info) - available)

@@ -12,7 +12,14 @@ from gateway.graphql.errors import result_union
 from gateway.graphql.groups import GroupConnection, list_groups
 from gateway.graphql.identity_providers import IdentityProviderConnection, list_providers
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection, selects_beyond, summary_fields
+from gateway.graphql.pagination import (
+    PAGE_SIZE,
+    Connection,
+    list_connection,
+    selected_node_fields,
+    selects_beyond,
+    summary_fields,
+)
 from gateway.graphql.resource_servers import PAGE_SIZE as RESOURCE_SERVER_PAGE_SIZE
 from gateway.graphql.resource_servers import ResourceServerConnection, list_resource_servers
 from gateway.graphql.shapes import cognito_type, from_cognito
@@ -47,7 +54,9 @@ class UserPool:
         first: int = PAGE_SIZE,
         after: Optional[str] = None,
     ) -> Optional[UserConnection]:
-        return await list_users(info.context, self.id, filter, first, after)
+        return await list_users(
+            info.context, self.id, filter, first, after, with_groups="groups" in selected_node_fields(info)
+        )
 
     @strawberry.field(description="The pool's groups (ListGroups).")
     async def groups(

@@ -5,12 +5,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
+from gateway import memberships
 from gateway.graphql.context import Context, Info
 from gateway.graphql.devices import DeviceConnection, list_devices
 from gateway.graphql.errors import result_union
 from gateway.graphql.groups import Group, group_from
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection
+from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection, selected_node_fields
 from gateway.graphql.shapes import cognito_type, from_cognito, output_type
 
 if TYPE_CHECKING:
@@ -157,10 +158,15 @@ async def list_users(
     condition: Optional[UserFilterInput],
     first: int,
     after: Optional[str],
+    *,
+    with_groups: bool = False,
 ) -> UserConnection:
+    """A page of ListUsers; ``with_groups`` when the query selects the users' groups (read alongside)."""
     params: dict[str, Any] = {"UserPoolId": user_pool_id}
     if condition is not None:
         params["Filter"] = filter_expression(condition)
+    if with_groups and first >= memberships.FEWEST_USERS_FOR_A_MAP:
+        context.loaders.prefetch_membership_inputs(user_pool_id)
     return await list_connection(
         context, UserConnection, "ListUsers", lambda data: user_from(data, user_pool_id), first, after, **params
     )
@@ -196,7 +202,9 @@ class UserQueries:
         first: int = PAGE_SIZE,
         after: Optional[str] = None,
     ) -> UsersResult:
-        return await list_users(info.context, user_pool_id, filter, first, after)
+        return await list_users(
+            info.context, user_pool_id, filter, first, after, with_groups="groups" in selected_node_fields(info)
+        )
 
     @strawberry.field(description="One user by username or alias (AdminGetUser).")
     async def user(self, info: Info, user_pool_id: strawberry.ID, username: str) -> UserResult:

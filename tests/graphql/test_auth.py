@@ -520,7 +520,7 @@ async def test_admin_sign_in_with_a_confidential_client_sends_the_secret_hash(
     assert sent.of("AdminInitiateAuth")[0]["AuthParameters"]["SECRET_HASH"] == expected_hash("alice", client_id, secret)
 
 
-async def test_each_mutation_reads_the_client_secret_afresh(
+async def test_the_client_secret_is_read_once_within_the_cache_ttl(
     gateway: Any, sent: Sent, cognito: BaseClient, pool_id: str, confidential: tuple[str, str]
 ):
     client_id, secret = confidential
@@ -535,12 +535,12 @@ async def test_each_mutation_reads_the_client_secret_afresh(
         return {"userPoolId": pool_id, "clientId": client_id, "username": username, "password": PASSWORD}
 
     first = await gateway.data(document, {"a": input("alice"), "b": input("bob")})
-    # A mutation drops what its request had read (it may have changed it), the client included.
-    assert gateway.calls == {"DescribeUserPoolClient": 2, "SignUp": 2}
+    assert gateway.calls == {"DescribeUserPoolClient": 1, "SignUp": 2}
     second = await gateway.data(document, {"a": input("carol"), "b": input("dave")})
 
     assert all(result["__typename"] == "SignUpPayload" for result in (*first.values(), *second.values()))
-    assert gateway.calls == {"DescribeUserPoolClient": 4, "SignUp": 4}
+    # Signing up changes no app client: the shared cache (GATEWAY_CACHE_TTL_SECONDS) keeps serving it.
+    assert gateway.calls == {"DescribeUserPoolClient": 1, "SignUp": 4}
     hashes = {params["Username"]: params["SecretHash"] for params in sent.of("SignUp")}
     assert hashes == {name: expected_hash(name, client_id, secret) for name in ("alice", "bob", "carol", "dave")}
 
@@ -720,7 +720,7 @@ async def test_sign_up_confirm_and_sign_in_with_a_confidential_client(
     assert signed_in["authenticationResult"]["accessToken"], signed_in
     assert sent.of("SignUp")[0]["SecretHash"] == expected_hash("alice", client_id, secret)
     assert sent.of("ConfirmSignUp")[0]["SecretHash"] == expected_hash("alice", client_id, secret)
-    assert gateway.calls["DescribeUserPoolClient"] == 3  # one per request
+    assert gateway.calls["DescribeUserPoolClient"] == 1  # then served by the shared cache
 
 
 async def test_resend_confirmation_code(gateway: Any, cognito: BaseClient, pool_id: str, client_id: str):

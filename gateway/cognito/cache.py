@@ -1,0 +1,74 @@
+"""A short-TTL cache of pool-level reads, shared by all requests of the process.
+
+Pool-level objects (the pool, its groups, app clients, MFA settings, who is in which group) change rarely
+and are read by every dashboard page, so within a few seconds one read serves them all. Concurrent
+requests for the same entry share one call. The gateway's own mutations drop their pool's entries at
+once (:meth:`ReadCache.forget_pool`); changes made elsewhere show after at most the TTL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
+
+# The reads the cache keeps: pool-level objects, not users.
+CACHED_OPERATIONS = frozenset(
+    {"DescribeUserPool", "ListGroups", "GetGroup", "DescribeUserPoolClient", "GetUserPoolMfaConfig"}
+)
+
+
+_PURGE_ABOVE = 4096  # entries; expired ones are dropped when the cache grows past this
+
+
+class ReadCache:
+    def __init__(self, ttl_seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl_seconds
+        self._clock = clock
+        # key -> (expiry, the pool it belongs to, the shared answer or the call in flight)
+        self._entries: dict[Hashable, tuple[float, str | None, asyncio.Future[Any]]] = {}
+        self.hits = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.ttl > 0
+
+    async def get_or_load(self, key: Hashable, pool_id: str | None, load: Callable[[], Awaitable[Any]]) -> Any:
+        """The cached answer for ``key``, or ``load()``'s (failures are not cached). Callers must not mutate it."""
+        if not self.enabled:
+            return await load()
+        now = self._clock()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > now:
+            self.hits += 1
+            return await asyncio.shield(entry[2])
+        if len(self._entries) >= _PURGE_ABOVE:
+            self._purge(now)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._entries[key] = (now + self.ttl, pool_id, future)
+        try:
+            result = await load()
+        except BaseException as error:
+            if key in self._entries and self._entries[key][2] is future:
+                del self._entries[key]  # failures are not cached
+            if isinstance(error, asyncio.CancelledError):
+                future.cancel()
+            else:
+                future.set_exception(error)
+                future.exception()  # marked retrieved: the waiters re-raise it
+            raise
+        future.set_result(result)
+        return result
+
+    def _purge(self, now: float) -> None:
+        for key in [key for key, (expiry, _, _) in self._entries.items() if expiry <= now]:
+            del self._entries[key]
+
+    def forget_pool(self, pool_id: str | None) -> None:
+        """Drop a pool's entries (all entries when the pool is not known)."""
+        if pool_id is None:
+            self._entries.clear()
+            return
+        for key in [key for key, (_, pool, _) in self._entries.items() if pool == pool_id]:
+            del self._entries[key]

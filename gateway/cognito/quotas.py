@@ -1,0 +1,161 @@
+"""Client-side request-rate limits per Cognito quota category, so one gateway never throttles itself.
+
+Cognito's request-rate quotas are per account and region and shared by every caller; its operations are
+grouped in categories (the "Quotas in Amazon Cognito" page of the developer guide). The limiter keeps
+this process under each category's rate with a token bucket per (region, category): a burst beyond the
+rate waits for its turn instead of failing with TooManyRequestsException.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+
+# Default requests per second of each category, as the Cognito quotas page gives them (raise them in
+# GATEWAY_QUOTA_RATES when the account has a quota increase).
+DEFAULT_RATES: Mapping[str, float] = {
+    "UserAuthentication": 120,
+    "UserCreation": 50,
+    "UserFederation": 25,
+    "UserAccountRecovery": 30,
+    "UserRead": 120,
+    "UserUpdate": 25,
+    "UserResourceRead": 50,
+    "UserResourceUpdate": 25,
+    "UserList": 30,
+    "UserToken": 120,
+    "UserPoolRead": 15,
+    "UserPoolUpdate": 15,
+    "UserPoolResourceRead": 20,
+    "UserPoolResourceUpdate": 15,
+    "UserPoolClientRead": 15,
+    "UserPoolClientUpdate": 15,
+}
+
+_CATEGORIES: Mapping[str, tuple[str, ...]] = {
+    "UserAuthentication": (
+        "AdminInitiateAuth",
+        "AdminRespondToAuthChallenge",
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "ConfirmDevice",
+    ),
+    "UserCreation": ("AdminCreateUser", "SignUp", "ConfirmSignUp", "AdminConfirmSignUp"),
+    "UserFederation": ("AdminLinkProviderForUser", "AdminDisableProviderForUser"),
+    "UserAccountRecovery": ("ForgotPassword", "ConfirmForgotPassword", "ResendConfirmationCode"),
+    "UserRead": ("AdminGetUser",),
+    "UserUpdate": (
+        "AdminDeleteUser",
+        "AdminEnableUser",
+        "AdminDisableUser",
+        "AdminUpdateUserAttributes",
+        "AdminDeleteUserAttributes",
+        "AdminResetUserPassword",
+        "AdminSetUserPassword",
+        "AdminUserGlobalSignOut",
+        "AdminSetUserMFAPreference",
+        "AdminSetUserSettings",
+        "AdminUpdateAuthEventFeedback",
+        "AdminUpdateDeviceStatus",
+        "AdminForgetDevice",
+    ),
+    "UserResourceRead": ("AdminListGroupsForUser", "AdminListDevices", "AdminGetDevice", "AdminListUserAuthEvents"),
+    "UserResourceUpdate": ("AdminAddUserToGroup", "AdminRemoveUserFromGroup"),
+    "UserList": ("ListUsers", "ListUsersInGroup"),
+    "UserToken": ("RevokeToken",),
+    "UserPoolRead": ("DescribeUserPool", "ListUserPools", "GetUserPoolMfaConfig"),
+    "UserPoolUpdate": (
+        "CreateUserPool",
+        "UpdateUserPool",
+        "DeleteUserPool",
+        "SetUserPoolMfaConfig",
+        "AddCustomAttributes",
+    ),
+    "UserPoolResourceRead": (
+        "GetGroup",
+        "ListGroups",
+        "DescribeIdentityProvider",
+        "ListIdentityProviders",
+        "GetIdentityProviderByIdentifier",
+        "DescribeResourceServer",
+        "ListResourceServers",
+        "DescribeUserPoolDomain",
+        "ListTagsForResource",
+    ),
+    "UserPoolResourceUpdate": (
+        "CreateGroup",
+        "UpdateGroup",
+        "DeleteGroup",
+        "CreateIdentityProvider",
+        "UpdateIdentityProvider",
+        "DeleteIdentityProvider",
+        "CreateResourceServer",
+        "UpdateResourceServer",
+        "DeleteResourceServer",
+        "CreateUserPoolDomain",
+        "UpdateUserPoolDomain",
+        "DeleteUserPoolDomain",
+        "TagResource",
+        "UntagResource",
+    ),
+    "UserPoolClientRead": ("DescribeUserPoolClient", "ListUserPoolClients"),
+    "UserPoolClientUpdate": ("CreateUserPoolClient", "UpdateUserPoolClient", "DeleteUserPoolClient"),
+}
+
+CATEGORY_OF: Mapping[str, str] = {
+    operation: category for category, operations in _CATEGORIES.items() for operation in operations
+}
+
+
+class _Bucket:
+    """A token bucket that lets a burst of one second's worth through, then one call per 1/rate seconds."""
+
+    def __init__(self, rate: float, now: float) -> None:
+        self.rate = rate
+        self.tokens = rate
+        self.updated = now
+
+    def reserve(self, now: float) -> float:
+        """Take a token (going into debt if none is left); returns how long to wait for it."""
+        self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        self.tokens -= 1
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+
+
+class QuotaLimiter:
+    """Waits before a call whose category is over its rate in that region. Calls are served in arrival order:
+    each takes its token at once (the bucket may go into debt), then sleeps until the debt is paid."""
+
+    def __init__(
+        self,
+        rates: Mapping[str, float] = DEFAULT_RATES,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        unknown = set(rates) - set(DEFAULT_RATES)
+        if unknown:
+            raise ValueError(f"unknown quota categories: {', '.join(sorted(unknown))}")
+        self.rates = {**DEFAULT_RATES, **rates}
+        self._clock = clock
+        self._sleep = sleep
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self.waits: Counter[str] = Counter()  # calls that had to wait, per category
+
+    async def acquire(self, region: str, operation: str) -> float:
+        """Wait until ``operation`` may be sent in ``region``; returns the seconds waited."""
+        category = CATEGORY_OF.get(operation)
+        if category is None:
+            return 0.0
+        now = self._clock()
+        bucket = self._buckets.get((region, category))
+        if bucket is None:
+            bucket = self._buckets[(region, category)] = _Bucket(self.rates[category], now)
+        delay = bucket.reserve(now)
+        if delay > 0:
+            self.waits[category] += 1
+            await self._sleep(delay)
+        return delay

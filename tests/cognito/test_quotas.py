@@ -1,0 +1,64 @@
+"""The client-side quota limiter: a burst within a category's rate passes, beyond it waits its turn."""
+
+import pytest
+
+from gateway.cognito.quotas import CATEGORY_OF, DEFAULT_RATES, QuotaLimiter
+from gateway.coverage import Coverage
+from gateway.graphql.schema import build_schema
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 6))
+
+
+async def test_a_burst_within_the_rate_passes_and_the_rest_waits_in_order():
+    time = FakeTime()
+    limiter = QuotaLimiter({"UserList": 5}, clock=time.clock, sleep=time.sleep)
+
+    waited = [await limiter.acquire("us-east-1", "ListUsers") for _ in range(8)]
+
+    assert waited[:5] == [0.0] * 5
+    assert [round(w, 6) for w in waited[5:]] == [0.2, 0.4, 0.6]
+    assert limiter.waits == {"UserList": 3}
+
+
+async def test_tokens_come_back_with_time():
+    time = FakeTime()
+    limiter = QuotaLimiter({"UserPoolRead": 2}, clock=time.clock, sleep=time.sleep)
+    for _ in range(2):
+        await limiter.acquire("us-east-1", "DescribeUserPool")
+
+    time.now += 0.5  # one token back at 2/s
+    assert await limiter.acquire("us-east-1", "DescribeUserPool") == 0.0
+    assert await limiter.acquire("us-east-1", "DescribeUserPool") == pytest.approx(0.5)
+
+
+async def test_regions_and_categories_have_their_own_buckets():
+    time = FakeTime()
+    limiter = QuotaLimiter({"UserList": 1, "UserRead": 1}, clock=time.clock, sleep=time.sleep)
+
+    first = [await limiter.acquire(region, "ListUsers") for region in ("us-east-1", "eu-west-1")]
+    other_category = await limiter.acquire("us-east-1", "AdminGetUser")
+
+    assert first == [0.0, 0.0] and other_category == 0.0
+    assert time.slept == []
+
+
+def test_unknown_categories_are_refused():
+    with pytest.raises(ValueError, match="UserLisst"):
+        QuotaLimiter({"UserLisst": 10})
+
+
+def test_every_exposed_operation_has_a_quota_category():
+    exposed = set(Coverage(build_schema()._schema).exposed)
+
+    assert exposed - set(CATEGORY_OF) == set()
+    assert set(CATEGORY_OF.values()) <= set(DEFAULT_RATES)

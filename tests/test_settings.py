@@ -1,0 +1,32 @@
+"""Settings from the environment: GATEWAY_* through pydantic-settings, refused when they make no sense."""
+
+import pytest
+from pydantic import ValidationError
+
+from gateway.settings import Settings
+
+
+def test_quota_rates_and_cache_ttl_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GATEWAY_QUOTA_RATES", '{"UserList": 60, "UserRead": 240}')
+    monkeypatch.setenv("GATEWAY_CACHE_TTL_SECONDS", "0")
+
+    settings = Settings()
+
+    assert settings.quota_rates == {"UserList": 60, "UserRead": 240}
+    assert settings.cache_ttl_seconds == 0
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "complaint"),
+    [
+        ("GATEWAY_QUOTA_RATES", '{"UserLisst": 60}', "unknown quota categories"),
+        ("GATEWAY_QUOTA_RATES", '{"UserList": 0}', "greater than 0"),
+        ("GATEWAY_CACHE_TTL_SECONDS", "-1", "greater than or equal to 0"),
+        ("GATEWAY_MAX_ATTEMPTS", "0", "greater than or equal to 1"),
+    ],
+)
+def test_nonsense_is_refused_at_start(monkeypatch, variable, value, complaint):
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ValidationError, match=complaint):
+        Settings()
