@@ -1,0 +1,131 @@
+"""A counting proxy in front of the Cognito stand-in: it counts every call by operation, waits a fixed
+latency (what a real Cognito round trip costs), then forwards the call over a kept-alive connection.
+
+Every client of the bench (the gateway and both peers) goes through it, so the counts are the same
+measure for all of them. ``GET /__bench/calls`` answers the counts so far (and is not counted).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+# Per-connection headers, which a proxy never forwards (RFC 9110, 7.6.1); the body length is set anew.
+_HOP_BY_HOP = frozenset(
+    ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length"]
+)
+
+
+CALLS_PATH = "/__bench/calls"
+
+
+class CountingProxy:
+    """``start()`` listens on ``host`` (a free port); ``calls()`` is a snapshot of the counts so far."""
+
+    def __init__(self, upstream_url: str, latency_seconds: float, host: str = "127.0.0.1") -> None:
+        upstream = urlsplit(upstream_url)
+        self.upstream = (upstream.hostname or "127.0.0.1", upstream.port or 80)
+        self.latency_seconds = latency_seconds
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._server = _Server((host, 0), _Handler)
+        self._server.proxy = self
+        self._thread = threading.Thread(target=self._server.serve_forever, name="counting-proxy", daemon=True)
+
+    @property
+    def endpoint_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> CountingProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def calls(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self._counts)
+
+    def record(self, operation: str) -> None:
+        with self._lock:
+            self._counts[operation] += 1
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # the default backlog (5) drops connections when 50 clients connect at once
+    proxy: CountingProxy
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: one thread per client connection, serving its requests in turn
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self._upstream: http.client.HTTPConnection | None = None
+
+    def finish(self) -> None:
+        super().finish()
+        if self._upstream is not None:
+            self._upstream.close()
+
+    def do_POST(self) -> None:
+        self._forward()
+
+    def do_GET(self) -> None:
+        if self.path != CALLS_PATH:
+            return self._forward()
+        data = json.dumps(self.server.proxy.calls()).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # no access log
+
+    def _forward(self) -> None:
+        proxy = self.server.proxy
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        target = self.headers.get("X-Amz-Target", "")  # AWSCognitoIdentityProviderService.<Operation>
+        proxy.record(target.rpartition(".")[2] or f"{self.command} {self.path}")
+        time.sleep(proxy.latency_seconds)
+        headers = {name: value for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP}
+        status, reason, response_headers, data = self._send_upstream(body, headers)
+        self.send_response(status, reason)
+        for name, value in response_headers:
+            if name.lower() not in _HOP_BY_HOP | {"server", "date"}:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_upstream(self, body: bytes, headers: dict[str, str]) -> tuple[int, str, list[tuple[str, str]], bytes]:
+        """One round trip on this connection's upstream connection, reconnecting once if it went stale."""
+        for attempt in (1, 2):
+            if self._upstream is None:
+                self._upstream = http.client.HTTPConnection(*self.server.proxy.upstream, timeout=60)
+                self._upstream.connect()
+                self._upstream.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                self._upstream.request(self.command, self.path, body=body, headers=headers)
+                response = self._upstream.getresponse()
+                return response.status, response.reason, response.getheaders(), response.read()
+            except (ConnectionError, http.client.HTTPException):
+                self._upstream.close()
+                self._upstream = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
