@@ -82,3 +82,23 @@ async def test_configured_by_the_standard_aws_environment(backend, cognito, monk
     assert app.state.settings.aws_region == "eu-west-1"
     assert app.state.settings.max_attempts == 1
     assert body["data"]["userPools"]["nodes"] == [{"id": pool_id, "name": "from-env"}]
+
+
+async def test_an_unexpected_failure_is_masked_over_http(gateway, monkeypatch):
+    from gateway.graphql import user_pools
+
+    async def broken(context, user_pool_id):
+        raise RuntimeError("secret=hunter2 in /srv/gateway/internals.py")
+
+    monkeypatch.setattr(user_pools, "user_pool_by_id", broken)  # a bug inside a resolver
+    body = await gateway.query('{ userPool(id: "us-east-1_abc") { __typename } }')
+
+    assert body["data"] is None
+    assert body["errors"] == [
+        {
+            "message": "Unexpected error.",
+            "locations": [{"line": 1, "column": 3}],
+            "path": ["userPool"],
+            "extensions": {"code": "INTERNAL"},
+        }
+    ]

@@ -6,8 +6,8 @@
 * :data:`EXCEPTION_HANDLERS` turn a raised :class:`CognitoException` into the union member of its code
   (Strawberry picks the first handler whose error type is in the field's union, so ``ServiceError``'s
   handler comes last and catches codes outside the union).
-* :class:`ErrorShaping` gives nested failures ``extensions {code, requestId, retryable}`` in ``errors[]``
-  and masks everything unexpected.
+* :func:`shape_error` gives nested failures ``extensions {code, requestId, retryable}`` in ``errors[]``
+  and masks everything unexpected (the HTTP view applies it to every response).
 """
 
 import enum
@@ -16,7 +16,6 @@ from typing import Annotated, Any, Optional, Union
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
 
 from gateway.cognito import model
 from gateway.cognito.errors import CognitoException, ResponseMeta, exception_class
@@ -117,31 +116,13 @@ def result_union(name: str, success: Iterable[type] | type, operation: str) -> A
     return Annotated[Union[tuple(members)], strawberry.union(name)]  # type: ignore[valid-type]
 
 
-class ErrorShaping(MaskErrors):
-    """Cognito failures in nested fields keep their message and gain extensions; the rest is masked."""
-
-    def __init__(self) -> None:
-        super().__init__(error_message="Unexpected error.")
-
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [self._shape(error) for error in errors]
-
-    def _shape(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if original is None or isinstance(original, GraphQLError):
-            return error  # syntax and validation errors speak for themselves
-        if isinstance(original, CognitoException):
-            return GraphQLError(
-                original.message,
-                nodes=error.nodes,
-                path=error.path,
-                original_error=original,
-                extensions={
-                    "code": original.code,
-                    "requestId": original.request_id,
-                    "retryable": original.retryable,
-                },
-            )
-        masked = self.anonymise_error(error)
-        masked.extensions = {"code": "INTERNAL"}
-        return masked
+def shape_error(error: GraphQLError) -> GraphQLError:
+    """What a client sees of one ``errors[]`` entry: a Cognito failure keeps its message and gains
+    ``extensions {code, requestId, retryable}``; anything unexpected is masked (its trace went to the log)."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return error  # syntax and validation errors speak for themselves
+    if isinstance(original, CognitoException):
+        extensions = {"code": original.code, "requestId": original.request_id, "retryable": original.retryable}
+        return GraphQLError(original.message, nodes=error.nodes, path=error.path, extensions=extensions)
+    return GraphQLError("Unexpected error.", nodes=error.nodes, path=error.path, extensions={"code": "INTERNAL"})

@@ -16,7 +16,7 @@ from gateway.cognito.errors import CognitoException
 from gateway.graphql.auth import AuthMutations
 from gateway.graphql.clients import ClientMutations, ClientQueries
 from gateway.graphql.devices import DeviceMutations, DeviceQueries
-from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ErrorShaping, ServiceError
+from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ServiceError
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.identity_providers import IdentityProviderMutations, IdentityProviderQueries
 from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries
@@ -71,7 +71,7 @@ class GatewaySchema(strawberry.Schema):
 
 @cache  # building takes ~0.5 s; a schema holds no per-app state
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
-    extensions: list[type] = [ParserCache, ValidationCache, ErrorShaping]
+    extensions: list[type] = [ParserCache, ValidationCache]
     if not introspection:
         extensions.append(DisableIntrospection)
     return GatewaySchema(

@@ -4,7 +4,7 @@ import strawberry
 
 from gateway.cognito import model
 from gateway.cognito.errors import CognitoException, exception_class
-from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ErrorShaping, error_type_name
+from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, error_type_name, shape_error
 from gateway.graphql.schema import build_schema
 
 SCHEMA = build_schema()
@@ -62,7 +62,7 @@ def test_one_handler_per_error_type_and_service_error_last():
 
 
 def probe_schema(raise_error: Exception) -> strawberry.Schema:
-    """A one-field schema wired with the gateway's handlers and error shaping, whose resolvers raise."""
+    """A small schema wired with the gateway's exception handlers, whose resolvers raise."""
     from typing import Optional
 
     from gateway.graphql.errors import result_union
@@ -84,9 +84,7 @@ def probe_schema(raise_error: Exception) -> strawberry.Schema:
         def fine(self) -> int:
             return 1
 
-    return strawberry.Schema(
-        query=Query, types=list(ERROR_TYPES.values()), extensions=[ErrorShaping], exception_handlers=EXCEPTION_HANDLERS
-    )
+    return strawberry.Schema(query=Query, types=list(ERROR_TYPES.values()), exception_handlers=EXCEPTION_HANDLERS)
 
 
 async def test_a_known_code_outside_the_union_becomes_service_error_with_its_code():
@@ -125,7 +123,7 @@ async def test_nested_cognito_failures_go_to_errors_with_extensions():
     result = await probe_schema(error).execute("{ nested fine }")
 
     assert result.data == {"nested": None, "fine": 1}
-    [graphql_error] = result.errors
+    [graphql_error] = [shape_error(error) for error in result.errors]
     assert graphql_error.message == "slow down"
     assert graphql_error.extensions == {"code": "TooManyRequestsException", "requestId": None, "retryable": True}
 
@@ -134,7 +132,7 @@ async def test_unexpected_exceptions_are_masked():
     result = await probe_schema(RuntimeError("password=hunter2 at /srv/app.py")).execute("{ nested fine }")
 
     assert result.data == {"nested": None, "fine": 1}
-    [graphql_error] = result.errors
+    [graphql_error] = [shape_error(error) for error in result.errors]
     assert graphql_error.message == "Unexpected error."
     assert graphql_error.extensions == {"code": "INTERNAL"}
-    assert "hunter2" not in str(result.errors[0].formatted)
+    assert "hunter2" not in str(graphql_error.formatted)
