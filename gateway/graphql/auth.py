@@ -25,7 +25,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Optional
 
 import strawberry
-from botocore import xform_name
 from strawberry.types.field import StrawberryField
 
 from gateway.cognito import model
@@ -34,8 +33,7 @@ from gateway.cognito.client import region_of
 from gateway.cognito.errors import CognitoException, invalid_parameter
 from gateway.graphql.clients import describe_client
 from gateway.graphql.context import Context, Info
-from gateway.graphql.errors import result_union
-from gateway.graphql.operations import payload_type
+from gateway.graphql.operations import mutation_field, payload_type
 from gateway.graphql.shapes import from_cognito, input_type, summary, to_cognito
 from gateway.graphql.users import User, load_user
 
@@ -171,16 +169,9 @@ def _auth_mutation(operation: str, payload: type, run: Run) -> StrawberryField:
         info.context.loaders.forget_written({key: value for key, value in written.items() if value})
         return result
 
-    resolve.__name__ = xform_name(operation)
-    resolve.__annotations__ = {
-        "info": Info,
-        "input": input_cls,
-        # Exactly the operation's errors (the contract): a code the union lacks, such as one of
-        # DescribeUserPoolClient's or of the SRP answer's, is a ServiceError with its real code.
-        "return": result_union(f"{operation}Result", payload, operation),
-    }
-    name = operation[0].lower() + operation[1:]
-    return strawberry.mutation(resolver=resolve, name=name, description=summary(op.documentation))
+    # The union holds exactly the operation's errors (the contract): a code it lacks, such as one of
+    # DescribeUserPoolClient's or of the SRP answer's, is a ServiceError with its real code.
+    return mutation_field(operation, input_cls, payload, resolve)
 
 
 # --- sign-in -----------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from the operation's error list, ``<Operation>Payload`` from the response shape 
 module adds (the identifiers and the affected object, read lazily).
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
@@ -66,6 +66,14 @@ def mutation(
         info.context.written(request)
         return respond(info.context, request, response)
 
+    return mutation_field(operation, input_cls, payload, resolve)
+
+
+def mutation_field(
+    operation: str, input_cls: type, payload: type, resolve: Callable[..., Awaitable[Any]]
+) -> StrawberryField:
+    """The mutation field of ``operation``: ``(input: <input_cls>!): <Operation>Result``, whose union holds
+    exactly the errors the model declares for the operation (and ServiceError)."""
     resolve.__name__ = xform_name(operation)
     resolve.__annotations__ = {
         "info": Info,
@@ -74,4 +82,6 @@ def mutation(
     }
     # The operation's own name, first letter lowered: adminSetUserMFAPreference, not ...MfaPreference.
     name = operation[0].lower() + operation[1:]
-    return strawberry.mutation(resolver=resolve, name=name, description=summary(op.documentation))
+    return strawberry.mutation(
+        resolver=resolve, name=name, description=summary(model.operation(operation).documentation)
+    )
