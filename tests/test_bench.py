@@ -42,3 +42,18 @@ def test_quick_bench_reports_every_scenario(tmp_path):
         assert {"ideal", "naive"} <= {row[0] for row in scenario_rows(report, key)}, key
     assert "## Targets" in report
     assert re.search(r"\| gateway peak RSS < 250 MB .* \| \d+ MB \|", report)
+
+
+def test_overhead_prints_both_routes_and_their_ratio():
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.overhead", "--requests", "50"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"\{ __typename \}: \d+ µs/request", result.stdout)
+    assert re.search(r"bare FastAPI route: \d+ µs/request", result.stdout)
+    assert re.search(r"bare ÷ gateway: \d\.\d\d", result.stdout)
