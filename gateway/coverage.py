@@ -13,6 +13,7 @@ from functools import cached_property
 import botocore
 from botocore import xform_name
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, GraphQLSchema
+from strawberry.utils.str_converters import to_camel_case
 
 from gateway.cognito import model
 from gateway.graphql.errors import error_type_name
@@ -113,9 +114,8 @@ NOT_EXPOSED: dict[str, str] = {
 
 
 def field_name(member: str) -> str:
-    """A shape member's GraphQL field name: lowerCamelCase of botocore's snake_case name."""
-    head, *rest = xform_name(member).split("_")
-    return head + "".join(part.capitalize() for part in rest)
+    """A shape member's GraphQL field name: botocore's snake_case name, camel-cased the way the schema does it."""
+    return to_camel_case(xform_name(member))
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,6 @@ class Settings(BaseSettings):
     @field_validator("quota_rates")
     @classmethod
     def _known_categories(cls, rates: dict[str, float]) -> dict[str, float]:
-        from gateway.cognito.quotas import DEFAULT_RATES
+        from gateway.cognito.quotas import check_categories
 
-        unknown = sorted(set(rates) - set(DEFAULT_RATES))
-        if unknown:
-            raise ValueError(f"unknown quota categories {unknown}; known: {sorted(DEFAULT_RATES)}")
-        return rates
+        return dict(check_categories(rates))

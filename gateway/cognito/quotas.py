@@ -109,6 +109,14 @@ CATEGORY_OF: Mapping[str, str] = {
 }
 
 
+def check_categories(rates: Mapping[str, float]) -> Mapping[str, float]:
+    """``rates`` if every key is a quota category, else a ValueError naming the unknown ones."""
+    unknown = sorted(set(rates) - set(DEFAULT_RATES))
+    if unknown:
+        raise ValueError(f"unknown quota categories {unknown}; known: {sorted(DEFAULT_RATES)}")
+    return rates
+
+
 class _Bucket:
     """A token bucket that lets a burst of one second's worth through, then one call per 1/rate seconds."""
 
@@ -136,10 +144,7 @@ class QuotaLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        unknown = set(rates) - set(DEFAULT_RATES)
-        if unknown:
-            raise ValueError(f"unknown quota categories: {', '.join(sorted(unknown))}")
-        self.rates = {**DEFAULT_RATES, **rates}
+        self.rates = {**DEFAULT_RATES, **check_categories(rates)}
         self._clock = clock
         self._sleep = sleep
         self._buckets: dict[tuple[str, str], _Bucket] = {}

@@ -10,6 +10,7 @@
   and masks everything unexpected (the HTTP view applies it to every response).
 """
 
+import dataclasses
 import enum
 from collections.abc import Iterable
 from typing import Annotated, Any, Optional, Union
@@ -78,16 +79,8 @@ def error_from_exception(error: CognitoException, error_type: type) -> Any:
         fault=ErrorFault(error.fault),
         retryable=error.retryable,
         request_id=error.request_id,
-        metadata=ResponseMetadata(
-            request_id=meta.request_id,
-            cf_id=meta.cf_id,
-            extended_request_id=meta.extended_request_id,
-            http_status_code=meta.http_status_code,
-            attempts=meta.attempts,
-            total_retry_delay=meta.total_retry_delay,
-        )
-        if meta is not None
-        else None,
+        # The GraphQL type mirrors the Cognito layer's dataclass field for field.
+        metadata=ResponseMetadata(**dataclasses.asdict(meta)) if meta is not None else None,
     )
 
 
