@@ -25,7 +25,11 @@ GRAPHQL_BODY = json.dumps({"query": "{ __typename }"}).encode()
 
 def build_app() -> Any:
     # No upstream call is made: the endpoint only has to be well-formed.
-    app = create_app(Settings(aws_region="us-east-1"), endpoint_url="http://127.0.0.1:9", credentials=DEMO_CREDENTIALS)
+    app = create_app(
+        Settings(aws_region="us-east-1", auth_mode="none", allow_insecure=True, rate_limit_per_second=0),
+        endpoint_url="http://127.0.0.1:9",
+        credentials=DEMO_CREDENTIALS,
+    )
 
     @app.get("/bare")
     async def bare() -> dict[str, bool]:

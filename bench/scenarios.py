@@ -152,7 +152,15 @@ class Bench:
         self._stack.close()
 
     def start_gateway(self, cache_ttl: float, **settings: str) -> GatewayProcess:
-        env = {"GATEWAY_CACHE_TTL_SECONDS": number(cache_ttl), **settings}
+        # The bench measures Cognito calls and the gateway's own cost, not authentication: one anonymous
+        # caller, no per-caller rate limit.
+        env = {
+            "GATEWAY_CACHE_TTL_SECONDS": number(cache_ttl),
+            "GATEWAY_AUTH_MODE": "none",
+            "GATEWAY_ALLOW_INSECURE": "true",
+            "GATEWAY_RATE_LIMIT_PER_SECOND": "0",
+            **settings,
+        }
         gateway = GatewayProcess(self.backend.proxy_url, env)
         self._stack.callback(gateway.stop)
         return gateway.start()

@@ -1,31 +1,57 @@
 """The FastAPI app: the lifespan owns the Cognito clients; /graphql, /healthz and /readyz."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import orjson
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 
 from gateway import __version__
+from gateway.auth.authenticator import Authenticator
 from gateway.cognito import CognitoGateway
 from gateway.graphql.context import Context
 from gateway.graphql.errors import shape_error
 from gateway.graphql.schema import build_schema
+from gateway.guard import Refused, RequestGuard, replay
 from gateway.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 class GraphQLApp(GraphQL):
     """Strawberry's ASGI view, mounted as a plain route: FastAPI's dependency injection would cost more per
     request than executing a small query, and the view needs none of it."""
 
+    def __init__(self, schema: object, guard: RequestGuard) -> None:
+        super().__init__(schema)  # type: ignore[arg-type]
+        self.guard = guard
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        request = Request(scope, receive)
+        if _is_ide_page(request):  # the page holds no data; the queries it sends carry credentials
+            return await (await self.render_graphql_ide(request))(scope, receive, send)
+        try:
+            body = await self.guard.read_body(request)
+            caller = await self.guard.authenticate(request)
+            self.guard.check_rate(caller)
+        except Refused as refusal:
+            return await refusal.response(scope, receive, send)
+        request.state.caller = caller
+        await super().__call__(scope, replay(body), send)
+
     async def get_context(self, request: Request, response: Response) -> Context:
-        return Context.for_request(request.app.state.cognito)
+        return Context.for_request(request.app.state.cognito, request.state.caller)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:
@@ -37,25 +63,47 @@ class GraphQLApp(GraphQL):
         return orjson.dumps(data)
 
 
+def _is_ide_page(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.method == "GET" and "query" not in request.query_params and "text/html" in accept
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     endpoint_url: str | None = None,
     credentials: dict[str, str] | None = None,
+    demo: bool = False,
 ) -> FastAPI:
     """The gateway app. ``endpoint_url`` and ``credentials`` point it at the embedded demo backend;
-    without them botocore reads the standard AWS environment."""
+    without them botocore reads the standard AWS environment. ``demo`` allows ``GATEWAY_AUTH_MODE=none``."""
     settings = settings or Settings()
+    if settings.auth_mode == "none" and not (demo or settings.allow_insecure):
+        raise ValueError("GATEWAY_AUTH_MODE=none lets anyone in: it needs --demo or GATEWAY_ALLOW_INSECURE=true")
+    authenticator = Authenticator(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.auth_mode == "none":
+            logger.warning("authentication is off (GATEWAY_AUTH_MODE=none): every caller is an admin")
         async with CognitoGateway(settings, endpoint_url=endpoint_url, credentials=credentials) as cognito:
             app.state.cognito = cognito
-            yield
+            try:
+                yield
+            finally:
+                await authenticator.aclose()
 
     app = FastAPI(title="cognito-gateway", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
-    app.add_route("/graphql", GraphQLApp(build_schema(introspection=settings.introspection)), methods=["GET", "POST"])
+    graphql = GraphQLApp(build_schema(introspection=settings.introspection), RequestGuard(settings, authenticator))
+    app.add_route("/graphql", graphql, methods=["GET", "POST"])
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+        )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -31,11 +32,16 @@ def _serve(args: argparse.Namespace) -> int:
     from gateway.demo.seed import seed_demo_pool
     from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION, DemoBackend
 
-    settings = Settings(aws_region=DEMO_REGION, introspection=True, **overrides)
+    # The demo needs no configuration: no authentication and introspection on, unless the environment says otherwise.
+    demo_defaults = {"introspection": True, "auth_mode": "none"}
+    demo_defaults = {
+        name: value for name, value in demo_defaults.items() if f"GATEWAY_{name.upper()}" not in os.environ
+    }
+    settings = Settings(aws_region=DEMO_REGION, **demo_defaults, **overrides)
     with DemoBackend() as backend:
         print(f"demo: Cognito stand-in (moto) at {backend.endpoint_url}, seeding...", flush=True)
         pool = seed_demo_pool(backend.client())
-        app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
+        app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS, demo=True)
         url = f"http://{settings.host}:{settings.port}/graphql"
         print(
             f"demo: user pool {pool.user_pool_id} ({len(pool.usernames)} users, groups: {', '.join(pool.group_names)})\n"

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, PositiveFloat, field_validator
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field, PositiveFloat, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
+
+
+class ApiKey(BaseModel):
+    """One entry of ``GATEWAY_API_KEYS``: a service account's name, role, optional pools and salted key hash
+    (``cognito-gateway api-key`` makes one)."""
+
+    name: str = Field(min_length=1)
+    role: Literal["viewer", "operator", "admin"]
+    pools: list[str] | None = None
+    hash: str = Field(pattern=r"^sha256\$[0-9a-f]{32}\$[0-9a-f]{64}$")
 
 
 class Settings(BaseSettings):
@@ -26,7 +40,38 @@ class Settings(BaseSettings):
     # e.g. GATEWAY_QUOTA_RATES='{"UserList": 60}' after a quota increase.
     quota_limiter: bool = True
     quota_rates: dict[str, PositiveFloat] = Field(default_factory=dict)
+    # Introspection and field suggestions ("Did you mean ...?"): off unless set (on in --demo).
     introspection: bool = False
+
+    # Authentication (README: "Authentication and roles"). `none` needs --demo or allow_insecure.
+    auth_mode: Literal["jwt", "api-key", "none"] = "jwt"
+    allow_insecure: bool = False
+    jwt_issuer: str | None = None
+    jwt_jwks_url: str | None = None  # default: <issuer>/.well-known/jwks.json
+    jwt_audience: str | None = None  # matched against `aud`, or Cognito's `client_id` in access tokens
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    jwt_token_use: list[str] = Field(default_factory=lambda: ["access", "id"])
+    jwt_leeway_seconds: float = Field(default=30.0, ge=0, le=300)
+    jwt_role_claim: str = "cognito:groups"
+    jwks_cache_seconds: float = Field(default=3600.0, gt=0)
+    # A token with an unknown `kid` refetches the JWKS at most this often (a key rotation, not a flood).
+    jwks_min_refresh_seconds: float = Field(default=30.0, ge=0)
+    role_map: str = ""  # e.g. gateway-admins=admin,support=operator:eu-west-1_AbC|eu-west-1_Def
+    api_keys: list[ApiKey] = Field(default_factory=list)
+
+    # Request limits (README: "Limits").
+    max_depth: int = Field(default=12, ge=1)
+    max_aliases: int = Field(default=30, ge=1)
+    max_tokens: int = Field(default=2000, ge=1)
+    max_query_cost: int = Field(default=500, ge=1)  # upstream calls one request may make, estimated before execution
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    cors_origins: list[str] = Field(default_factory=list)
+    rate_limit_per_second: float = Field(default=20.0, ge=0)  # per caller; 0 turns it off
+    rate_limit_burst: int = Field(default=40, ge=1)
+
+    # Audit records of mutations: stdout unless a file is named.
+    audit_log_path: str | None = None
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "info"
@@ -37,3 +82,34 @@ class Settings(BaseSettings):
         from gateway.cognito.quotas import check_categories
 
         return dict(check_categories(rates))
+
+    @field_validator("jwt_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, algorithms: list[str]) -> list[str]:
+        # A symmetric algorithm would let anyone holding the public key (it is public) sign tokens.
+        refused = [name for name in algorithms if name not in ASYMMETRIC_ALGORITHMS]
+        if refused or not algorithms:
+            raise ValueError(f"only asymmetric algorithms are accepted ({', '.join(sorted(ASYMMETRIC_ALGORITHMS))})")
+        return algorithms
+
+    @field_validator("role_map")
+    @classmethod
+    def _role_map_parses(cls, text: str) -> str:
+        from gateway.auth.roles import parse_role_map
+
+        parse_role_map(text)
+        return text
+
+    @model_validator(mode="after")
+    def _auth_configured(self) -> "Settings":
+        if self.auth_mode == "jwt" and not (self.jwt_issuer and self.jwt_audience):
+            raise ValueError("GATEWAY_AUTH_MODE=jwt needs GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE")
+        if self.auth_mode == "api-key" and not self.api_keys:
+            raise ValueError("GATEWAY_AUTH_MODE=api-key needs GATEWAY_API_KEYS")
+        return self
+
+    @property
+    def jwks_url(self) -> str | None:
+        if self.jwt_jwks_url:
+            return self.jwt_jwks_url
+        return f"{self.jwt_issuer.rstrip('/')}/.well-known/jwks.json" if self.jwt_issuer else None

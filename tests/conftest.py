@@ -72,7 +72,17 @@ async def running_gateway(backend: DemoBackend, **settings: Any) -> AsyncIterato
     """The app with its lifespan running, on the moto server, with ``settings`` over the test defaults."""
     # One attempt: moto answers what it lacks with HTTP 500, which retries would only slow down.
     app = create_app(
-        Settings(**{"aws_region": DEMO_REGION, "max_attempts": 1, "introspection": True, **settings}),
+        Settings(
+            **{
+                "aws_region": DEMO_REGION,
+                "max_attempts": 1,
+                "introspection": True,
+                "auth_mode": "none",
+                "allow_insecure": True,
+                "rate_limit_per_second": 0,
+                **settings,
+            }
+        ),
         endpoint_url=backend.endpoint_url,
         credentials=DEMO_CREDENTIALS,
     )

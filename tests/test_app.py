@@ -38,7 +38,9 @@ def closed_port() -> int:
 
 
 async def test_unreachable_cognito(backend):
-    settings = Settings(aws_region="us-east-1", max_attempts=1, connect_timeout_seconds=1)
+    settings = Settings(
+        aws_region="us-east-1", max_attempts=1, connect_timeout_seconds=1, auth_mode="none", allow_insecure=True
+    )
     app = create_app(settings, endpoint_url=f"http://127.0.0.1:{closed_port()}", credentials=DEMO_CREDENTIALS)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as http:
@@ -69,6 +71,8 @@ async def test_configured_by_the_standard_aws_environment(backend, cognito, monk
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     monkeypatch.setenv("GATEWAY_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("GATEWAY_AUTH_MODE", "none")
+    monkeypatch.setenv("GATEWAY_ALLOW_INSECURE", "true")
 
     app = create_app()  # no endpoint or credentials given: botocore and pydantic-settings read the environment
     async with app.router.lifespan_context(app):

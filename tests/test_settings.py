@@ -9,6 +9,7 @@ from gateway.settings import Settings
 def test_quota_rates_and_cache_ttl_from_the_environment(monkeypatch):
     monkeypatch.setenv("GATEWAY_QUOTA_RATES", '{"UserList": 60, "UserRead": 240}')
     monkeypatch.setenv("GATEWAY_CACHE_TTL_SECONDS", "0")
+    monkeypatch.setenv("GATEWAY_AUTH_MODE", "none")
 
     settings = Settings()
 

@@ -13,6 +13,8 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 
+from gateway.token_bucket import TokenBucket
+
 # Default requests per second of each category, as the Cognito quotas page gives them (raise them in
 # GATEWAY_QUOTA_RATES when the account has a quota increase).
 DEFAULT_RATES: Mapping[str, float] = {
@@ -117,22 +119,6 @@ def check_categories(rates: Mapping[str, float]) -> Mapping[str, float]:
     return rates
 
 
-class _Bucket:
-    """A token bucket that lets a burst of one second's worth through, then one call per 1/rate seconds."""
-
-    def __init__(self, rate: float, now: float) -> None:
-        self.rate = rate
-        self.tokens = rate
-        self.updated = now
-
-    def reserve(self, now: float) -> float:
-        """Take a token (going into debt if none is left); returns how long to wait for it."""
-        self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        self.tokens -= 1
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
-
-
 class QuotaLimiter:
     """Waits before a call whose category is over its rate in that region. Calls are served in arrival order:
     each takes its token at once (the bucket may go into debt), then sleeps until the debt is paid."""
@@ -147,7 +133,7 @@ class QuotaLimiter:
         self.rates = {**DEFAULT_RATES, **check_categories(rates)}
         self._clock = clock
         self._sleep = sleep
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self.waits: Counter[str] = Counter()  # calls that had to wait, per category
 
     async def acquire(self, region: str, operation: str) -> float:
@@ -158,7 +144,7 @@ class QuotaLimiter:
         now = self._clock()
         bucket = self._buckets.get((region, category))
         if bucket is None:
-            bucket = self._buckets[(region, category)] = _Bucket(self.rates[category], now)
+            bucket = self._buckets[(region, category)] = TokenBucket(self.rates[category], self.rates[category], now)
         delay = bucket.reserve(now)
         if delay > 0:
             self.waits[category] += 1
