@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
+from gateway.auth import Role
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection, selects_beyond, summary_fields
+from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 if TYPE_CHECKING:
@@ -80,17 +82,24 @@ UserPoolClientSecretResult = result_union("UserPoolClientSecretResult", UserPool
 
 @strawberry.type
 class ClientQueries:
-    @strawberry.field(description="The app clients of a user pool (ListUserPoolClients).")
+    @strawberry.field(
+        description="The app clients of a user pool (ListUserPoolClients).", extensions=[requires(Role.VIEWER)]
+    )
     async def user_pool_clients(
         self, info: Info, user_pool_id: strawberry.ID, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> UserPoolClientsResult:
         return await list_clients(info, user_pool_id, first, after)
 
-    @strawberry.field(description="One app client (DescribeUserPoolClient), without its secret.")
+    @strawberry.field(
+        description="One app client (DescribeUserPoolClient), without its secret.", extensions=[requires(Role.VIEWER)]
+    )
     async def user_pool_client(self, info: Info, user_pool_id: strawberry.ID, client_id: str) -> UserPoolClientResult:
         return await user_pool_client(info.context, user_pool_id, client_id)
 
-    @strawberry.field(description="An app client's secret (DescribeUserPoolClient): the one query that returns it.")
+    @strawberry.field(
+        description="An app client's secret (DescribeUserPoolClient): the one query that returns it.",
+        extensions=[requires(Role.ADMIN)],
+    )
     async def user_pool_client_secret(
         self, info: Info, user_pool_id: strawberry.ID, client_id: str
     ) -> UserPoolClientSecretResult:

@@ -4,10 +4,12 @@ from typing import Any, Optional
 
 import strawberry
 
+from gateway.auth import Role
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection
+from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 
@@ -53,7 +55,9 @@ DeviceResult = result_union("DeviceResult", Device, "AdminGetDevice")
 
 @strawberry.type
 class DeviceQueries:
-    @strawberry.field(description="The devices a user has signed in from (AdminListDevices).")
+    @strawberry.field(
+        description="The devices a user has signed in from (AdminListDevices).", extensions=[requires(Role.VIEWER)]
+    )
     async def devices(
         self,
         info: Info,
@@ -64,7 +68,7 @@ class DeviceQueries:
     ) -> DevicesResult:
         return await list_devices(info.context, user_pool_id, username, first, after)
 
-    @strawberry.field(description="One device of a user (AdminGetDevice).")
+    @strawberry.field(description="One device of a user (AdminGetDevice).", extensions=[requires(Role.VIEWER)])
     async def device(self, info: Info, user_pool_id: strawberry.ID, username: str, device_key: str) -> DeviceResult:
         return await get_device(info.context, user_pool_id, username, device_key)
 

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Optional, Union
 import strawberry
 from graphql import GraphQLError
 
+from gateway.auth import AccessDenied
 from gateway.cognito import model
 from gateway.cognito.errors import CognitoException, ResponseMeta, exception_class
 from gateway.graphql.shapes import summary
@@ -106,7 +107,8 @@ def result_union(name: str, success: Iterable[type] | type, operation: str) -> A
     members = list(success) if isinstance(success, (list, tuple)) else [success]
     members += [ERROR_TYPES[code] for code in model.operation_error_codes(operation)]
     members.append(ServiceError)
-    return Annotated[Union[tuple(members)], strawberry.union(name)]  # type: ignore[valid-type]
+    # Nullable, so that a field refused outright (FORBIDDEN) nulls itself, not its siblings' results.
+    return Optional[Annotated[Union[tuple(members)], strawberry.union(name)]]  # type: ignore[valid-type]
 
 
 def shape_error(error: GraphQLError) -> GraphQLError:
@@ -115,6 +117,8 @@ def shape_error(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return error  # syntax and validation errors speak for themselves
+    if isinstance(original, AccessDenied):
+        return GraphQLError(str(original), nodes=error.nodes, path=error.path, extensions={"code": original.code})
     if isinstance(original, CognitoException):
         extensions = {"code": original.code, "requestId": original.request_id, "retryable": original.retryable}
         return GraphQLError(original.message, nodes=error.nodes, path=error.path, extensions=extensions)

@@ -4,10 +4,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
+from gateway.auth import Role
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection
+from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 if TYPE_CHECKING:
@@ -62,13 +64,13 @@ GroupResult = result_union("GroupResult", Group, "GetGroup")
 
 @strawberry.type
 class GroupQueries:
-    @strawberry.field(description="The groups of a user pool (ListGroups).")
+    @strawberry.field(description="The groups of a user pool (ListGroups).", extensions=[requires(Role.VIEWER)])
     async def groups(
         self, info: Info, user_pool_id: strawberry.ID, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> GroupsResult:
         return await list_groups(info.context, user_pool_id, first, after)
 
-    @strawberry.field(description="One group (GetGroup).")
+    @strawberry.field(description="One group (GetGroup).", extensions=[requires(Role.VIEWER)])
     async def group(self, info: Info, user_pool_id: strawberry.ID, group_name: str) -> GroupResult:
         return group_from(await info.context.loaders.group.load((user_pool_id, group_name)))
 

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
+from gateway.auth import Role
 from gateway.cognito.errors import invalid_parameter
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection, selects_beyond, summary_fields
+from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 if TYPE_CHECKING:
@@ -95,19 +97,26 @@ IdentityProviderByIdentifierResult = result_union(
 
 @strawberry.type
 class IdentityProviderQueries:
-    @strawberry.field(description="The identity providers of a user pool (ListIdentityProviders).")
+    @strawberry.field(
+        description="The identity providers of a user pool (ListIdentityProviders).", extensions=[requires(Role.VIEWER)]
+    )
     async def identity_providers(
         self, info: Info, user_pool_id: strawberry.ID, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> IdentityProvidersResult:
         return await list_providers(info, user_pool_id, first, after)
 
-    @strawberry.field(description="One identity provider by name (DescribeIdentityProvider).")
+    @strawberry.field(
+        description="One identity provider by name (DescribeIdentityProvider).", extensions=[requires(Role.VIEWER)]
+    )
     async def identity_provider(
         self, info: Info, user_pool_id: strawberry.ID, provider_name: str
     ) -> IdentityProviderResult:
         return provider_from(await describe_provider(info.context, user_pool_id, provider_name))
 
-    @strawberry.field(description="The identity provider that has an IdP identifier (GetIdentityProviderByIdentifier).")
+    @strawberry.field(
+        description="The identity provider that has an IdP identifier (GetIdentityProviderByIdentifier).",
+        extensions=[requires(Role.VIEWER)],
+    )
     async def identity_provider_by_identifier(
         self, info: Info, user_pool_id: strawberry.ID, idp_identifier: str
     ) -> IdentityProviderByIdentifierResult:

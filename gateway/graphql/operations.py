@@ -10,9 +10,11 @@ import strawberry
 from botocore import xform_name
 from strawberry.types.field import StrawberryField
 
+from gateway.auth.roles import mutation_role
 from gateway.cognito import model
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
+from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito, input_type, python_name, summary, to_cognito
 
 # respond(context, request parameters, Cognito's response) -> payload
@@ -83,5 +85,8 @@ def mutation_field(
     # The operation's own name, first letter lowered: adminSetUserMFAPreference, not ...MfaPreference.
     name = operation[0].lower() + operation[1:]
     return strawberry.mutation(
-        resolver=resolve, name=name, description=summary(model.operation(operation).documentation)
+        resolver=resolve,
+        name=name,
+        description=summary(model.operation(operation).documentation),
+        extensions=[requires(mutation_role(operation))],
     )

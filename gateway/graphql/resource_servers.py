@@ -4,11 +4,13 @@ from typing import Any, Optional
 
 import strawberry
 
+from gateway.auth import Role
 from gateway.cognito import model
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import Connection, list_connection
+from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 # ListResourceServers pages up to 50, not 60 like the other lists: `first` defaults to one page of it.
@@ -49,13 +51,17 @@ ResourceServerResult = result_union("ResourceServerResult", ResourceServer, "Des
 
 @strawberry.type
 class ResourceServerQueries:
-    @strawberry.field(description="The resource servers of a user pool (ListResourceServers).")
+    @strawberry.field(
+        description="The resource servers of a user pool (ListResourceServers).", extensions=[requires(Role.VIEWER)]
+    )
     async def resource_servers(
         self, info: Info, user_pool_id: strawberry.ID, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> ResourceServersResult:
         return await list_resource_servers(info.context, user_pool_id, first, after)
 
-    @strawberry.field(description="One resource server by identifier (DescribeResourceServer).")
+    @strawberry.field(
+        description="One resource server by identifier (DescribeResourceServer).", extensions=[requires(Role.VIEWER)]
+    )
     async def resource_server(self, info: Info, user_pool_id: strawberry.ID, identifier: str) -> ResourceServerResult:
         response = await info.context.loaders.read(
             "DescribeResourceServer", UserPoolId=user_pool_id, Identifier=identifier

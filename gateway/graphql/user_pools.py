@@ -6,6 +6,7 @@ from typing import Any, Optional
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.auth import Role
 from gateway.graphql.clients import UserPoolClientConnection, list_clients
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
@@ -20,6 +21,7 @@ from gateway.graphql.pagination import (
     selects_beyond,
     summary_fields,
 )
+from gateway.graphql.permissions import requires
 from gateway.graphql.resource_servers import PAGE_SIZE as RESOURCE_SERVER_PAGE_SIZE
 from gateway.graphql.resource_servers import ResourceServerConnection, list_resource_servers
 from gateway.graphql.shapes import cognito_type, from_cognito
@@ -140,13 +142,16 @@ UserPoolResult = result_union("UserPoolResult", UserPool, "DescribeUserPool")
 
 @strawberry.type
 class UserPoolQueries:
-    @strawberry.field(description="The user pools of one region (ListUserPools); the configured region by default.")
+    @strawberry.field(
+        description="The user pools of one region (ListUserPools); the configured region by default.",
+        extensions=[requires(Role.VIEWER)],
+    )
     async def user_pools(
         self, info: Info, region: Optional[str] = None, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> UserPoolsResult:
         return await list_user_pools(info, region, first, after)
 
-    @strawberry.field(description="One user pool (DescribeUserPool).")
+    @strawberry.field(description="One user pool (DescribeUserPool).", extensions=[requires(Role.VIEWER)])
     async def user_pool(self, info: Info, id: strawberry.ID) -> UserPoolResult:
         return await user_pool_by_id(info.context, id)
 

@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import strawberry
 
 from gateway import memberships
+from gateway.auth import Role
 from gateway.graphql.context import Context, Info
 from gateway.graphql.devices import DeviceConnection, list_devices
 from gateway.graphql.errors import result_union
 from gateway.graphql.groups import Group, group_from
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection, selected_node_fields
+from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito, output_type
 
 if TYPE_CHECKING:
@@ -193,7 +195,9 @@ UserResult = result_union("UserResult", User, "AdminGetUser")
 
 @strawberry.type
 class UserQueries:
-    @strawberry.field(description="The users of a user pool (ListUsers), optionally filtered.")
+    @strawberry.field(
+        description="The users of a user pool (ListUsers), optionally filtered.", extensions=[requires(Role.VIEWER)]
+    )
     async def users(
         self,
         info: Info,
@@ -206,7 +210,7 @@ class UserQueries:
             info.context, user_pool_id, filter, first, after, with_groups="groups" in selected_node_fields(info)
         )
 
-    @strawberry.field(description="One user by username or alias (AdminGetUser).")
+    @strawberry.field(description="One user by username or alias (AdminGetUser).", extensions=[requires(Role.VIEWER)])
     async def user(self, info: Info, user_pool_id: strawberry.ID, username: str) -> UserResult:
         return await load_user(info.context, user_pool_id, username)
 
