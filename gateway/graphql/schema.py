@@ -19,6 +19,7 @@ from gateway.graphql.devices import DeviceMutations, DeviceQueries
 from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ServiceError
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.identity_providers import IdentityProviderMutations, IdentityProviderQueries
+from gateway.graphql.me import MeQueries
 from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.user_pools import UserPoolMutations, UserPoolQueries
@@ -36,6 +37,7 @@ Query = merge_types(
         IdentityProviderQueries,
         DeviceQueries,
         ResourceServerQueries,
+        MeQueries,
     ),
 )
 Mutation = merge_types(
