@@ -15,7 +15,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 
-from gateway import __version__
+from gateway import __version__, audit
 from gateway.auth.authenticator import Authenticator
 from gateway.cognito import CognitoGateway
 from gateway.graphql.context import Context
@@ -81,6 +81,7 @@ def create_app(
     if settings.auth_mode == "none" and not (demo or settings.allow_insecure):
         raise ValueError("GATEWAY_AUTH_MODE=none lets anyone in: it needs --demo or GATEWAY_ALLOW_INSECURE=true")
     authenticator = Authenticator(settings)
+    audit.configure(settings.audit_log_path)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

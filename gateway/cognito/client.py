@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections import Counter
-from contextlib import AsyncExitStack
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import aioboto3
@@ -23,6 +26,32 @@ from gateway.settings import Settings
 _REGION = r"[a-z]{2}(?:-[a-z]+)+-\d+"
 _POOL_ID = re.compile(rf"^(?P<region>{_REGION})_[0-9A-Za-z]+$")
 _ARN = re.compile(rf"^arn:aws[a-z-]*:cognito-idp:(?P<region>{_REGION}):")
+
+# At DEBUG these log every request body and response (passwords, tokens, client secrets): whatever the
+# root logger's level, they never go below INFO.
+for _name in ("botocore", "aiobotocore", "aioboto3", "boto3", "urllib3"):
+    if logging.getLogger(_name).level < logging.INFO:
+        logging.getLogger(_name).setLevel(logging.INFO)
+
+# The request IDs of the calls made while someone collects them (the audit of a mutation).
+_request_ids: ContextVar[list[str] | None] = ContextVar("cognito_request_ids", default=None)
+
+
+@contextmanager
+def collecting_request_ids() -> Iterator[list[str]]:
+    """The request IDs of the calls made in this context (and the tasks it starts) until it exits."""
+    request_ids: list[str] = []
+    token = _request_ids.set(request_ids)
+    try:
+        yield request_ids
+    finally:
+        _request_ids.reset(token)
+
+
+def _record(request_id: str | None) -> None:
+    collected = _request_ids.get()
+    if collected is not None and request_id:
+        collected.append(request_id)
 
 
 def region_of(user_pool_id: str) -> str:
@@ -140,10 +169,13 @@ class CognitoGateway:
                 raise errors.decode(error) from error  # refused by botocore: nothing was sent
             except (ClientError, BotoCoreError) as error:
                 self.calls[operation] += 1
-                raise errors.decode(error) from error
+                failure = errors.decode(error)
+                _record(failure.request_id)
+                raise failure from error
             finally:
                 self.in_flight -= 1
         self.calls[operation] += 1
+        _record(errors.ResponseMeta.from_response(response).request_id)
         return response
 
     def forget(self, params: dict[str, Any]) -> None:

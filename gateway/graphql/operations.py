@@ -10,6 +10,7 @@ import strawberry
 from botocore import xform_name
 from strawberry.types.field import StrawberryField
 
+from gateway.audit import Audit
 from gateway.auth.roles import mutation_role
 from gateway.cognito import model
 from gateway.graphql.context import Context, Info
@@ -75,7 +76,7 @@ def mutation_field(
     operation: str, input_cls: type, payload: type, resolve: Callable[..., Awaitable[Any]]
 ) -> StrawberryField:
     """The mutation field of ``operation``: ``(input: <input_cls>!): <Operation>Result``, whose union holds
-    exactly the errors the model declares for the operation (and ServiceError)."""
+    exactly the errors the model declares for the operation (and ServiceError). Every execution is audited."""
     resolve.__name__ = xform_name(operation)
     resolve.__annotations__ = {
         "info": Info,
@@ -88,5 +89,6 @@ def mutation_field(
         resolver=resolve,
         name=name,
         description=summary(model.operation(operation).documentation),
-        extensions=[requires(mutation_role(operation))],
+        # The last extension is the outermost: the audit wraps the permission check and sees its denials.
+        extensions=[requires(mutation_role(operation)), Audit(operation, name)],
     )

@@ -1,0 +1,148 @@
+"""The audit trail: one JSON line per mutation field executed (allowed or denied, succeeded or failed).
+
+Records go to the ``audit`` logger (not propagated), written to stdout or to ``GATEWAY_AUDIT_LOG_PATH``.
+Each holds the caller, the operation, its target, the Cognito-shaped input with its secrets redacted, the
+outcome (the result's ``__typename``, ``FORBIDDEN`` or ``INTERNAL``), the Cognito request IDs and the duration.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+from botocore.model import Shape
+from strawberry.extensions import FieldExtension
+from strawberry.types.base import StrawberryOptional
+from strawberry.types.union import StrawberryUnion
+
+from gateway.auth import AccessDenied
+from gateway.cognito import model
+from gateway.cognito.client import collecting_request_ids
+from gateway.cognito.errors import CognitoException
+from gateway.graphql.errors import ERROR_TYPES, ServiceError
+from gateway.graphql.permissions import pool_of
+from gateway.graphql.shapes import to_cognito
+
+logger = logging.getLogger("audit")
+logger.setLevel(logging.INFO)
+logger.propagate = False
+
+REDACTED = "REDACTED"  # the mask gateway.graphql.identity_providers shows too
+# The model marks these sensitive as well, but they name who and what a mutation acts on: the audit keeps them.
+IDENTIFIER_SHAPES = frozenset({"UsernameType", "AttributeValueType", "ClientIdType", "UserContextDataType"})
+# Secrets the model does not mark: a device's password verifier, and the secrets in an IdP's details (as
+# identity_providers.SECRET_DETAILS; importing it here would be circular).
+SECRET_SHAPES = frozenset({"DeviceSecretVerifierConfigType"})
+SECRET_DETAILS = frozenset({"client_secret", "private_key"})
+# The members naming the object a mutation acts on, besides its pool.
+OBJECT_MEMBERS = ("Username", "GroupName", "ClientId", "ProviderName", "DeviceKey", "Identifier")
+
+
+def _secret(shape: Shape) -> bool:
+    if shape.name in IDENTIFIER_SHAPES:
+        return False
+    return shape.name in SECRET_SHAPES or bool(shape.metadata.get("sensitive"))
+
+
+def redact(value: Any, shape: Shape) -> Any:
+    """``value`` (of ``shape``) with every secret replaced by ``REDACTED``."""
+    if _secret(shape):
+        return REDACTED
+    if shape.type_name == "structure" and isinstance(value, dict):
+        return {
+            name: redact(item, shape.members[name]) if name in shape.members else item for name, item in value.items()
+        }
+    if shape.type_name == "list" and isinstance(value, list):
+        return [redact(item, shape.member) for item in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        if shape.name == "ProviderDetailsType":
+            return {key: REDACTED if key in SECRET_DETAILS else item for key, item in value.items()}
+        return {key: redact(item, shape.value) for key, item in value.items()}
+    return value
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return orjson.dumps(getattr(record, "audit", None) or {"message": record.getMessage()}).decode()
+
+
+class _Stdout(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to the current ``sys.stdout``, like logging's last-resort handler does to stderr (a replaced
+    stdout, as under pytest or a process manager, is followed)."""
+
+    @property
+    def stream(self) -> Any:  # type: ignore[override]
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def configure(path: str | None) -> None:
+    """Write the audit records to ``path`` (appended), or to stdout. Calling it again replaces the sink."""
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    handler = logging.FileHandler(path, encoding="utf-8") if path else _Stdout()
+    handler.setFormatter(JsonFormatter())
+    logger.addHandler(handler)
+
+
+def outcome(error: Exception, union: StrawberryUnion) -> str:
+    """The ``__typename`` (or error code) a mutation's failure becomes, as the error mapping will make it."""
+    if isinstance(error, AccessDenied):
+        return error.code
+    if isinstance(error, CognitoException):
+        error_type = ERROR_TYPES.get(error.code) if error.modeled else None
+        members = {member.__strawberry_definition__.name for member in union.types}
+        name = error_type.__strawberry_definition__.name if error_type else None
+        return name if name in members else ServiceError.__strawberry_definition__.name
+    return "INTERNAL"
+
+
+class Audit(FieldExtension):
+    """Records a mutation field. Placed after the permission extension, it wraps it and sees denials too."""
+
+    def __init__(self, operation: str, field_name: str) -> None:
+        self.operation = operation
+        self.field_name = field_name
+        self.shape = model.operation(operation).input_shape
+
+    def apply(self, field: Any) -> None:
+        result = field.type
+        self.union = result.of_type if isinstance(result, StrawberryOptional) else result
+
+    async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        with collecting_request_ids() as request_ids:
+            try:
+                result = await next_(source, info, **kwargs)
+            except Exception as error:
+                self.write(info, kwargs, outcome(error, self.union), request_ids, started)
+                raise
+        self.write(info, kwargs, type(result).__strawberry_definition__.name, request_ids, started)
+        return result
+
+    def write(self, info: Any, arguments: dict[str, Any], result: str, request_ids: list[str], started: float) -> None:
+        caller = info.context.caller
+        request = to_cognito(arguments["input"])
+        record = {
+            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "caller": caller.subject,
+            "roles": [role.label for role in caller.roles],
+            "auth_mode": caller.auth_mode,
+            "operation": self.operation,
+            "field": self.field_name,
+            "pool": pool_of(None, arguments),
+            "object": {member: request[member] for member in OBJECT_MEMBERS if member in request},
+            "input": redact(request, self.shape),
+            "outcome": result,
+            "request_ids": request_ids,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        }
+        logger.info("%s %s: %s", caller.subject, self.field_name, result, extra={"audit": record})
