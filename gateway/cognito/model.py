@@ -43,3 +43,20 @@ def page_size_limit(operation_name: str) -> int:
         if member in members:
             return int(members[member].metadata["max"])
     raise KeyError(f"{operation_name} takes no page size")
+
+
+# The model marks these sensitive too, but they are identifiers and values an admin works with
+# (usernames, attribute values, client IDs, device fingerprints), not secrets.
+_SENSITIVE_IDENTIFIERS = frozenset({"UsernameType", "AttributeValueType", "ClientIdType", "UserContextDataType"})
+# Secret by nature though the model does not mark it: a device's SRP verifier and salt.
+_UNMARKED_SECRETS = frozenset({"DeviceSecretVerifierConfigType"})
+
+
+def is_secret(shape: Shape) -> bool:
+    """Passwords, tokens, sessions, client secrets, secret hashes, auth parameters and challenge responses:
+    readable only by admins, never logged. From the model's ``sensitive`` trait, less its identifiers."""
+    if shape.name in _UNMARKED_SECRETS:
+        return True
+    return bool(shape.serialization.get("sensitive") or shape.metadata.get("sensitive")) and (
+        shape.name not in _SENSITIVE_IDENTIFIERS
+    )

@@ -72,7 +72,7 @@ async def list_clients(info: Info, user_pool_id: str, first: int, after: Optiona
 class UserPoolClientSecret:
     user_pool_id: strawberry.ID
     client_id: str
-    client_secret: Optional[str]
+    client_secret: Optional[str] = strawberry.field(extensions=[requires(Role.ADMIN)])
 
 
 UserPoolClientsResult = result_union("UserPoolClientsResult", UserPoolClientConnection, "ListUserPoolClients")
@@ -115,7 +115,8 @@ class ClientQueries:
 @strawberry.type
 class CreatedClientSecret:
     client_secret: Optional[str] = strawberry.field(
-        description="The new client's secret (with generateSecret: true), returned this once."
+        description="The new client's secret (with generateSecret: true), returned this once.",
+        extensions=[requires(Role.ADMIN)],
     )
 
 

@@ -89,6 +89,7 @@ async def list_connection(
     after: Optional[str],
     *,
     expand: Optional[Expand] = None,
+    keep: Optional[Callable[[Any], bool]] = None,
     region: Optional[str] = None,
     **params: Any,
 ) -> C:
@@ -96,6 +97,7 @@ async def list_connection(
 
     The model says how the operation pages: its page-size member (``Limit`` or ``MaxResults``) and its
     bound, its token member (``NextToken`` or ``PaginationToken``) and the list member of its answer.
+    ``keep`` drops items the caller may not see (a page may then hold fewer than ``first``).
     """
     shape = model.operation(operation)
     size_member = "Limit" if "Limit" in shape.input_shape.members else "MaxResults"
@@ -108,6 +110,8 @@ async def list_connection(
             request[token_member] = token
         page = await context.loaders.read(operation, region=region, **request)
         items = page.get(items_member) or []
+        if keep is not None:
+            items = [item for item in items if keep(item)]
         return (await expand(items) if expand and items else items), page.get(token_member)
 
     return await paginate(connection, fetch, first, after, node, model.page_size_limit(operation))

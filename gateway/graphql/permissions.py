@@ -44,7 +44,7 @@ class RoleRequired(BasePermission):
             return True
         where = f" on user pool {pool_id}" if pool_id else ""
         raise AccessDenied(
-            f"Forbidden: {info.parent_type.name}.{info.field_name} needs the {self.role.label} role{where}."
+            f"Forbidden: {info.path.typename}.{info.field_name} needs the {self.role.label} role{where}."
         )
 
 

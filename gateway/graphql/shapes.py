@@ -27,7 +27,9 @@ from botocore import xform_name
 from botocore.model import Shape
 from strawberry.scalars import JSON
 
+from gateway.auth import Role
 from gateway.cognito import model
+from gateway.graphql.permissions import requires
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +179,10 @@ def cognito_type(
             annotations[attribute] = Optional[annotation]
             field_name = xform_name(member) if attribute.endswith("_") else None
             description = summary(member_shape.documentation)
-            setattr(cls, attribute, strawberry.field(default=None, name=field_name, description=description))
+            # A secret (a token, a session) is readable by admins only, wherever its type is reached.
+            extensions = [requires(Role.ADMIN)] if model.is_secret(member_shape) else []
+            field = strawberry.field(default=None, name=field_name, description=description, extensions=extensions)
+            setattr(cls, attribute, field)
             specs.append(_Member(attribute, member, convert))
         for attribute in context:
             annotations[attribute] = strawberry.Private[Optional[str]]

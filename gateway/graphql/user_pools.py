@@ -132,6 +132,8 @@ async def list_user_pools(info: Info, region: Optional[str], first: int, after: 
         first,
         after,
         expand=describe if selects_beyond(info, _SUMMARY_FIELDS) else None,
+        # A caller granted some pools lists those only (and their nested fields check the pool again).
+        keep=None if context.caller.pools is None else lambda pool: context.caller.may(Role.VIEWER, pool["Id"]),
         region=region or context.cognito.default_region,
     )
 
