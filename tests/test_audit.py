@@ -1,0 +1,186 @@
+"""The audit trail through HTTP on the real app and the moto server: one JSON line per mutation field."""
+
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.client import BaseClient
+
+from gateway import audit
+from gateway.auth.api_keys import hash_key
+from gateway.cognito import model
+from gateway.demo.server import DemoBackend
+from gateway.graphql import identity_providers
+from gateway.settings import ApiKey
+from tests.conftest import Gateway, running_gateway
+
+PASSWORD = "Passw0rd!Passw0rd"
+KEY = "viewer-key-0123456789"
+
+
+class Audited:
+    def __init__(self, gateway: Gateway, path: Path) -> None:
+        self.gateway = gateway
+        self.path = path
+
+    def records(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.path.read_text().splitlines()]
+
+
+@pytest.fixture
+async def audited(backend: DemoBackend, cognito: BaseClient, tmp_path: Path) -> AsyncIterator[Audited]:
+    path = tmp_path / "audit.log"
+    async with running_gateway(backend, audit_log_path=str(path)) as gateway:
+        yield Audited(gateway, path)
+
+
+async def test_an_allowed_mutation_that_succeeds(audited: Audited, pool_id: str):
+    result = await audited.gateway.mutate(
+        "adminCreateUser", {"userPoolId": pool_id, "username": "alice", "messageAction": "SUPPRESS"}
+    )
+
+    assert result["__typename"] == "AdminCreateUserPayload"
+    [record] = audited.records()
+    assert datetime.fromisoformat(record["time"]).utcoffset().total_seconds() == 0
+    assert record["caller"] == "anonymous"
+    assert record["roles"] == ["admin"]
+    assert record["auth_mode"] == "none"
+    assert (record["operation"], record["field"]) == ("AdminCreateUser", "adminCreateUser")
+    assert record["pool"] == pool_id
+    assert record["object"] == {"Username": "alice"}
+    assert record["input"] == {"UserPoolId": pool_id, "Username": "alice", "MessageAction": "SUPPRESS"}
+    assert record["outcome"] == "AdminCreateUserPayload"
+    assert len(record["request_ids"]) == 1 and record["request_ids"][0]
+    assert record["duration_ms"] > 0
+
+
+async def test_a_failed_mutation_has_its_error_type_and_request_id(audited: Audited, pool_id: str):
+    result = await audited.gateway.mutate("adminDeleteUser", {"userPoolId": pool_id, "username": "nobody"})
+
+    assert result["__typename"] == "UserNotFoundError"
+    [record] = audited.records()
+    assert record["outcome"] == "UserNotFoundError"
+    assert record["object"] == {"Username": "nobody"}
+    assert record["request_ids"] == [result["requestId"]]
+
+
+async def test_a_refused_request_is_recorded_without_request_id(audited: Audited):
+    result = await audited.gateway.mutate("adminDeleteUser", {"userPoolId": "not-a-pool", "username": "alice"})
+
+    assert result["__typename"] == "InvalidParameterError"
+    [record] = audited.records()
+    assert (record["outcome"], record["request_ids"]) == ("InvalidParameterError", [])
+
+
+async def test_a_denied_mutation_is_forbidden_and_calls_nothing(
+    backend: DemoBackend, cognito: BaseClient, pool_id: str, tmp_path: Path
+):
+    path = tmp_path / "audit.log"
+    settings = {"auth_mode": "api-key", "api_keys": [ApiKey(name="ci", role="viewer", hash=hash_key(KEY))]}
+    async with running_gateway(backend, audit_log_path=str(path), **settings) as gateway:
+        gateway.reset_calls()
+        response = await gateway.http.post(
+            "/graphql",
+            headers={"X-API-Key": KEY},
+            json={
+                "query": "mutation($input: AdminDeleteUserInput!) { adminDeleteUser(input: $input) { __typename } }",
+                "variables": {"input": {"userPoolId": pool_id, "username": "alice"}},
+            },
+        )
+        calls = gateway.calls
+
+    body = response.json()
+    assert body["data"] == {"adminDeleteUser": None}
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert calls == {}
+    [record] = [json.loads(line) for line in path.read_text().splitlines()]
+    assert (record["caller"], record["roles"], record["auth_mode"]) == ("ci", ["viewer"], "api-key")
+    assert (record["outcome"], record["request_ids"]) == ("FORBIDDEN", [])
+    assert record["pool"] == pool_id
+
+
+async def test_secrets_in_the_input_are_redacted(audited: Audited, pool_id: str):
+    await audited.gateway.mutate(
+        "adminCreateUser",
+        {"userPoolId": pool_id, "username": "alice", "temporaryPassword": PASSWORD, "messageAction": "SUPPRESS"},
+    )
+    await audited.gateway.mutate(
+        "adminSetUserPassword", {"userPoolId": pool_id, "username": "alice", "password": PASSWORD, "permanent": True}
+    )
+
+    created, set_password = audited.records()
+    assert created["input"]["TemporaryPassword"] == "REDACTED"
+    assert set_password["input"]["Password"] == "REDACTED"
+    assert set_password["object"] == {"Username": "alice"}  # a sensitive shape in the model, kept on purpose
+    assert PASSWORD not in audited.path.read_text()
+
+
+def test_redaction_follows_the_model():
+    shape = model.operation("CreateIdentityProvider").input_shape
+    request = {
+        "UserPoolId": "us-east-1_abc",
+        "ProviderName": "Google",
+        "ProviderDetails": {"client_id": "id", "client_secret": "s3cret", "authorize_scopes": "openid"},
+    }
+    assert audit.redact(request, shape)["ProviderDetails"] == {
+        "client_id": "id",
+        "client_secret": "REDACTED",
+        "authorize_scopes": "openid",
+    }
+    confirm = model.operation("ConfirmDevice").input_shape
+    request = {
+        "AccessToken": "token",
+        "DeviceKey": "key",
+        "DeviceSecretVerifierConfig": {"PasswordVerifier": "v", "Salt": "s"},
+    }
+    assert audit.redact(request, confirm) == {
+        "AccessToken": "REDACTED",
+        "DeviceKey": "key",
+        "DeviceSecretVerifierConfig": "REDACTED",
+    }
+    assert audit.SECRET_DETAILS == identity_providers.SECRET_DETAILS
+
+
+async def test_one_record_per_mutation_field(audited: Audited, pool_id: str):
+    document = """
+        mutation($pool: ID!) {
+          first: createGroup(input: {userPoolId: $pool, groupName: "admins"}) { __typename }
+          second: createGroup(input: {userPoolId: $pool, groupName: "admins"}) { __typename }
+        }
+    """
+    data = await audited.gateway.data(document, {"pool": pool_id})
+
+    assert data == {"first": {"__typename": "CreateGroupPayload"}, "second": {"__typename": "GroupExistsError"}}
+    records = audited.records()
+    assert [record["outcome"] for record in records] == ["CreateGroupPayload", "GroupExistsError"]
+    assert all(record["object"] == {"GroupName": "admins"} for record in records)
+    assert audited.gateway.calls == {"CreateGroup": 2}
+
+
+async def test_a_query_and_an_invalid_mutation_are_not_recorded(audited: Audited, pool_id: str):
+    await audited.gateway.data("query($id: ID!) { userPool(id: $id) { __typename } }", {"id": pool_id})
+    body = await audited.gateway.query("mutation { adminDeleteUser(input: {username: 1}) { __typename } }")
+
+    assert body["errors"]
+    assert not audited.path.exists() or audited.records() == []
+
+
+async def test_stdout_by_default(backend: DemoBackend, cognito: BaseClient, pool_id: str, capsys: Any):
+    async with running_gateway(backend) as gateway:
+        await gateway.mutate("createGroup", {"userPoolId": pool_id, "groupName": "admins"})
+
+    [line] = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["outcome"] == "CreateGroupPayload"
+
+
+async def test_configuring_twice_replaces_the_sink(tmp_path: Path):
+    audit.configure(str(tmp_path / "one.log"))
+    audit.configure(str(tmp_path / "two.log"))
+
+    assert len(audit.logger.handlers) == 1
+    audit.logger.info("x", extra={"audit": {"outcome": "test"}})
+    assert (tmp_path / "two.log").read_text() == '{"outcome":"test"}\n'
+    assert (tmp_path / "one.log").read_text() == ""
