@@ -1,0 +1,162 @@
+"""Secrets never reach a log: every logger at DEBUG while the secret-bearing operations run through HTTP.
+
+botocore logs request and response bodies at DEBUG; the Cognito layer pins it (and its kin) to INFO.
+The audit trail redacts what the model marks sensitive.
+"""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.client import BaseClient
+
+from gateway import audit
+from gateway.demo.server import DemoBackend
+from tests.conftest import Gateway, running_gateway
+
+TEMPORARY_PASSWORD = "Temp0rary!Secret-1"
+PASSWORD = "Perm4nent!Secret-2"
+IDP_SECRET = "idp-client-secret-3"
+TOKENS = "authenticationResult { accessToken idToken refreshToken }"
+
+
+async def sign_in(gateway: Gateway, pool_id: str, client_id: str, password: str) -> dict[str, Any]:
+    return await gateway.mutate(
+        "adminInitiateAuth",
+        {
+            "userPoolId": pool_id,
+            "clientId": client_id,
+            "authFlow": "ADMIN_USER_PASSWORD_AUTH",
+            "authParameters": {"USERNAME": "alice", "PASSWORD": password},
+        },
+        f"challengeName session {TOKENS}",
+    )
+
+
+async def run_secret_bearing_operations(gateway: Gateway, pool_id: str) -> list[str]:
+    """Every operation whose input or answer holds a secret; returns the secrets seen."""
+    created = await gateway.mutate(
+        "createUserPoolClient",
+        {
+            "userPoolId": pool_id,
+            "clientName": "confidential",
+            "generateSecret": True,
+            "explicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        },
+        "clientSecret userPoolClient { clientId }",
+    )
+    client_id, client_secret = created["userPoolClient"]["clientId"], created["clientSecret"]
+    shown = await gateway.data(
+        "query($pool: ID!, $client: String!) {"
+        "  userPoolClientSecret(userPoolId: $pool, clientId: $client) { ... on UserPoolClientSecret { clientSecret } }"
+        "}",
+        {"pool": pool_id, "client": client_id},
+    )
+    assert shown["userPoolClientSecret"]["clientSecret"] == client_secret
+
+    user = await gateway.mutate(
+        "adminCreateUser",
+        {
+            "userPoolId": pool_id,
+            "username": "alice",
+            "temporaryPassword": TEMPORARY_PASSWORD,
+            "messageAction": "SUPPRESS",
+        },
+    )
+    assert user["__typename"] == "AdminCreateUserPayload", user
+    challenge = await sign_in(gateway, pool_id, client_id, TEMPORARY_PASSWORD)
+    assert challenge["challengeName"] == "NEW_PASSWORD_REQUIRED" and challenge["session"], challenge
+
+    changed = await gateway.mutate(
+        "adminSetUserPassword", {"userPoolId": pool_id, "username": "alice", "password": PASSWORD, "permanent": True}
+    )
+    assert changed["__typename"] == "AdminSetUserPasswordPayload", changed
+    tokens = (await sign_in(gateway, pool_id, client_id, PASSWORD))["authenticationResult"]
+    assert tokens and tokens["refreshToken"]
+
+    refreshed = await gateway.mutate(
+        "initiateAuth",
+        {
+            "userPoolId": pool_id,
+            "clientId": client_id,
+            "authFlow": "REFRESH_TOKEN_AUTH",
+            "authParameters": {"REFRESH_TOKEN": tokens["refreshToken"], "USERNAME": "alice"},
+        },
+        TOKENS,
+    )
+    assert refreshed["authenticationResult"]["accessToken"], refreshed
+    revoked = await gateway.mutate(
+        "revokeToken", {"userPoolId": pool_id, "clientId": client_id, "token": tokens["refreshToken"]}
+    )
+    assert revoked["__typename"] == "RevokeTokenPayload", revoked
+
+    provider = await gateway.mutate(
+        "createIdentityProvider",
+        {
+            "userPoolId": pool_id,
+            "providerName": "Google",
+            "providerType": "GOOGLE",
+            "providerDetails": {"client_id": "google-id", "client_secret": IDP_SECRET, "authorize_scopes": "openid"},
+        },
+    )
+    assert provider["__typename"] == "CreateIdentityProviderPayload", provider
+
+    return [
+        TEMPORARY_PASSWORD,
+        PASSWORD,
+        IDP_SECRET,
+        client_secret,
+        challenge["session"],
+        *tokens.values(),
+        *(value for value in refreshed["authenticationResult"].values() if value),
+    ]
+
+
+async def test_no_secret_in_any_log_record_nor_audit_line(
+    backend: DemoBackend, cognito: BaseClient, pool_id: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.DEBUG)
+    audit_path = tmp_path / "audit.log"
+    async with running_gateway(backend, audit_log_path=str(audit_path)) as gateway:
+        audit.logger.addHandler(caplog.handler)  # the audit logger does not propagate to the root
+        try:
+            secrets = await run_secret_bearing_operations(gateway, pool_id)
+        finally:
+            audit.logger.removeHandler(caplog.handler)
+
+    assert len(secrets) >= 9 and all(secrets)
+    audit_lines = audit_path.read_text()
+    assert audit_lines.count("\n") == 8  # one per mutation; the query is not audited
+    records = caplog.records
+    assert any(record.name == "audit" for record in records)
+    assert logging.getLogger().getEffectiveLevel() == logging.DEBUG
+    logged = [audit_lines, caplog.text]
+    logged += [f"{record.getMessage()} {record.args!r} {getattr(record, 'audit', '')!r}" for record in records]
+    for secret in secrets:
+        leaks = [text for text in logged if secret in text]
+        assert not leaks, f"a secret was logged: {leaks[0][:500]}"
+
+
+def test_botocore_loggers_stay_at_info_or_above():
+    for name in ("botocore", "aiobotocore", "aioboto3", "urllib3"):
+        assert logging.getLogger(name).getEffectiveLevel() >= logging.INFO
+
+
+async def test_unpinned_botocore_would_log_the_password(
+    gateway: Gateway, pool_id: str, caplog: pytest.LogCaptureFixture
+):
+    """Why the pin: the check above would catch a leak."""
+    botocore_logger = logging.getLogger("botocore")
+    level = botocore_logger.level
+    caplog.set_level(logging.DEBUG)
+    botocore_logger.setLevel(logging.DEBUG)
+    try:
+        await gateway.mutate(
+            "adminSetUserPassword",
+            {"userPoolId": pool_id, "username": "nobody", "password": PASSWORD, "permanent": True},
+        )
+    finally:
+        botocore_logger.setLevel(level)
+
+    assert PASSWORD in caplog.text
