@@ -1,4 +1,5 @@
-"""The ``cognito-gateway`` command: ``serve`` (optionally on the embedded demo backend) and ``export-schema``."""
+"""The ``cognito-gateway`` command: ``serve`` (optionally on the embedded demo backend), ``export-schema``,
+``coverage`` and ``api-key``."""
 
 from __future__ import annotations
 
@@ -67,6 +68,25 @@ def _coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _api_key(args: argparse.Namespace) -> int:
+    import json
+
+    from gateway.auth.api_keys import hash_key, new_key
+    from gateway.settings import ApiKey
+
+    key = new_key()
+    entry = ApiKey(name=args.name, role=args.role, pools=args.pools, hash=hash_key(key))
+    # stdout is the key, then its GATEWAY_API_KEYS entry: one line each, for scripts; the advice goes to stderr.
+    print(key)
+    print(json.dumps(entry.model_dump(exclude_none=True)))
+    print(
+        "The key is shown once and stored nowhere: hand it to the service (header X-API-Key) and add the entry\n"
+        "to the JSON list in GATEWAY_API_KEYS.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="cognito-gateway", description="GraphQL admin gateway over Amazon Cognito user pools."
@@ -81,6 +101,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.set_defaults(run=_export_schema)
     coverage = commands.add_parser("coverage", help="print the Cognito API coverage report (docs/coverage.md)")
     coverage.set_defaults(run=_coverage)
+    api_key = commands.add_parser("api-key", help="make a service account's API key and its GATEWAY_API_KEYS entry")
+    api_key.add_argument("--name", required=True, help="the service account (the caller's subject in audit records)")
+    api_key.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
+    api_key.add_argument(
+        "--pool", dest="pools", action="extend", nargs="+", metavar="POOL_ID", help="limit the key to these user pools"
+    )
+    api_key.set_defaults(run=_api_key)
     args = parser.parse_args(argv)
     return args.run(args)
 
