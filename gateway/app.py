@@ -96,7 +96,14 @@ def create_app(
 
     app = FastAPI(title="cognito-gateway", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
-    graphql = GraphQLApp(build_schema(introspection=settings.introspection), RequestGuard(settings, authenticator))
+    schema = build_schema(
+        introspection=settings.introspection,
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_query_cost=settings.max_query_cost,
+    )
+    graphql = GraphQLApp(schema, RequestGuard(settings, authenticator))
     app.add_route("/graphql", graphql, methods=["GET", "POST"])
     if settings.cors_origins:
         app.add_middleware(

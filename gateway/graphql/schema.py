@@ -2,7 +2,7 @@
 
 import logging
 from functools import cache
-from typing import Optional
+from typing import Any, Optional
 
 import strawberry
 from graphql import GraphQLError
@@ -19,11 +19,13 @@ from gateway.graphql.devices import DeviceMutations, DeviceQueries
 from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ServiceError
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.identity_providers import IdentityProviderMutations, IdentityProviderQueries
+from gateway.graphql.limits import add_limit_code, limit_extensions
 from gateway.graphql.me import MeQueries
 from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.user_pools import UserPoolMutations, UserPoolQueries
 from gateway.graphql.users import UserMutations, UserQueries
+from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +61,15 @@ class GatewaySchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Optional[ExecutionContext] = None) -> None:
         """Log what reaches ``errors[]`` before it is masked: Cognito failures briefly, unexpected ones with
         their trace. Syntax and validation errors are the client's and are not logged: graphql-core quotes
-        the rejected input in them, and that input may hold a password or a token."""
+        the rejected input in them, and that input may hold a password or a token.
+
+        Also where the limit errors gain their code and, without introspection, every "Did you mean ...?"
+        goes: Strawberry's option strips only those of unknown fields, not of arguments, enum values or types."""
         unexpected = []
         for error in errors:
+            add_limit_code(error)
+            if self.config.disable_field_suggestions and " Did you mean " in error.message:
+                error.message = error.message.split(" Did you mean ")[0]
             original = error.original_error
             if isinstance(original, CognitoException):
                 logger.info("Cognito error at %s: %s", error.path, original.code)
@@ -71,9 +79,23 @@ class GatewaySchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
+_DEFAULTS = Settings.model_fields
+
+
 @cache  # building takes ~0.5 s; a schema holds no per-app state
-def build_schema(*, introspection: bool = True) -> strawberry.Schema:
-    extensions: list[type] = [ParserCache, ValidationCache]
+def build_schema(
+    *,
+    introspection: bool = True,
+    max_depth: int = _DEFAULTS["max_depth"].default,
+    max_aliases: int = _DEFAULTS["max_aliases"].default,
+    max_tokens: int = _DEFAULTS["max_tokens"].default,
+    max_query_cost: int = _DEFAULTS["max_query_cost"].default,
+) -> strawberry.Schema:
+    """The schema, with the request limits (keyword arguments named and defaulting as the settings)."""
+    limits = limit_extensions(
+        max_depth=max_depth, max_aliases=max_aliases, max_tokens=max_tokens, max_query_cost=max_query_cost
+    )
+    extensions: list[Any] = [ParserCache, ValidationCache, *limits]
     if not introspection:
         extensions.append(DisableIntrospection)
     return GatewaySchema(
@@ -81,7 +103,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         mutation=Mutation,
         # Every Cognito error is in the schema, also those no exposed operation raises.
         types=[*ERROR_TYPES.values(), ServiceError],
-        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=not introspection),
         extensions=extensions,
         exception_handlers=EXCEPTION_HANDLERS,
     )

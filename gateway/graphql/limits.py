@@ -1,0 +1,206 @@
+"""Request limits checked before execution: depth, aliases and tokens (Strawberry's limiters) and the query
+cost, the worst-case number of Cognito calls an operation may make, estimated from its selections and page
+sizes. The rules are built once per schema so that the validation cache keeps hitting."""
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLNamedType,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationRule,
+    get_named_type,
+    get_nullable_type,
+    is_list_type,
+)
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions.base_extension import SchemaExtension
+
+from gateway.graphql.pagination import PAGE_SIZE
+
+# --- what calls Cognito ----------------------------------------------------------------------------
+# Every root field is one call. These nested fields are one call per parent object. Fields with no
+# arguments go through a per-request loader, so two of them reading the same operation on one parent
+# (preferredMfaSetting and userMfaSettingList) are one call.
+NESTED_CALLS: dict[tuple[str, str], str] = {
+    ("UserPool", "users"): "ListUsers",
+    ("UserPool", "groups"): "ListGroups",
+    ("UserPool", "clients"): "ListUserPoolClients",
+    ("UserPool", "identityProviders"): "ListIdentityProviders",
+    ("UserPool", "resourceServers"): "ListResourceServers",
+    ("UserPool", "mfaConfig"): "GetUserPoolMfaConfig",
+    ("UserPool", "domainDescription"): "DescribeUserPoolDomain",
+    ("UserPool", "tags"): "ListTagsForResource",
+    ("User", "groups"): "AdminListGroupsForUser",
+    ("User", "devices"): "AdminListDevices",
+    ("User", "authEvents"): "AdminListUserAuthEvents",
+    ("User", "preferredMfaSetting"): "AdminGetUser",
+    ("User", "userMfaSettingList"): "AdminGetUser",
+    ("User", "userPool"): "DescribeUserPool",
+    ("Group", "users"): "ListUsersInGroup",
+    ("Group", "userPool"): "DescribeUserPool",
+    ("UserPoolClient", "userPool"): "DescribeUserPool",
+    ("IdentityProvider", "userPool"): "DescribeUserPool",
+}
+# The fields of a mutation payload (`<Operation>Payload`) that read the changed object after the change.
+PAYLOAD_READS: dict[str, str] = {
+    "user": "AdminGetUser",
+    "group": "GetGroup",
+    "userPool": "DescribeUserPool",
+    "device": "AdminGetDevice",
+    "tags": "ListTagsForResource",
+}
+# Lists whose items are summaries: when a query selects more than the summary, every node is described,
+# one call each. Counted whenever the nodes are selected (the worst case).
+DESCRIBED_NODES: dict[str, str] = {
+    "UserPoolConnection": "DescribeUserPool",
+    "UserPoolClientConnection": "DescribeUserPoolClient",
+    "IdentityProviderConnection": "DescribeIdentityProvider",
+}
+LIST_SIZE = PAGE_SIZE  # the items assumed in a list that is not a connection (a user's groups)
+
+
+def nested_call(type_name: str, field_name: str) -> str | None:
+    """The Cognito operation a nested field calls once per parent object, if any."""
+    if type_name.endswith("Payload"):
+        return PAYLOAD_READS.get(field_name)
+    return NESTED_CALLS.get((type_name, field_name))
+
+
+# --- the cost rule ---------------------------------------------------------------------------------
+
+
+class QueryCost(ValidationRule):
+    """Refuses an operation whose worst-case number of Cognito calls is over ``max_cost``.
+
+    A connection holds its ``first`` nodes; ``first`` from a variable counts as the field's default, which
+    is also its bound (validation runs once per document, whatever the variables)."""
+
+    max_cost: int
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        root = self.context.schema.get_root_type(node.operation)
+        if root is None:
+            return
+        self._memo: dict[tuple[Any, ...], int] = {}
+        cost = self._unit_cost([node.selection_set], root, None, root=True)
+        if cost > self.max_cost:
+            self.report_error(
+                GraphQLError(
+                    f"The query may make {cost} Cognito calls, over the limit of {self.max_cost}:"
+                    " ask for smaller pages (`first`) or fewer nested lists.",
+                    node,
+                    extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "maxCost": self.max_cost},
+                )
+            )
+
+    def _unit_cost(
+        self, selection_sets: Sequence[SelectionSetNode], parent: GraphQLNamedType, page: int | None, root: bool = False
+    ) -> int:
+        """The calls the selections make for one object of ``parent``; ``page`` is its ``first`` if it is a
+        connection. Memoized: a fragment spread in many places is costed once per place it lands in."""
+        key = (tuple(map(id, selection_sets)), parent.name, page)
+        if key not in self._memo:
+            self._memo[key] = self._compute(selection_sets, parent, page, root)
+        return self._memo[key]
+
+    def _compute(
+        self, selection_sets: Sequence[SelectionSetNode], parent: GraphQLNamedType, page: int | None, root: bool
+    ) -> int:
+        # As execution does: fields of one response key on one type are one field, selections merged.
+        fields: dict[tuple[str, str], tuple[GraphQLNamedType, list[FieldNode]]] = {}
+        self._collect(selection_sets, parent, fields, set())
+        calls: set[tuple[str, str]] = set()  # (type, operation or response key): one call each
+        described: set[str] = set()
+        total = 0
+        for (type_name, response_key), (owner, nodes) in fields.items():
+            name = nodes[0].name.value
+            definition = getattr(owner, "fields", {}).get(name)
+            if definition is None:  # __typename, or an unknown field another rule reports
+                continue
+            operation = "root" if root else nested_call(type_name, name)
+            if operation:
+                loaded = not root and not definition.args  # through a loader: one call per operation
+                calls.add((type_name, operation if loaded else response_key))
+            if type_name in DESCRIBED_NODES and name in ("nodes", "edges"):
+                described.add(type_name)
+            children = [field.selection_set for field in nodes if field.selection_set]
+            if children:
+                fan_out = (page or LIST_SIZE) if is_list_type(get_nullable_type(definition.type)) else 1
+                child_page = _first(nodes[0], definition)
+                total += fan_out * self._unit_cost(children, get_named_type(definition.type), child_page)
+        return total + len(calls) + len(described) * (page or 0)
+
+    def _collect(
+        self,
+        selection_sets: Iterable[SelectionSetNode],
+        parent: GraphQLNamedType,
+        fields: dict[tuple[str, str], tuple[GraphQLNamedType, list[FieldNode]]],
+        spread: set[str],
+    ) -> None:
+        for selection_set in selection_sets:
+            for selection in selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    key = (parent.name, (selection.alias or selection.name).value)
+                    fields.setdefault(key, (parent, []))[1].append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    condition = selection.type_condition
+                    owner = self.context.schema.get_type(condition.name.value) if condition else parent
+                    if owner is not None:
+                        self._collect([selection.selection_set], owner, fields, spread)
+                elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in spread:
+                    spread.add(selection.name.value)  # twice on one level is the same fields: merged
+                    fragment = self.context.get_fragment(selection.name.value)
+                    owner = fragment and self.context.schema.get_type(fragment.type_condition.name.value)
+                    if owner is not None:
+                        self._collect([fragment.selection_set], owner, fields, spread)
+
+
+def _first(node: FieldNode, definition: Any) -> int | None:
+    """The page size of a connection field: its literal ``first``, else the default (also the bound)."""
+    argument = definition.args.get("first")
+    if argument is None:
+        return None
+    bound = argument.default_value if isinstance(argument.default_value, int) else PAGE_SIZE
+    for given in node.arguments or ():
+        if given.name.value == "first" and isinstance(given.value, IntValueNode):
+            # Past the bound the resolver refuses before calling: no more than the bound is ever read.
+            return max(0, min(int(given.value.value), bound))
+    return bound
+
+
+# --- assembly --------------------------------------------------------------------------------------
+
+
+def limit_extensions(
+    *, max_depth: int, max_aliases: int, max_tokens: int, max_query_cost: int
+) -> list[Callable[[], SchemaExtension]]:
+    """Schema extension factories. The rule classes are made here, once: the validation cache is keyed by
+    them, and an extension instance is still new per request (Strawberry shares no state between them)."""
+    cost = type("QueryCost", (QueryCost,), {"max_cost": max_query_cost})
+    rules = (
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+        cost,
+    )
+    return [lambda: AddValidationRules(list(rules)), lambda: MaxTokensLimiter(max_token_count=max_tokens)]
+
+
+# Strawberry's limiters report plain errors; their messages tell which limit it was.
+_LIMIT_CODES = (
+    ("exceeds maximum operation depth", "QUERY_TOO_DEEP"),
+    ("aliases found. Allowed", "TOO_MANY_ALIASES"),
+    ("Document contains more than", "TOO_MANY_TOKENS"),
+)
+
+
+def add_limit_code(error: GraphQLError) -> None:
+    for fragment, code in _LIMIT_CODES:
+        if fragment in error.message and not (error.extensions or {}).get("code"):
+            error.extensions = {**(error.extensions or {}), "code": code}
