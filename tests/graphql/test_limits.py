@@ -1,0 +1,195 @@
+"""Request limits, checked before execution: nothing reaches Cognito when one is exceeded."""
+
+import pytest
+from graphql import parse, validate
+
+from bench.scenarios import DASHBOARD, USER_DETAIL
+from gateway.graphql import limits
+from gateway.graphql.limits import QueryCost
+from gateway.graphql.schema import build_schema
+from tests.conftest import running_gateway
+from tests.helpers import create_group, create_users
+
+POOL_USERS_GROUPS = """{
+  userPools { ... on UserPoolConnection { nodes { users { nodes { groups { groupName } } } } } }
+}"""
+
+
+async def refusal(gateway, document: str, variables: dict | None = None) -> dict:
+    """The single error of a refused request (no data, no Cognito call)."""
+    body = await gateway.query(document, variables)
+    assert body["data"] is None, body
+    [error] = body["errors"]
+    assert gateway.calls == {}
+    return error
+
+
+async def test_too_deep(backend, cognito):
+    document = '{ userPool(id: "x") { ... on UserPool { users { nodes { groups { groupName } } } } } }'
+    async with running_gateway(backend, max_depth=3) as gateway:
+        error = await refusal(gateway, document)
+
+    assert "exceeds maximum operation depth of 3" in error["message"]
+    assert error["extensions"] == {"code": "QUERY_TOO_DEEP"}
+
+
+async def test_too_many_aliases(gateway):
+    document = "{ " + " ".join(f"a{index}: __typename" for index in range(31)) + " }"
+
+    error = await refusal(gateway, document)
+
+    assert error["message"] == "31 aliases found. Allowed: 30"
+    assert error["extensions"] == {"code": "TOO_MANY_ALIASES"}
+
+
+async def test_too_many_tokens(gateway):
+    document = "{ " + "__typename " * 2000 + "}"
+
+    error = await refusal(gateway, document)
+
+    assert "more than 2000 tokens" in error["message"]
+    assert error["extensions"] == {"code": "TOO_MANY_TOKENS"}
+
+
+async def test_too_costly(gateway):
+    # 1 ListUserPools + 60 DescribeUserPool + 60 pools x (1 ListUsers + 60 users x 1 AdminListGroupsForUser)
+    error = await refusal(gateway, POOL_USERS_GROUPS)
+
+    assert "3721" in error["message"] and "500" in error["message"]
+    assert error["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 3721, "maxCost": 500}
+
+
+async def test_smaller_pages_cost_less(gateway):
+    document = POOL_USERS_GROUPS.replace("userPools", "userPools(first: 2)").replace("users", "users(first: 3)")
+
+    body = await gateway.query(document)
+
+    assert "errors" not in body, body["errors"]  # 1 + 2 + 2 x (1 + 3) = 11
+
+
+async def test_the_dashboard_is_within_the_default_budget(backend, cognito, pool_id):
+    create_group(cognito, pool_id, "staff", create_users(cognito, pool_id, 3))
+    async with running_gateway(backend) as gateway:
+        body = await gateway.query(DASHBOARD, {"pool": pool_id, "first": 60})
+    assert "errors" not in body, body["errors"]
+    assert [node["groups"] for node in body["data"]["users"]["nodes"]] == [[{"groupName": "staff"}]] * 3
+
+    # `first` from a variable counts as its bound: 1 DescribeUserPool + 1 ListUsers + 60 users' groups.
+    async with running_gateway(backend, max_query_cost=61) as gateway:
+        error = await refusal(gateway, DASHBOARD, {"pool": pool_id, "first": 5})
+    assert error["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 62, "maxCost": 61}
+
+
+def cost_of(document: str) -> int:
+    rule = type("Probe", (QueryCost,), {"max_cost": 1})
+    [error] = validate(build_schema()._schema, parse(document), [rule])
+    return error.extensions["cost"]
+
+
+@pytest.mark.parametrize(
+    ("document", "cost"),
+    [
+        (DASHBOARD, 62),
+        (USER_DETAIL, 4),  # user, groups, devices, and one AdminGetUser for both MFA fields
+        ('{ a: userPool(id: "x") { __typename } b: userPool(id: "y") { __typename } }', 2),
+        # a fragment spread twice is merged as execution merges it; edges and nodes describe the pools once
+        (
+            "{ ...F ...F } fragment F on Query { userPools(first: 3) { ... on UserPoolConnection {"
+            " nodes { name } edges { node { name } } } } }",
+            4,
+        ),
+        (
+            '{ group(userPoolId: "p", groupName: "g") { ... on Group { users(first: 7) { nodes { devices { nodes '
+            "{ deviceKey } } } } } } }",
+            9,
+        ),
+        (
+            'mutation { adminEnableUser(input: {userPoolId: "p", username: "u"}) {'
+            " ... on AdminEnableUserPayload { user { groups { groupName } } } } }",
+            3,
+        ),
+    ],
+)
+def test_cost_estimates(document, cost):
+    assert cost_of(document) == cost
+
+
+def test_every_nested_resolver_is_costed():
+    """A new resolver on a nested field must say here whether it calls Cognito."""
+    free = {("User", "attribute")}
+    schema = build_schema()._schema
+    for type_name, named in schema.type_map.items():
+        if type_name in ("Query", "Mutation") or type_name.startswith("__") or not hasattr(named, "is_type_of"):
+            continue
+        for field_name, field in named.fields.items():
+            definition = (field.extensions or {}).get("strawberry-definition")
+            if definition is not None and definition.base_resolver is not None:
+                assert limits.nested_call(type_name, field_name) or (type_name, field_name) in free, (
+                    f"{type_name}.{field_name} is not in gateway/graphql/limits.py"
+                )
+
+
+async def test_a_document_is_validated_once(gateway, monkeypatch):
+    validated = []
+    original = QueryCost.enter_operation_definition
+    monkeypatch.setattr(
+        QueryCost, "enter_operation_definition", lambda self, *args: validated.append(1) or original(self, *args)
+    )
+    document = "query ValidatedOnce { __typename }"
+
+    for _ in range(3):
+        assert await gateway.data(document) == {"__typename": "Query"}
+
+    assert validated == [1]
+
+
+@pytest.mark.parametrize("first", [0, 61])
+async def test_first_out_of_range(gateway, pool_id, first):
+    document = "query($pool: ID!, $first: Int) { users(userPoolId: $pool, first: $first) { __typename } }"
+
+    data = await gateway.data(document, {"pool": pool_id, "first": first})
+
+    assert data["users"]["__typename"] == "InvalidParameterError"
+    assert gateway.calls == {}
+
+
+async def test_one_operation_per_request(gateway):
+    response = await gateway.http.post("/graphql", json=[{"query": "{ __typename }"}, {"query": "{ __typename }"}])
+
+    assert response.status_code == 400
+    assert gateway.calls == {}
+
+
+async def test_no_mutation_over_get(gateway):
+    document = 'mutation { deleteGroup(input: {userPoolId: "us-east-1_x", groupName: "g"}) { __typename } }'
+
+    response = await gateway.http.get("/graphql", params={"query": document})
+
+    assert response.status_code == 400
+    assert "mutations are not allowed when using GET" in response.text
+    assert gateway.calls == {}
+
+
+MISSPELLED = [
+    "{ userPols { __typename } }",
+    '{ users(userPoolId: "x", frist: 5) { __typename } }',
+    '{ users(userPoolId: "x", filter: {attribute: EMAL, value: "a"}) { __typename } }',
+]
+
+
+async def test_introspection_and_suggestions_off_by_default(backend, cognito):
+    async with running_gateway(backend, introspection=False) as gateway:
+        error = (await gateway.query("{ __schema { types { name } } }"))["errors"][0]
+        messages = [(await gateway.query(document))["errors"][0]["message"] for document in MISSPELLED]
+        assert gateway.calls == {}
+
+    assert "introspection has been disabled" in error["message"]
+    assert not [message for message in messages if "Did you mean" in message], messages
+
+
+async def test_introspection_and_suggestions_when_on(gateway):
+    data = await gateway.data("{ __schema { queryType { name } } }")
+    messages = [(await gateway.query(document))["errors"][0]["message"] for document in MISSPELLED]
+
+    assert data == {"__schema": {"queryType": {"name": "Query"}}}
+    assert all("Did you mean" in message for message in messages), messages
