@@ -1,0 +1,101 @@
+{{/* The chart's name, or nameOverride. */}}
+{{- define "cognito-gateway.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The full name of the release's objects (63 characters at most: a DNS label). */}}
+{{- define "cognito-gateway.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "cognito-gateway.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The standard labels of every object but the component (the gateway's objects and the test pod differ). */}}
+{{- define "cognito-gateway.baseLabels" -}}
+helm.sh/chart: {{ include "cognito-gateway.chart" . }}
+app.kubernetes.io/name: {{ include "cognito-gateway.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: cognito-gateway
+{{- end }}
+
+{{/* The standard labels of the gateway's objects. */}}
+{{- define "cognito-gateway.labels" -}}
+{{ include "cognito-gateway.baseLabels" . }}
+app.kubernetes.io/component: gateway
+{{- end }}
+
+{{/* The labels that select the gateway's pods (immutable in a Deployment: keep them stable). */}}
+{{- define "cognito-gateway.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "cognito-gateway.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: gateway
+{{- end }}
+
+{{- define "cognito-gateway.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "cognito-gateway.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The image reference: repository@digest, or repository:tag (the tag defaults to appVersion). */}}
+{{- define "cognito-gateway.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* The name of the Secret the pods read, or "" when there is none. */}}
+{{- define "cognito-gateway.secretName" -}}
+{{- if .Values.secret.existingSecret }}
+{{- .Values.secret.existingSecret }}
+{{- else if .Values.secret.values }}
+{{- printf "%s-secret" (include "cognito-gateway.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/* The label that lets a client through the NetworkPolicy (the helm test pod carries it). */}}
+{{- define "cognito-gateway.clientLabel" -}}
+{{ include "cognito-gateway.fullname" . }}-client: "true"
+{{- end }}
+
+{{/* The shutdown timeout in seconds (GATEWAY_SHUTDOWN_TIMEOUT_SECONDS, 20 when unset, as in the gateway). */}}
+{{- define "cognito-gateway.shutdownTimeout" -}}
+{{- $value := index .Values.config "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS" | default 20 }}
+{{- $value | toString | float64 | ceil | int }}
+{{- end }}
+
+{{/* preStop sleep + shutdown timeout + 5 s for the process to exit, unless set explicitly. */}}
+{{- define "cognito-gateway.terminationGracePeriodSeconds" -}}
+{{- if kindIs "invalid" .Values.terminationGracePeriodSeconds }}
+{{- add (int .Values.lifecycle.preStopSleepSeconds) (int (include "cognito-gateway.shutdownTimeout" .)) 5 }}
+{{- else }}
+{{- .Values.terminationGracePeriodSeconds }}
+{{- end }}
+{{- end }}
+
+{{/* A value as an environment variable's text. Helm reads numbers in values as float64, whose text would be
+     1.048576e+06: whole numbers are written as integers. */}}
+{{- define "cognito-gateway.envValue" -}}
+{{- if and (kindIs "float64" .) (eq . (floor .)) }}
+{{- . | int64 | toString }}
+{{- else }}
+{{- . | toString }}
+{{- end }}
+{{- end }}
