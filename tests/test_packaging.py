@@ -1,0 +1,103 @@
+"""Fast checks of the container image recipe and the Helm chart, without docker or helm (.ci/chart-check runs
+hadolint, helm lint/template and the Kubernetes schemas): they keep the chart in step with the gateway."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import gateway
+from gateway.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CHART = ROOT / "helm" / "cognito-gateway"
+VALUES_FILES = [CHART / "values.yaml", *sorted((CHART / "ci").glob("*-values.yaml"))]
+# Settings the chart sets before the gateway has them (added in parallel); the app ignores unknown GATEWAY_* names.
+PENDING_SETTINGS = {"GATEWAY_SHUTDOWN_TIMEOUT_SECONDS"}
+
+yaml = pytest.importorskip("yaml")
+
+
+def _values(path: Path) -> dict:
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def _setting_names() -> set[str]:
+    names = set()
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        names |= set(getattr(alias, "choices", [])) if alias else {f"GATEWAY_{name.upper()}"}
+    return names
+
+
+def test_chart_app_version_is_the_gateway_version():
+    chart = _values(CHART / "Chart.yaml")
+    assert chart["apiVersion"] == "v2"
+    assert chart["appVersion"] == gateway.__version__
+
+
+def test_dockerfile_runs_the_console_script_as_a_numeric_non_root_user_on_all_interfaces():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM (\S+)", dockerfile, re.M)
+    assert len(stages) >= 2 and all(re.fullmatch(r"python:3\.1[1-9]-slim(-\w+)?", image) for image in stages)
+    assert re.search(r"^USER 10001(:10001)?$", dockerfile, re.M)
+    assert re.search(r"^\s+GATEWAY_HOST=0\.0\.0\.0", dockerfile, re.M)
+    assert re.search(r"^EXPOSE 8000$", dockerfile, re.M)
+    assert re.search(r'^CMD \["cognito-gateway", "serve"\]$', dockerfile, re.M)
+    # The dependency layer is keyed on pyproject.toml alone: it is copied before the source.
+    assert dockerfile.index("COPY pyproject.toml") < dockerfile.index("COPY gateway")
+
+
+def test_dockerignore_lets_in_what_the_dockerfile_copies():
+    allowed = {line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines() if line[:1] == "!"}
+    copied = set()
+    for sources in re.findall(r"^COPY (?!--from)(.+) \S+$", (ROOT / "Dockerfile").read_text(), re.M):
+        copied |= set(sources.split())
+    assert copied <= allowed
+
+
+@pytest.mark.parametrize("path", VALUES_FILES, ids=lambda path: path.name)
+def test_chart_config_names_only_gateway_settings(path):
+    config = _values(path).get("config", {})
+    unknown = set(config) - _setting_names() - PENDING_SETTINGS
+    assert not unknown, f"{path.name}: config keys the gateway does not read: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("path", VALUES_FILES, ids=lambda path: path.name)
+def test_chart_values_meet_their_schema(path):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    defaults = _values(CHART / "values.yaml")
+    merged = _merge(defaults, _values(path))
+    jsonschema.Draft7Validator(schema).validate(merged)
+
+
+def test_all_features_config_is_a_valid_gateway_configuration(monkeypatch):
+    config = _values(CHART / "ci" / "all-features-values.yaml")["config"]
+    for name in list(Settings.model_fields):
+        monkeypatch.delenv(f"GATEWAY_{name.upper()}", raising=False)
+    known = _setting_names()
+    for name, value in config.items():
+        if name in known:
+            monkeypatch.setenv(name, str(value).lower() if isinstance(value, bool) else str(value))
+
+    settings = Settings()
+
+    assert settings.auth_mode == "jwt" and settings.jwt_issuer and settings.jwt_audience
+    assert settings.aws_region == config["AWS_REGION"]
+
+
+def _merge(base: dict, override: dict) -> dict:
+    """Helm's merge of a values file over the defaults: maps merge, null deletes, anything else replaces."""
+    merged = dict(base)
+    for key, value in override.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
