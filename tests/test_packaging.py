@@ -101,3 +101,24 @@ def _merge(base: dict, override: dict) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def test_chart_readme_documents_every_value():
+    # Maps whose keys are the user's (settings, annotations, resources, ...) are documented as one value.
+    whole = {"config", "secret.values", "resources", "podSecurityContext", "securityContext", "autoscaling.behavior"}
+
+    def paths(values: dict, prefix: str = ""):
+        for key, value in values.items():
+            path = f"{prefix}{key}"
+            if isinstance(value, dict) and value and path not in whole:
+                yield from paths(value, f"{path}.")
+            else:
+                yield path
+
+    readme = (CHART / "README.md").read_text()
+    missing = [
+        path
+        for path in paths(_values(CHART / "values.yaml"))
+        if f"`{path}`" not in readme and f"`{path.rsplit('.', 1)[0]}.*`" not in readme
+    ]
+    assert not missing, f"values not documented in {CHART.name}/README.md: {missing}"
