@@ -32,25 +32,13 @@ logger.setLevel(logging.INFO)
 logger.propagate = False
 
 REDACTED = "REDACTED"  # the mask gateway.graphql.identity_providers shows too
-# The model marks these sensitive as well, but they name who and what a mutation acts on: the audit keeps them.
-IDENTIFIER_SHAPES = frozenset({"UsernameType", "AttributeValueType", "ClientIdType", "UserContextDataType"})
-# Secrets the model does not mark: a device's password verifier, and the secrets in an IdP's details (as
-# identity_providers.SECRET_DETAILS; importing it here would be circular).
-SECRET_SHAPES = frozenset({"DeviceSecretVerifierConfigType"})
-SECRET_DETAILS = frozenset({"client_secret", "private_key"})
 # The members naming the object a mutation acts on, besides its pool.
 OBJECT_MEMBERS = ("Username", "GroupName", "ClientId", "ProviderName", "DeviceKey", "Identifier")
 
 
-def _secret(shape: Shape) -> bool:
-    if shape.name in IDENTIFIER_SHAPES:
-        return False
-    return shape.name in SECRET_SHAPES or bool(shape.metadata.get("sensitive"))
-
-
 def redact(value: Any, shape: Shape) -> Any:
     """``value`` (of ``shape``) with every secret replaced by ``REDACTED``."""
-    if _secret(shape):
+    if model.is_secret(shape):
         return REDACTED
     if shape.type_name == "structure" and isinstance(value, dict):
         return {
@@ -60,7 +48,7 @@ def redact(value: Any, shape: Shape) -> Any:
         return [redact(item, shape.member) for item in value]
     if shape.type_name == "map" and isinstance(value, dict):
         if shape.name == "ProviderDetailsType":
-            return {key: REDACTED if key in SECRET_DETAILS else item for key, item in value.items()}
+            return {key: REDACTED if key in model.IDP_SECRET_DETAILS else item for key, item in value.items()}
         return {key: redact(item, shape.value) for key, item in value.items()}
     return value
 

@@ -48,7 +48,9 @@ def page_size_limit(operation_name: str) -> int:
 # The model marks these sensitive too, but they are identifiers and values an admin works with
 # (usernames, attribute values, client IDs, device fingerprints), not secrets.
 _SENSITIVE_IDENTIFIERS = frozenset({"UsernameType", "AttributeValueType", "ClientIdType", "UserContextDataType"})
-# Secret by nature though the model does not mark it: a device's SRP verifier and salt.
+# Secret by nature though the model does not mark them: a device's SRP verifier and salt, and the keys of an
+# identity provider's ProviderDetails map that hold its secrets.
+IDP_SECRET_DETAILS = frozenset({"client_secret", "private_key"})
 _UNMARKED_SECRETS = frozenset({"DeviceSecretVerifierConfigType"})
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import strawberry
 
 from gateway.auth import Role
+from gateway.cognito import model
 from gateway.cognito.errors import invalid_parameter
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import result_union
@@ -25,14 +26,13 @@ if TYPE_CHECKING:
 UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools")]
 
 REDACTED = "REDACTED"
-SECRET_DETAILS = frozenset({"client_secret", "private_key"})
 
 
 def redact(provider: dict[str, Any]) -> dict[str, Any]:
     details = provider.get("ProviderDetails")
     if not details:
         return provider
-    shown = {key: REDACTED if key in SECRET_DETAILS else value for key, value in details.items()}
+    shown = {key: REDACTED if key in model.IDP_SECRET_DETAILS else value for key, value in details.items()}
     return {**provider, "ProviderDetails": shown}
 
 

@@ -8,6 +8,7 @@ ROOT_FIELDS = set(build_schema()._schema.query_type.fields)
 EVERYTHING = """
 query Demo($pool: ID!, $user: String!, $group: String!, $client: String!, $secretClient: String!,
            $provider: String!, $server: String!, $deviceUser: String!) {
+  me { __typename subject roles }
   userPools { __typename ... on UserPoolConnection { nodes { id name } } }
   userPool(id: $pool) {
     __typename
@@ -64,6 +65,7 @@ async def test_every_root_field_answers_on_the_demo_pool(gateway, cognito):
     errors = {field: value for field, value in data.items() if "Error" in value["__typename"]}
     assert errors == {}
     assert set(data) == ROOT_FIELDS
+    assert data["me"] == {"__typename": "Me", "subject": "anonymous", "roles": ["admin"]}
     assert data["user"]["authEvents"]["nodes"], "the demo seeds auth events"
     assert data["devices"]["nodes"], "the demo seeds devices"
     assert data["userPoolClientSecret"]["clientSecret"]
