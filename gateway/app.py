@@ -96,6 +96,7 @@ def create_app(
 
     app = FastAPI(title="cognito-gateway", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.draining = False  # set by the server on SIGTERM
     schema = build_schema(
         introspection=settings.introspection,
         max_depth=settings.max_depth,
@@ -119,6 +120,8 @@ def create_app(
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
+        if app.state.draining:
+            return JSONResponse({"status": "draining"}, status_code=503)
         ready = await app.state.cognito.reachable()
         return JSONResponse({"status": "ready" if ready else "unavailable"}, status_code=200 if ready else 503)
 

@@ -18,16 +18,14 @@ EXAMPLE_QUERY = """\
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from gateway.app import create_app
+    from gateway.server import serve
     from gateway.settings import Settings
 
     overrides = {name: value for name, value in (("host", args.host), ("port", args.port)) if value is not None}
     if not args.demo:
         settings = Settings(**overrides)
-        app = create_app(settings)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+        serve(create_app(settings), settings)
         return 0
 
     from gateway.demo.seed import seed_demo_pool
@@ -50,7 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
             f"demo: try this query:\n{EXAMPLE_QUERY.format(pool=pool.user_pool_id)}",
             flush=True,
         )
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+        serve(app, settings)
     return 0
 
 

@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "info"
+    # On SIGTERM: how long in-flight requests may take to finish before the process exits.
+    shutdown_timeout_seconds: float = Field(default=20.0, ge=0)
 
     @field_validator("quota_rates")
     @classmethod

@@ -1,8 +1,10 @@
 """The console script: `export-schema` and `serve --demo`, run as a user runs them."""
 
+import concurrent.futures
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -76,3 +78,67 @@ def test_serve_demo_prints_graphiql_and_an_example_that_works(demo_server):
     assert pools["data"]["userPools"]["nodes"] == [{"id": pool_id}]
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=10) as response:
         assert response.status == 200
+
+
+def test_sigterm_lets_in_flight_requests_finish_then_exits(backend, cognito):
+    """A request in flight when SIGTERM arrives (its Cognito call takes 2 s) still gets its answer; then the
+    process exits cleanly, and no longer accepts connections."""
+    from bench.proxy import CountingProxy
+    from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION
+
+    slow_cognito = CountingProxy(backend.endpoint_url, latency_seconds=2).start()
+    port = closed_port()
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": slow_cognito.endpoint_url,
+        "AWS_ACCESS_KEY_ID": DEMO_CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": DEMO_CREDENTIALS["aws_secret_access_key"],
+        "AWS_REGION": DEMO_REGION,
+        "GATEWAY_AUTH_MODE": "none",
+        "GATEWAY_ALLOW_INSECURE": "true",
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS": "10",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        printed = []
+        while "Uvicorn running" not in "".join(printed):
+            line = process.stdout.readline()
+            assert line, "the gateway did not start:\n" + "".join(printed)
+            printed.append(line)
+        url = f"http://127.0.0.1:{port}/graphql"
+        with concurrent.futures.ThreadPoolExecutor() as pool:
+            in_flight = pool.submit(post, url, "{ userPools { __typename } }")
+            time.sleep(0.5)
+            process.send_signal(signal.SIGTERM)
+            answer = in_flight.result(timeout=15)
+        exit_code = process.wait(timeout=15)
+        printed.append(process.stdout.read())
+    finally:
+        process.kill()
+        slow_cognito.stop()
+
+    assert answer == {"data": {"userPools": {"__typename": "UserPoolConnection"}}}
+    # uvicorn re-raises the signal once shut down, so the process ends as terminated by SIGTERM.
+    assert exit_code == -signal.SIGTERM
+    log = "".join(printed)
+    assert "shutting down: finishing in-flight requests" in log
+    assert log.index("shutting down") < log.index("Application shutdown complete")  # the lifespan closed the clients
+    with pytest.raises(OSError):
+        post(url, "{ __typename }")
+
+
+async def test_readiness_turns_false_while_draining(gateway):
+    assert (await gateway.http.get("/readyz")).status_code == 200
+
+    gateway.app.state.draining = True  # what the server sets on SIGTERM
+
+    response = await gateway.http.get("/readyz")
+    assert (response.status_code, response.json()) == (503, {"status": "draining"})

@@ -1,0 +1,41 @@
+"""uvicorn, run the way a service behind a load balancer needs: on SIGTERM the gateway reports itself not
+ready, stops accepting connections, lets in-flight requests finish within ``GATEWAY_SHUTDOWN_TIMEOUT_SECONDS``,
+then closes its AWS clients (the app's lifespan)."""
+
+from __future__ import annotations
+
+import logging
+from types import FrameType
+
+import uvicorn
+from fastapi import FastAPI
+
+from gateway.settings import Settings
+
+logger = logging.getLogger("uvicorn.error")  # where uvicorn reports its own lifecycle
+
+
+class GatewayServer(uvicorn.Server):
+    def __init__(self, app: FastAPI, settings: Settings) -> None:
+        self.app = app
+        super().__init__(
+            uvicorn.Config(
+                app,
+                host=settings.host,
+                port=settings.port,
+                log_level=settings.log_level,
+                timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+            )
+        )
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if not self.app.state.draining:
+            logger.info(
+                "shutting down: finishing in-flight requests (at most %ss)", self.config.timeout_graceful_shutdown
+            )
+        self.app.state.draining = True  # /readyz answers 503 from now on
+        super().handle_exit(sig, frame)
+
+
+def serve(app: FastAPI, settings: Settings) -> None:
+    GatewayServer(app, settings).run()
