@@ -104,9 +104,11 @@ class QueryCost(ValidationRule):
         self, selection_sets: Sequence[SelectionSetNode], parent: GraphQLNamedType, page: int | None, root: bool = False
     ) -> int:
         """The calls the selections make for one object of ``parent``; ``page`` is its ``first`` if it is a
-        connection. Memoized: a fragment spread in many places is costed once per place it lands in."""
+        connection. Memoized, so that a fragment reached along many paths is walked once; a fragment cycle
+        (reported by another rule) costs nothing more when it comes round."""
         key = (tuple(map(id, selection_sets)), parent.name, page)
         if key not in self._memo:
+            self._memo[key] = 0
             self._memo[key] = self._compute(selection_sets, parent, page, root)
         return self._memo[key]
 

@@ -193,3 +193,15 @@ async def test_introspection_and_suggestions_when_on(gateway):
 
     assert data == {"__schema": {"queryType": {"name": "Query"}}}
     assert all("Did you mean" in message for message in messages), messages
+
+
+def test_nested_fragments_are_costed_without_walking_every_path():
+    # Each fragment leads twice to the next: 2^40 paths to the last one; each fragment is costed once.
+    fragments = " ".join(
+        f"fragment F{i} on User {{ a{i}: groups {{ users(first: 1) {{ nodes {{ ...F{i + 1} }} }} }}"
+        f" b{i}: groups {{ users(first: 1) {{ nodes {{ ...F{i + 1} }} }} }} }}"
+        for i in range(40)
+    )
+    document = f'{{ user(userPoolId: "p", username: "u") {{ ...F0 }} }} {fragments} fragment F40 on User {{ username }}'
+
+    assert cost_of(document) > 2**40
