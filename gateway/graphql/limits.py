@@ -19,7 +19,7 @@ from graphql import (
     get_nullable_type,
     is_list_type,
 )
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.extensions.base_extension import SchemaExtension
 
 from gateway.graphql.pagination import PAGE_SIZE
@@ -177,6 +177,90 @@ def _first(node: FieldNode, definition: Any) -> int | None:
     return bound
 
 
+# --- depth and aliases --------------------------------------------------------------------------
+
+
+class _FragmentsOnce(ValidationRule):
+    """Measures each operation over its selections, measuring each fragment once however often it is
+    spread: a document of fragments that spread fragments takes time linear in its size. (Strawberry's
+    own depth and alias limiters re-walk a fragment at every spread: exponential in such a document.)"""
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        self._fragments: dict[str, int] = {}
+        self.check(node, self.measure(node.selection_set))
+
+    def fragment(self, name: str) -> int:
+        if name not in self._fragments:
+            self._fragments[name] = 0  # a cycle (NoFragmentCycles reports it) adds nothing
+            fragment = self.context.get_fragment(name)
+            self._fragments[name] = self.measure(fragment.selection_set) if fragment else 0
+        return self._fragments[name]
+
+    def measure(self, selection_set: SelectionSetNode) -> int:
+        raise NotImplementedError
+
+    def check(self, operation: OperationDefinitionNode, measured: int) -> None:
+        raise NotImplementedError
+
+
+class QueryDepth(_FragmentsOnce):
+    """The nesting of fields with selections (``{ user { username } }`` is 1); introspection is not counted."""
+
+    max_depth: int
+
+    def measure(self, selection_set: SelectionSetNode) -> int:
+        deepest = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                if selection.selection_set and not selection.name.value.startswith("__"):
+                    deepest = max(deepest, 1 + self.measure(selection.selection_set))
+            elif isinstance(selection, InlineFragmentNode):
+                deepest = max(deepest, self.measure(selection.selection_set))
+            elif isinstance(selection, FragmentSpreadNode):
+                deepest = max(deepest, self.fragment(selection.name.value))
+        return deepest
+
+    def check(self, operation: OperationDefinitionNode, depth: int) -> None:
+        if depth > self.max_depth:
+            name = operation.name.value if operation.name else "anonymous"
+            self.report_error(
+                GraphQLError(
+                    f"'{name}' is {depth} levels deep: it exceeds maximum operation depth of {self.max_depth}.",
+                    operation,
+                    extensions={"code": "QUERY_TOO_DEEP", "depth": depth, "maxDepth": self.max_depth},
+                )
+            )
+
+
+class AliasCount(_FragmentsOnce):
+    """Aliased fields as executed: a fragment's aliases count once per spread."""
+
+    max_aliases: int
+
+    def measure(self, selection_set: SelectionSetNode) -> int:
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += bool(selection.alias) + (
+                    self.measure(selection.selection_set) if selection.selection_set else 0
+                )
+            elif isinstance(selection, InlineFragmentNode):
+                total += self.measure(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += self.fragment(selection.name.value)
+        return total
+
+    def check(self, operation: OperationDefinitionNode, aliases: int) -> None:
+        if aliases > self.max_aliases:
+            self.report_error(
+                GraphQLError(
+                    f"{aliases} aliases found. Allowed: {self.max_aliases}",
+                    operation,
+                    extensions={"code": "TOO_MANY_ALIASES", "aliases": aliases, "maxAliases": self.max_aliases},
+                )
+            )
+
+
 # --- assembly --------------------------------------------------------------------------------------
 
 
@@ -185,21 +269,16 @@ def limit_extensions(
 ) -> list[Callable[[], SchemaExtension]]:
     """Schema extension factories. The rule classes are made here, once: the validation cache is keyed by
     them, and an extension instance is still new per request (Strawberry shares no state between them)."""
-    cost = type("QueryCost", (QueryCost,), {"max_cost": max_query_cost})
     rules = (
-        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
-        cost,
+        type("QueryDepth", (QueryDepth,), {"max_depth": max_depth}),
+        type("AliasCount", (AliasCount,), {"max_aliases": max_aliases}),
+        type("QueryCost", (QueryCost,), {"max_cost": max_query_cost}),
     )
     return [lambda: AddValidationRules(list(rules)), lambda: MaxTokensLimiter(max_token_count=max_tokens)]
 
 
 # Strawberry's limiters report plain errors; their messages tell which limit it was.
-_LIMIT_CODES = (
-    ("exceeds maximum operation depth", "QUERY_TOO_DEEP"),
-    ("aliases found. Allowed", "TOO_MANY_ALIASES"),
-    ("Document contains more than", "TOO_MANY_TOKENS"),
-)
+_LIMIT_CODES = (("Document contains more than", "TOO_MANY_TOKENS"),)
 
 
 def add_limit_code(error: GraphQLError) -> None:

@@ -1,5 +1,7 @@
 """Request limits, checked before execution: nothing reaches Cognito when one is exceeded."""
 
+import asyncio
+
 import pytest
 from graphql import parse, validate
 
@@ -29,8 +31,8 @@ async def test_too_deep(backend, cognito):
     async with running_gateway(backend, max_depth=3) as gateway:
         error = await refusal(gateway, document)
 
-    assert "exceeds maximum operation depth of 3" in error["message"]
-    assert error["extensions"] == {"code": "QUERY_TOO_DEEP"}
+    assert "4 levels deep: it exceeds maximum operation depth of 3" in error["message"]
+    assert error["extensions"] == {"code": "QUERY_TOO_DEEP", "depth": 4, "maxDepth": 3}
 
 
 async def test_too_many_aliases(gateway):
@@ -39,7 +41,33 @@ async def test_too_many_aliases(gateway):
     error = await refusal(gateway, document)
 
     assert error["message"] == "31 aliases found. Allowed: 30"
-    assert error["extensions"] == {"code": "TOO_MANY_ALIASES"}
+    assert error["extensions"] == {"code": "TOO_MANY_ALIASES", "aliases": 31, "maxAliases": 30}
+
+
+def fragment_bomb(levels: int, spreads: int) -> str:
+    """Fragments that each spread the next ``spreads`` times: a few hundred bytes that expand to
+    ``spreads ** levels`` selections. Each fragment holds one alias."""
+    fragments = [
+        f"fragment F{level} on User {{ a{level}: username "
+        + " ".join([f"...F{level + 1}"] * spreads if level + 1 < levels else [])
+        + " }"
+        for level in range(levels)
+    ]
+    return '{ user(userPoolId: "us-east-1_x", username: "x") { ... on User { ...F0 } } }\n' + "\n".join(fragments)
+
+
+async def test_a_fragment_bomb_is_measured_without_expanding_it(gateway):
+    """Each fragment is measured once, not at each of its 6 ** 9 spreads (Strawberry's own limiters walked
+    every path: minutes for this document). The bound only guards against that regression."""
+    document = fragment_bomb(levels=10, spreads=6)
+
+    error = await asyncio.wait_for(refusal(gateway, document), timeout=30)
+
+    assert error["extensions"] == {
+        "code": "TOO_MANY_ALIASES",
+        "aliases": sum(6**level for level in range(10)),  # one alias per fragment, once per spread
+        "maxAliases": 30,
+    }
 
 
 async def test_too_many_tokens(gateway):
