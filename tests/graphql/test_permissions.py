@@ -23,9 +23,7 @@ def other_pool_id(cognito):
 @pytest.fixture
 async def gateway_as(backend, cognito, pool_id):
     """``gateway_as(name)``: the app in api-key mode, called with the key of ``name``."""
-    keys = [
-        ApiKey(name=name, role=name, hash=hash_key(key)) for name, key in KEYS.items() if name != "pool-operator"
-    ]
+    keys = [ApiKey(name=name, role=name, hash=hash_key(key)) for name, key in KEYS.items() if name != "pool-operator"]
     keys.append(ApiKey(name="pool-operator", role="operator", pools=[pool_id], hash=hash_key(KEYS["pool-operator"])))
     async with running_gateway(backend, auth_mode="api-key", api_keys=keys) as gateway:
 
