@@ -117,7 +117,7 @@ class JwtVerifier:
             if self._attempted_at is not None and now - self._attempted_at < self._min_refresh:
                 return  # an unknown kid with current keys: not worth another fetch yet
         elif self._failed_at is not None and now - self._failed_at < self._min_refresh:
-            raise AuthenticationError("signing keys unavailable")  # do not hammer an issuer that is down
+            return self._keep_stale_keys()  # do not hammer an issuer that is down
         self._attempted_at = now
         try:
             response = await self._client.get(self._url)
@@ -126,7 +126,13 @@ class JwtVerifier:
         except (httpx.HTTPError, ValueError, AttributeError, jwt.PyJWTError) as error:  # AttributeError: not a dict
             self._failed_at = now
             logger.warning("could not fetch the JWKS from %s: %s", self._url, error)
-            raise AuthenticationError("signing keys unavailable") from None
+            return self._keep_stale_keys()
         # Symmetric ("oct") keys are skipped: nothing published in a JWKS may sign tokens with a shared secret.
         self._keys = {key.key_id: key for key in keys if key.key_id and key.key_type != "oct"}
         self._loaded_at = now
+
+    def _keep_stale_keys(self) -> None:
+        """The issuer cannot be reached: go on verifying with the keys it last published (an outage of the
+        issuer's JWKS endpoint must not lock every admin out), or refuse when there are none."""
+        if not self._keys:
+            raise AuthenticationError("signing keys unavailable")

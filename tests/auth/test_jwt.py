@@ -183,6 +183,20 @@ async def test_an_unreachable_jwks_refuses_with_a_warning(jwt_gateway, idp, rsa_
     assert "could not fetch the JWKS" in caplog.text and token not in caplog.text
 
 
+async def test_an_issuer_outage_keeps_the_keys_it_last_published(jwt_gateway_with, idp, rsa_key):
+    """Past the JWKS cache time with the issuer down, known keys still verify; an unknown key does not."""
+    async with jwt_gateway_with(jwks_cache_seconds=0.1, jwks_min_refresh_seconds=0) as gateway:
+        assert (await post(gateway, idp.token(rsa_key))).status_code == 200
+        idp.failing = True
+        await asyncio.sleep(0.2)
+
+        known = await post(gateway, idp.token(rsa_key))
+        unknown = await post(gateway, idp.token(rsa_key, headers={"kid": "not-published"}))
+
+    assert known.status_code == 200 and "errors" not in known.json(), known.text
+    assert unknown.status_code == 401
+
+
 async def test_groups_map_to_roles(jwt_gateway, idp, rsa_key):
     reader = (await post(jwt_gateway, idp.token(rsa_key, groups=["readers"]), CREATE_GROUP)).json()
 
