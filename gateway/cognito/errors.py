@@ -103,6 +103,25 @@ def exception_class(code: str) -> type[CognitoException]:
     return type(code, (CognitoException,), {"code": code, "modeled": True, "__module__": __name__})
 
 
+class OutcomeUnknown(CognitoException):
+    """A write that may have reached Cognito, but whose answer never came (a read timeout, a connection
+    reset, a 5xx): it may or may not have taken effect. Never reported as a success or as a clean failure,
+    and never retried blindly; ``check`` says what to read before deciding to send it again."""
+
+    code = "OutcomeUnknown"
+
+    def __init__(self, operation: str, cause: CognitoException, check: str) -> None:
+        super().__init__(
+            f"{operation} was sent, but its outcome is unknown ({cause.code}: {cause.message}). {check}",
+            metadata=cause.metadata,
+            retryable=False,
+            fault="SERVER",
+        )
+        self.operation = operation
+        self.cause = cause
+        self.check = check
+
+
 def invalid_parameter(message: str) -> CognitoException:
     """A request refused by the gateway before any Cognito call, typed as Cognito would type it."""
     return exception_class("InvalidParameterException")(message)

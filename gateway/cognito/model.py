@@ -62,3 +62,11 @@ def is_secret(shape: Shape) -> bool:
     return bool(shape.serialization.get("sensitive") or shape.metadata.get("sensitive")) and (
         shape.name not in _SENSITIVE_IDENTIFIERS
     )
+
+
+_READ_PREFIXES = ("Describe", "Get", "List", "AdminGet", "AdminList")
+
+
+def is_read(operation_name: str) -> bool:
+    """Whether an operation only reads (safe to retry whatever happened); every other one may change something."""
+    return operation_name.startswith(_READ_PREFIXES)

@@ -20,7 +20,7 @@ from graphql import GraphQLError
 
 from gateway.auth import AccessDenied
 from gateway.cognito import model
-from gateway.cognito.errors import CognitoException, ResponseMeta, exception_class
+from gateway.cognito.errors import CognitoException, OutcomeUnknown, ResponseMeta, exception_class
 from gateway.graphql.shapes import summary
 
 
@@ -57,6 +57,15 @@ class ServiceError(CognitoError):
     pass
 
 
+@strawberry.type(
+    description="A change that was sent to Cognito but whose answer never came (a timeout, a reset connection, a "
+    "server error): it may or may not have taken effect. It was not retried; read the object before sending it again."
+)
+class OutcomeUnknownError(CognitoError):
+    operation: str = strawberry.field(description="The Cognito operation whose outcome is unknown.")
+    check: str = strawberry.field(description="What to read to learn whether the change took effect.")
+
+
 def error_type_name(code: str) -> str:
     """``UserNotFoundException`` -> ``UserNotFoundError``, ``InternalErrorException`` -> ``InternalError``."""
     stem = code.removesuffix("Exception")
@@ -72,9 +81,10 @@ ERROR_TYPES: dict[str, type] = {
 }
 
 
-def error_from_exception(error: CognitoException, error_type: type) -> Any:
+def error_from_exception(error: CognitoException, error_type: type, **extra: Any) -> Any:
     meta: ResponseMeta | None = error.metadata
     return error_type(
+        **extra,
         message=error.message,
         code=error.code,
         fault=ErrorFault(error.fault),
@@ -96,8 +106,16 @@ class CognitoErrorHandler(strawberry.ExceptionHandler):
         return error_from_exception(exception, self.error_type)
 
 
+class OutcomeUnknownHandler(CognitoErrorHandler):
+    def handle(self, exception: OutcomeUnknown, *, field: Any, info: Any) -> Any:  # type: ignore[override]
+        return error_from_exception(
+            exception, OutcomeUnknownError, operation=exception.operation, check=exception.check
+        )
+
+
 EXCEPTION_HANDLERS: tuple[CognitoErrorHandler, ...] = (
     *(CognitoErrorHandler(exception_class(code), error_type) for code, error_type in ERROR_TYPES.items()),
+    OutcomeUnknownHandler(OutcomeUnknown, OutcomeUnknownError),
     CognitoErrorHandler(CognitoException, ServiceError),
 )
 
@@ -106,6 +124,8 @@ def result_union(name: str, success: Iterable[type] | type, operation: str) -> A
     """``<success> | <errors the model declares for operation> | ServiceError`` as the union ``name``."""
     members = list(success) if isinstance(success, (list, tuple)) else [success]
     members += [ERROR_TYPES[code] for code in model.operation_error_codes(operation)]
+    if not model.is_read(operation):
+        members.append(OutcomeUnknownError)
     members.append(ServiceError)
     # Nullable, so that a field refused outright (FORBIDDEN) nulls itself, not its siblings' results.
     return Optional[Annotated[Union[tuple(members)], strawberry.union(name)]]  # type: ignore[valid-type]
