@@ -1,4 +1,4 @@
-"""The FastAPI app: the lifespan owns the Cognito clients; /graphql, /healthz and /readyz."""
+"""The FastAPI app: the lifespan owns the Cognito clients; /graphql, /healthz, /readyz and /metrics."""
 
 import logging
 from collections.abc import AsyncIterator
@@ -9,6 +9,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from graphql.validation.validate import ValidationAbortedError
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,6 +27,7 @@ from gateway.graphql.context import Context
 from gateway.graphql.errors import shape_error
 from gateway.graphql.schema import build_schema
 from gateway.guard import Refused, RequestGuard, error_response, replay
+from gateway.observability import Metrics, RequestObserver, configure_logging, tracing
 from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -134,23 +136,33 @@ def create_app(
     settings = settings or Settings()
     if settings.auth_mode == "none" and not (demo or settings.allow_insecure):
         raise ValueError("GATEWAY_AUTH_MODE=none lets anyone in: it needs --demo or GATEWAY_ALLOW_INSECURE=true")
+    configure_logging(settings)
     authenticator = Authenticator(settings)
     audit.configure(settings.audit_log_path)
+    metrics = Metrics(max_operation_names=settings.metrics_max_operation_names)
+    tracer_provider = tracing.tracer_provider(settings)
+    tracer = tracer_provider.get_tracer("cognito-gateway", __version__) if tracer_provider else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.auth_mode == "none":
             logger.warning("authentication is off (GATEWAY_AUTH_MODE=none): every caller is an admin")
-        async with CognitoGateway(settings, endpoint_url=endpoint_url, credentials=credentials) as cognito:
+        async with CognitoGateway(
+            settings, endpoint_url=endpoint_url, credentials=credentials, metrics=metrics, tracer=tracer
+        ) as cognito:
             app.state.cognito = cognito
             try:
                 yield
             finally:
                 await authenticator.aclose()
+                if tracer_provider:
+                    tracer_provider.shutdown()  # exports the spans still buffered
 
     app = FastAPI(title="cognito-gateway", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.draining = False  # set by the server on SIGTERM
+    app.state.metrics = metrics
+    app.state.tracer_provider = tracer_provider
     schema = build_schema(
         introspection=settings.introspection,
         max_depth=settings.max_depth,
@@ -166,7 +178,9 @@ def create_app(
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
         )
+    app.add_middleware(RequestObserver, metrics=metrics)  # added last: outermost, around CORS and refusals
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -178,5 +192,12 @@ def create_app(
             return JSONResponse({"status": "draining"}, status_code=503)
         ready = await app.state.cognito.reachable()
         return JSONResponse({"status": "ready" if ready else "unavailable"}, status_code=200 if ready else 503)
+
+    if settings.metrics:
+
+        async def metrics_endpoint(request: Request) -> Response:
+            return Response(generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+        app.add_route("/metrics", metrics_endpoint, methods=["GET"])
 
     return app

@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 from gateway import memberships
 from gateway.cognito import CognitoGateway
 from gateway.cognito.model import page_size_limit
+from gateway.observability.metrics import Metrics
 
 K = TypeVar("K")
 
@@ -25,13 +26,25 @@ GroupKey = tuple[str, str]  # (user pool ID, group name)
 ReadKey = tuple[str, Optional[str], tuple[tuple[str, Any], ...]]  # (operation, region, parameters by name)
 
 
-def concurrent_loader(fetch: Callable[[K], Awaitable[Any]]) -> DataLoader[K, Any]:
+def concurrent_loader(fetch: Callable[[K], Awaitable[Any]], name: str, metrics: Metrics) -> DataLoader[K, Any]:
     """A loader whose batch runs one call per distinct key, all at once; a failure fails only its key."""
 
     async def load_batch(keys: Sequence[K]) -> list[Any]:
         return await asyncio.gather(*(fetch(key) for key in keys), return_exceptions=True)
 
-    return DataLoader(load_fn=load_batch)
+    return measured_loader(load_batch, name, metrics)
+
+
+def measured_loader(
+    load_batch: Callable[[Sequence[K]], Awaitable[list[Any]]], name: str, metrics: Metrics
+) -> DataLoader[K, Any]:
+    """A loader whose batch sizes are observed under ``name``."""
+
+    async def measured(keys: Sequence[K]) -> list[Any]:
+        metrics.loader_batch_size.labels(name).observe(len(keys))
+        return await load_batch(keys)
+
+    return DataLoader(load_fn=measured)
 
 
 def forget(loader: DataLoader[K, Any], key: K) -> None:
@@ -149,11 +162,12 @@ class Loaders:
             operation, region, params = key
             return await cognito.call(operation, region=region, **dict(params))
 
+        metrics = cognito.metrics
         loaders = cls(
-            user=concurrent_loader(user),
-            groups_of_user=DataLoader(load_fn=groups_of_users),
-            user_pool=concurrent_loader(user_pool),
-            group=concurrent_loader(get_group),
-            reads=concurrent_loader(read),
+            user=concurrent_loader(user, "user", metrics),
+            groups_of_user=measured_loader(groups_of_users, "groups_of_user", metrics),
+            user_pool=concurrent_loader(user_pool, "user_pool", metrics),
+            group=concurrent_loader(get_group, "group", metrics),
+            reads=concurrent_loader(read, "reads", metrics),
         )
         return loaders

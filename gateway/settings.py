@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: str = "info"
+    # Observability (README: "Observability"): JSON or text logs, /metrics, OpenTelemetry (the `tracing` extra).
+    log_format: Literal["json", "text"] = "json"
+    metrics: bool = True
+    # Distinct GraphQL operation names kept as metric labels; later ones are counted as `other`.
+    metrics_max_operation_names: int = Field(default=100, ge=0)
+    tracing: bool = False
     # On SIGTERM: how long in-flight requests may take to finish before the process exits.
     shutdown_timeout_seconds: float = Field(default=20.0, ge=0)
 

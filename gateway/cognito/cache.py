@@ -13,6 +13,8 @@ import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
+from gateway.observability.metrics import Metrics
+
 # The reads the cache keeps: pool-level objects, not users.
 CACHED_OPERATIONS = frozenset(
     {"DescribeUserPool", "ListGroups", "GetGroup", "DescribeUserPoolClient", "GetUserPoolMfaConfig"}
@@ -23,9 +25,14 @@ _PURGE_ABOVE = 4096  # entries; expired ones are dropped when the cache grows pa
 
 
 class ReadCache:
-    def __init__(self, ttl_seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+    """Keys are tuples whose first item names the read (the operation): hits and misses are counted by it."""
+
+    def __init__(
+        self, ttl_seconds: float, *, clock: Callable[[], float] = time.monotonic, metrics: Metrics | None = None
+    ) -> None:
         self.ttl = ttl_seconds
         self._clock = clock
+        self._metrics = metrics or Metrics()
         # key -> (expiry, the pool it belongs to, the shared answer or the call in flight)
         self._entries: dict[Hashable, tuple[float, str | None, asyncio.Future[Any]]] = {}
         self.hits = 0
@@ -40,9 +47,12 @@ class ReadCache:
             return await load()
         now = self._clock()
         entry = self._entries.get(key)
+        read = key[0] if isinstance(key, tuple) else "other"
         if entry is not None and entry[0] > now:
             self.hits += 1
+            self._metrics.cache_hits.labels(read).inc()
             return await asyncio.shield(entry[2])
+        self._metrics.cache_misses.labels(read).inc()
         if len(self._entries) >= _PURGE_ABOVE:
             self._purge(now)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import AsyncExitStack, contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aioboto3
 from aiobotocore.config import AioConfig
@@ -19,7 +20,12 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from gateway.cognito import errors, model
 from gateway.cognito.cache import CACHED_OPERATIONS, ReadCache
 from gateway.cognito.quotas import QuotaLimiter
+from gateway.observability import tracing
+from gateway.observability.metrics import Metrics
 from gateway.settings import Settings
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 # A pool ID is "<region>_<suffix>" (eu-west-1_AbC123): the region is read from it, so one gateway
 # serves pools in every region.
@@ -82,7 +88,10 @@ def region_for(params: dict[str, Any], default: str) -> str:
 
 
 class CognitoGateway:
-    """Owns the clients (opened lazily per region, closed together) and counts calls per operation."""
+    """Owns the clients (opened lazily per region, closed together) and counts calls per operation.
+
+    Calls, cache lookups and limiter waits are reported to ``metrics`` (a registry of its own unless given),
+    and each call is a span of ``tracer`` when tracing is on."""
 
     def __init__(
         self,
@@ -90,8 +99,12 @@ class CognitoGateway:
         *,
         endpoint_url: str | None = None,
         credentials: dict[str, str] | None = None,
+        metrics: Metrics | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics or Metrics()
+        self.tracer = tracer
         self.default_region = settings.aws_region
         self.calls: Counter[str] = Counter()
         # Calls awaiting an answer now, and the most there have been at once (bounded by max_concurrent_calls).
@@ -111,8 +124,8 @@ class CognitoGateway:
         self._opening = asyncio.Lock()
         self._slots = asyncio.Semaphore(settings.max_concurrent_calls)
         self._stack = AsyncExitStack()
-        self.cache = ReadCache(settings.cache_ttl_seconds)
-        self.limiter = QuotaLimiter(settings.quota_rates) if settings.quota_limiter else None
+        self.cache = ReadCache(settings.cache_ttl_seconds, metrics=self.metrics)
+        self.limiter = QuotaLimiter(settings.quota_rates, metrics=self.metrics) if settings.quota_limiter else None
 
     async def __aenter__(self) -> CognitoGateway:
         await self.client(self.default_region)
@@ -163,20 +176,35 @@ class CognitoGateway:
         async with self._slots:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            span = None if self.tracer is None else tracing.start_call_span(self.tracer, operation, region)
+            started = time.perf_counter()
             try:
                 response = await method(**params)
             except ParamValidationError as error:
-                raise errors.decode(error) from error  # refused by botocore: nothing was sent
+                failure = errors.decode(error)  # refused by botocore: nothing was sent
+                if span is not None:
+                    tracing.end_call_span(span, None, failure.code)
+                raise failure from error
             except (ClientError, BotoCoreError) as error:
                 self.calls[operation] += 1
                 failure = errors.decode(error)
                 _record(failure.request_id)
+                self._observe(operation, failure.code, started, failure.metadata, span)
                 raise failure from error
             finally:
                 self.in_flight -= 1
         self.calls[operation] += 1
-        _record(errors.ResponseMeta.from_response(response).request_id)
+        meta = errors.ResponseMeta.from_response(response)
+        _record(meta.request_id)
+        self._observe(operation, "ok", started, meta, span)
         return response
+
+    def _observe(
+        self, operation: str, outcome: str, started: float, meta: errors.ResponseMeta | None, span: Any
+    ) -> None:
+        self.metrics.observe_call(operation, outcome, time.perf_counter() - started, meta and meta.attempts)
+        if span is not None:
+            tracing.end_call_span(span, meta, None if outcome == "ok" else outcome)
 
     def forget(self, params: dict[str, Any]) -> None:
         """After a mutation: drop the cached reads of the pool it names (all of them if it names none)."""

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 
+from gateway.observability.metrics import Metrics
 from gateway.token_bucket import TokenBucket
 
 # Default requests per second of each category, as the Cognito quotas page gives them (raise them in
@@ -129,8 +130,10 @@ class QuotaLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        metrics: Metrics | None = None,
     ) -> None:
         self.rates = {**DEFAULT_RATES, **check_categories(rates)}
+        self._metrics = metrics or Metrics()
         self._clock = clock
         self._sleep = sleep
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
@@ -148,5 +151,7 @@ class QuotaLimiter:
         delay = bucket.reserve(now)
         if delay > 0:
             self.waits[category] += 1
+            self._metrics.limiter_waits.labels(category).inc()
+            self._metrics.limiter_wait_seconds.labels(category).inc(delay)
             await self._sleep(delay)
         return delay

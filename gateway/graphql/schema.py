@@ -1,12 +1,13 @@
 """Schema assembly: the domains' queries and mutations, every error type, caches and the error mapping."""
 
 import logging
+from collections.abc import Iterator
 from functools import cache
 from typing import Any, Optional
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, ParserCache, ValidationCache
+from strawberry.extensions import DisableIntrospection, ParserCache, SchemaExtension, ValidationCache
 from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -16,7 +17,7 @@ from gateway.cognito.errors import CognitoException
 from gateway.graphql.auth import AuthMutations
 from gateway.graphql.clients import ClientMutations, ClientQueries
 from gateway.graphql.devices import DeviceMutations, DeviceQueries
-from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ServiceError
+from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ServiceError, shape_error
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.identity_providers import IdentityProviderMutations, IdentityProviderQueries
 from gateway.graphql.limits import add_limit_code, limit_extensions
@@ -25,6 +26,8 @@ from gateway.graphql.resource_servers import ResourceServerMutations, ResourceSe
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.user_pools import UserPoolMutations, UserPoolQueries
 from gateway.graphql.users import UserMutations, UserQueries
+from gateway.observability import tracing
+from gateway.observability.metrics import Metrics, error_code, graphql_name
 from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -79,6 +82,35 @@ class GatewaySchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
+class OperationObserver(SchemaExtension):
+    """Counts each operation and its errors by code, and wraps it in a span when tracing is on: one hook per
+    operation, none per field. The metrics and tracer are the app's, carried by its Cognito gateway."""
+
+    def on_operation(self) -> Iterator[None]:
+        cognito = getattr(self.execution_context.context, "cognito", None)
+        if cognito is None:  # a schema executed outside the app
+            yield
+        elif cognito.tracer is None:
+            yield
+            self.observe(cognito.metrics)
+        else:
+            with tracing.operation_span(cognito.tracer) as span:
+                yield
+                tracing.name_operation(span, *self.observe(cognito.metrics))
+
+    def observe(self, metrics: Metrics) -> tuple[str, Optional[str]]:
+        context = self.execution_context
+        try:
+            operation_type = context.operation_type.value
+        except RuntimeError:  # the document did not parse
+            operation_type = "unknown"
+        errors = context.pre_execution_errors or []
+        for error in errors:
+            add_limit_code(error)
+        metrics.observe_operation(operation_type, context.operation_name, [error_code(shape_error(e)) for e in errors])
+        return operation_type, graphql_name(context.operation_name)
+
+
 _DEFAULTS = Settings.model_fields
 
 
@@ -95,7 +127,7 @@ def build_schema(
     limits = limit_extensions(
         max_depth=max_depth, max_aliases=max_aliases, max_tokens=max_tokens, max_query_cost=max_query_cost
     )
-    extensions: list[Any] = [ParserCache, ValidationCache, *limits]
+    extensions: list[Any] = [ParserCache, ValidationCache, *limits, OperationObserver]
     if not introspection:
         extensions.append(DisableIntrospection)
     return GatewaySchema(
