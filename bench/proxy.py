@@ -28,13 +28,15 @@ CALLS_PATH = "/__bench/calls"
 class CountingProxy:
     """``start()`` listens on ``host`` (a free port); ``calls()`` is a snapshot of the counts so far."""
 
-    def __init__(self, upstream_url: str, latency_seconds: float, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, upstream_url: str, latency_seconds: float, host: str = "127.0.0.1", handler: type | None = None
+    ) -> None:
         upstream = urlsplit(upstream_url)
         self.upstream = (upstream.hostname or "127.0.0.1", upstream.port or 80)
         self.latency_seconds = latency_seconds
         self._counts: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._server = _Server((host, 0), _Handler)
+        self._server = _Server((host, 0), handler or ProxyHandler)
         self._server.proxy = self
         self._thread = threading.Thread(target=self._server.serve_forever, name="counting-proxy", daemon=True)
 
@@ -66,7 +68,7 @@ class _Server(ThreadingHTTPServer):
     proxy: CountingProxy
 
 
-class _Handler(BaseHTTPRequestHandler):
+class ProxyHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: one thread per client connection, serving its requests in turn
     disable_nagle_algorithm = True
     server: _Server
@@ -97,23 +99,29 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # no access log
 
     def _forward(self) -> None:
-        proxy = self.server.proxy
+        body, operation = self.read_request()
+        self.server.proxy.record(operation)
+        time.sleep(self.server.proxy.latency_seconds)
+        self.respond(*self.send_upstream(body))
+
+    def read_request(self) -> tuple[bytes, str]:
+        """The body, and the Cognito operation named by X-Amz-Target (``AWSCognitoIdentityProviderService.<Op>``)."""
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        target = self.headers.get("X-Amz-Target", "")  # AWSCognitoIdentityProviderService.<Operation>
-        proxy.record(target.rpartition(".")[2] or f"{self.command} {self.path}")
-        time.sleep(proxy.latency_seconds)
-        headers = {name: value for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP}
-        status, reason, response_headers, data = self._send_upstream(body, headers)
+        target = self.headers.get("X-Amz-Target", "")
+        return body, target.rpartition(".")[2] or f"{self.command} {self.path}"
+
+    def respond(self, status: int, reason: str, headers: list[tuple[str, str]], data: bytes) -> None:
         self.send_response(status, reason)
-        for name, value in response_headers:
+        for name, value in headers:
             if name.lower() not in _HOP_BY_HOP | {"server", "date"}:
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
 
-    def _send_upstream(self, body: bytes, headers: dict[str, str]) -> tuple[int, str, list[tuple[str, str]], bytes]:
+    def send_upstream(self, body: bytes) -> tuple[int, str, list[tuple[str, str]], bytes]:
         """One round trip on this connection's upstream connection, reconnecting once if it went stale."""
+        headers = {name: value for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP}
         for attempt in (1, 2):
             if self._upstream is None:
                 self._upstream = http.client.HTTPConnection(*self.server.proxy.upstream, timeout=60)
