@@ -160,7 +160,7 @@ def test_each_operation_is_a_mutation_with_its_input_payload_and_errors(operatio
     assert {lower_camel(member) for member in op.output_shape.members} <= set(payload.fields)
     union = {member.name for member in schema.get_type(f"{operation}Result").types}
     errors = {error_type_name(code) for code in model.operation_error_codes(operation)}
-    assert union == {f"{operation}Payload", "ServiceError"} | errors
+    assert union == {f"{operation}Payload", "OutcomeUnknownError", "ServiceError"} | errors
 
 
 def test_auth_types_come_from_the_model():
