@@ -7,6 +7,7 @@ outcome (the result's ``__typename``, ``FORBIDDEN`` or ``INTERNAL``), the Cognit
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -55,7 +56,12 @@ def redact(value: Any, shape: Shape) -> Any:
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return orjson.dumps(getattr(record, "audit", None) or {"message": record.getMessage()}).decode()
+        document = getattr(record, "audit", None) or {"message": record.getMessage()}
+        try:
+            return orjson.dumps(document).decode()
+        except orjson.JSONEncodeError:
+            # orjson refuses integers past 64 bits, which a JSON input may hold: the record must still be written.
+            return json.dumps(document, default=str)
 
 
 class _Stdout(logging.StreamHandler):  # type: ignore[type-arg]

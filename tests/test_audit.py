@@ -182,3 +182,17 @@ async def test_configuring_twice_replaces_the_sink(tmp_path: Path):
     audit.logger.info("x", extra={"audit": {"outcome": "test"}})
     assert (tmp_path / "two.log").read_text() == '{"outcome":"test"}\n'
     assert (tmp_path / "one.log").read_text() == ""
+
+
+async def test_an_integer_past_64_bits_in_a_json_input_is_still_recorded(audited: Audited, pool_id: str):
+    """orjson refuses such integers; the record falls back to the stdlib encoder rather than being lost."""
+    huge = 2**64
+    result = await audited.gateway.mutate(
+        "createIdentityProvider",
+        {"userPoolId": pool_id, "providerName": "x", "providerType": "SAML", "providerDetails": {"a": huge}},
+    )
+
+    assert result["__typename"] == "InvalidParameterError"
+    [record] = audited.records()
+    assert record["input"]["ProviderDetails"] == {"a": huge}
+    assert record["outcome"] == "InvalidParameterError"
