@@ -27,7 +27,7 @@ from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.user_pools import UserPoolMutations, UserPoolQueries
 from gateway.graphql.users import UserMutations, UserQueries
 from gateway.observability import tracing
-from gateway.observability.metrics import Metrics, error_code, graphql_name
+from gateway.observability.metrics import Metrics, error_code
 from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -101,14 +101,15 @@ class OperationObserver(SchemaExtension):
     def observe(self, metrics: Metrics) -> tuple[str, Optional[str]]:
         context = self.execution_context
         try:
-            operation_type = context.operation_type.value
+            operation_type, name = context.operation_type.value, context.operation_name
         except RuntimeError:  # the document did not parse
-            operation_type = "unknown"
-        errors = context.pre_execution_errors or []
-        for error in errors:
+            operation_type, name = "unknown", None
+        codes = []
+        for error in context.pre_execution_errors or ():
             add_limit_code(error)
-        metrics.observe_operation(operation_type, context.operation_name, [error_code(shape_error(e)) for e in errors])
-        return operation_type, graphql_name(context.operation_name)
+            codes.append(error_code(shape_error(error)))
+        metrics.observe_operation(operation_type, name, codes)
+        return operation_type, name
 
 
 _DEFAULTS = Settings.model_fields

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,8 +18,9 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 
 class RequestObserver:
-    """ASGI middleware: the request ID (an incoming sane ``X-Request-ID``, else a new one) for the logs and the
-    response, and the HTTP duration by route template. Outermost, so refusals and 404s carry the ID too."""
+    """ASGI middleware: the request ID for the logs and the response, and the HTTP duration by route template.
+    Outermost, so refusals and 404s carry the ID too. The ID is an incoming sane ``X-Request-ID``, else 128
+    random bits in hex (a uuid4's form at a quarter of ``uuid4().hex``'s cost)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics | None = None) -> None:
         self.app = app
@@ -30,7 +31,7 @@ class RequestObserver:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         incoming = next((value for name, value in scope["headers"] if name == b"x-request-id"), None)
-        raw_id = incoming if incoming and _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex.encode()
+        raw_id = incoming if incoming and _SANE_REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex().encode()
         token = request_id.set(raw_id.decode())
         status = 500
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from gateway.observability.metrics import graphql_name
 from gateway.settings import Settings
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ def tracer_provider(settings: Settings) -> TracerProvider | None:
         exporter = otlp_exporter()
     except ImportError as error:
         raise RuntimeError(
-            "GATEWAY_TRACING=true needs OpenTelemetry: install the `tracing` extra (pip install 'cognito-gateway[tracing]')"
+            "GATEWAY_TRACING=true needs OpenTelemetry: install the `tracing` extra"
+            " (pip install 'cognito-gateway[tracing]')"
         ) from error
     provider = TracerProvider(resource=Resource.create({"service.name": "cognito-gateway"}))
     provider.add_span_processor(BatchSpanProcessor(exporter))
@@ -53,6 +55,7 @@ def operation_span(tracer: Tracer) -> Iterator[Span]:
 
 
 def name_operation(span: Span, operation_type: str, name: str | None) -> None:
+    name = graphql_name(name)  # a name given in `operationName` that the document lacks may be anything
     span.update_name(f"{operation_type} {name}" if name else operation_type)
     span.set_attribute("graphql.operation.type", operation_type)
     if name:

@@ -12,7 +12,9 @@ query Dashboard($pool: ID!) {
 }"""
 MISSING_USER = 'query Missing($pool: ID!) { user(userPoolId: $pool, username: "nobody") { __typename } }'
 AUTH_EVENTS = """
-query Events($pool: ID!) { user(userPoolId: $pool, username: "user-000") { ... on User { authEvents { nodes { eventId } } } } }
+query Events($pool: ID!) {
+  user(userPoolId: $pool, username: "user-000") { ... on User { authEvents { nodes { eventId } } } }
+}
 """
 
 
