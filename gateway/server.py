@@ -10,6 +10,7 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
+from gateway.observability import uvicorn_log_config
 from gateway.settings import Settings
 
 logger = logging.getLogger("uvicorn.error")  # where uvicorn reports its own lifecycle
@@ -25,6 +26,7 @@ class GatewayServer(uvicorn.Server):
                 port=settings.port,
                 log_level=settings.log_level,
                 timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+                log_config=uvicorn_log_config(settings),
             )
         )
 

@@ -69,7 +69,8 @@ def test_serve_demo_prints_graphiql_and_an_example_that_works(demo_server):
 
     assert f"GraphiQL at http://127.0.0.1:{port}/graphql" in printed
     pool_id = re.search(r"user pool (\S+)", printed).group(1)
-    example = printed[printed.index("try this query:") + len("try this query:") :].split("INFO")[0]
+    after = printed[printed.index("try this query:\n") + len("try this query:\n") :]
+    example = after[: after.index("\n}\n") + 2]  # the query ends with a "}" of its own at column 0
     body = post(f"http://127.0.0.1:{port}/graphql", example)
     users = body["data"]["users"]["nodes"]
     assert len(users) == 5 and all(user["username"] for user in users)
