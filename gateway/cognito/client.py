@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import re
 import time
 from collections import Counter
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 _REGION = r"[a-z]{2}(?:-[a-z]+)+-\d+"
 _POOL_ID = re.compile(rf"^(?P<region>{_REGION})_[0-9A-Za-z]+$")
 _ARN = re.compile(rf"^arn:aws[a-z-]*:cognito-idp:(?P<region>{_REGION}):")
+
+_MAX_BACKOFF_SECONDS = 20  # botocore's
 
 # At DEBUG these log every request body and response (passwords, tokens, client secrets): whatever the
 # root logger's level, they never go below INFO.
@@ -120,7 +123,11 @@ class CognitoGateway:
             read_timeout=settings.read_timeout_seconds,
             max_pool_connections=settings.max_pool_connections,
         )
-        self._clients: dict[str, Any] = {}
+        # Writes go through a client of their own that botocore sends once: after a timeout or a 5xx the change
+        # may have happened, so only a failure proving it did not (throttling, a refused connection) is
+        # retried, by `_send`.
+        self._write_config = self._config.merge(AioConfig(retries={"mode": "standard", "total_max_attempts": 1}))
+        self._clients: dict[tuple[str, bool], Any] = {}
         self._opening = asyncio.Lock()
         self._slots = asyncio.Semaphore(settings.max_concurrent_calls)
         self._stack = AsyncExitStack()
@@ -135,24 +142,24 @@ class CognitoGateway:
         await self._stack.aclose()
         self._clients.clear()
 
-    async def client(self, region: str) -> Any:
-        """The client of a region, opened on first use and kept until the app stops."""
-        client = self._clients.get(region)
+    async def client(self, region: str, *, write: bool = False) -> Any:
+        """The client of a region (for reads, or for writes), opened on first use and kept until the app stops."""
+        client = self._clients.get((region, write))
         if client is not None:
             return client
         if not re.fullmatch(_REGION, region):
             raise errors.invalid_parameter(f"'{region}' is not an AWS region (e.g. eu-west-1)")
         async with self._opening:
-            if region not in self._clients:
-                self._clients[region] = await self._stack.enter_async_context(
+            if (region, write) not in self._clients:
+                self._clients[(region, write)] = await self._stack.enter_async_context(
                     self._session.client(
                         model.SERVICE_NAME,
                         region_name=region,
                         endpoint_url=self._endpoint_url,
-                        config=self._config,
+                        config=self._write_config if write else self._config,
                     )
                 )
-            return self._clients[region]
+            return self._clients[(region, write)]
 
     async def call(self, operation: str, region: str | None = None, **params: Any) -> dict[str, Any]:
         """Call one Cognito operation; its region comes from ``UserPoolId`` or ``ResourceArn`` unless given.
@@ -169,7 +176,25 @@ class CognitoGateway:
         return await self._send(operation, region, params)
 
     async def _send(self, operation: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
-        client = await self.client(region)
+        if model.is_read(operation):
+            return await self._attempt(operation, region, params, write=False)
+        attempt = 1
+        while True:
+            try:
+                return await self._attempt(operation, region, params, write=True)
+            except errors.CognitoException as failure:
+                if errors.not_executed(failure) and attempt < self.settings.max_attempts:
+                    # Backoff with full jitter, as botocore's standard mode does.
+                    await asyncio.sleep(random.random() * min(_MAX_BACKOFF_SECONDS, 2 ** (attempt - 1)))
+                    self.metrics.upstream_retries.labels(operation).inc()
+                    attempt += 1
+                    continue
+                if errors.clean_failure(failure):
+                    raise
+                raise errors.OutcomeUnknown(operation, failure, errors.what_to_check(operation, params)) from failure
+
+    async def _attempt(self, operation: str, region: str, params: dict[str, Any], *, write: bool) -> dict[str, Any]:
+        client = await self.client(region, write=write)
         method = getattr(client, xform_name(operation))
         if self.limiter is not None:
             await self.limiter.acquire(region, operation)

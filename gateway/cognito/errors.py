@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, ClassVar
 
+from aiohttp import ClientConnectorError
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -61,6 +62,7 @@ class CognitoException(Exception):
 
     code: str = "ServiceError"
     modeled: ClassVar[bool] = False
+    never_sent: bool = False  # a connection failure before the request was written
 
     def __init__(
         self,
@@ -103,6 +105,32 @@ def exception_class(code: str) -> type[CognitoException]:
     return type(code, (CognitoException,), {"code": code, "modeled": True, "__module__": __name__})
 
 
+_THROTTLED = frozenset(ThrottledRetryableChecker._THROTTLED_ERROR_CODES)
+
+
+def _never_sent(error: Exception) -> bool:
+    """Whether a connection failure happened before the request was written: a connect timeout, or a refused
+    connection (botocore reports a reset after sending as an EndpointConnectionError too: only the cause tells)."""
+    return isinstance(error, ConnectTimeoutError) or (
+        isinstance(error, EndpointConnectionError) and isinstance(error.kwargs.get("error"), ClientConnectorError)
+    )
+
+
+def not_executed(failure: CognitoException) -> bool:
+    """Whether the failed request certainly changed nothing, so sending it again is safe (it never left, or
+    Cognito throttled it)."""
+    return failure.never_sent or failure.code in _THROTTLED
+
+
+def clean_failure(failure: CognitoException) -> bool:
+    """Whether Cognito answered that it did not do it (a 4xx), or the request never left; otherwise (a
+    timeout, a reset connection, a 5xx) a write may or may not have taken effect."""
+    status = failure.metadata.http_status_code if failure.metadata else None
+    return (
+        not_executed(failure) or (status is not None and status < 500) or (failure.metadata is None and failure.modeled)
+    )
+
+
 class OutcomeUnknown(CognitoException):
     """A write that may have reached Cognito, but whose answer never came (a read timeout, a connection
     reset, a 5xx): it may or may not have taken effect. Never reported as a success or as a clean failure,
@@ -120,6 +148,33 @@ class OutcomeUnknown(CognitoException):
         self.operation = operation
         self.cause = cause
         self.check = check
+
+
+# What a write acts on, most specific first, and how to name it.
+_OBJECTS = (
+    ("Username", "the user"),
+    ("GroupName", "the group"),
+    ("DeviceKey", "the device"),
+    ("ProviderName", "the identity provider"),
+    ("Identifier", "the resource server"),
+    ("ClientId", "the app client"),
+    ("ClientName", "the app clients, for one named"),
+    ("Domain", "the domain"),
+    ("PoolName", "the user pools, for one named"),
+    ("UserPoolId", "the user pool"),
+    ("ResourceArn", "the tags of"),
+)
+
+
+def what_to_check(operation: str, params: dict[str, Any]) -> str:
+    """The read that tells whether a write whose answer was lost took effect."""
+    pool = params.get("UserPoolId")
+    for member, thing in _OBJECTS:
+        value = params.get(member)
+        if isinstance(value, str):
+            where = f" of user pool {pool}" if pool and member != "UserPoolId" else ""
+            return f"Read {thing} '{value}'{where} to see whether it took effect before sending {operation} again."
+    return f"Check what {operation} would have changed before sending it again."
 
 
 def invalid_parameter(message: str) -> CognitoException:
@@ -146,9 +201,11 @@ def decode(error: Exception) -> CognitoException:
         # botocore checks the request against the model before sending it: Cognito would refuse it the same way.
         return exception_class("InvalidParameterException")(str(error).replace("\n", " "))
     if isinstance(error, _CONNECTION_ERRORS):
-        return CognitoException(
-            "Cognito could not be reached in time", code=type(error).__name__, retryable=True, fault="SERVER"
-        )
+        unsent = _never_sent(error)
+        message = "Cognito could not be reached" if unsent else "The connection to Cognito failed before it answered"
+        failure = CognitoException(message, code=type(error).__name__, retryable=True, fault="SERVER")
+        failure.never_sent = unsent
+        return failure
     if isinstance(error, BotoCoreError):
         return CognitoException(str(error), code=type(error).__name__, retryable=False, fault="SERVER")
     raise TypeError(f"not a Cognito failure: {error!r}")

@@ -94,9 +94,10 @@ class Sent:
 
 @pytest.fixture
 async def sent(gateway: Any) -> Sent:
-    client = await gateway.app.state.cognito.client(DEMO_REGION)
     recorder = Sent()
-    client.meta.events.register("provide-client-params.cognito-idp.*", recorder)
+    for write in (False, True):  # reads and writes go through clients of their own
+        client = await gateway.app.state.cognito.client(DEMO_REGION, write=write)
+        client.meta.events.register("provide-client-params.cognito-idp.*", recorder)
     return recorder
 
 
