@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     text = report.render({**options.as_dict(), "quick": args.quick}, gateway_settings, scenarios, failures)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    args.out.write_text(report.keep_sections(args.out, text))
     print(f"written to {args.out} ({time.perf_counter() - started:.0f} s)")
 
 

@@ -122,6 +122,34 @@ def _git_revision() -> str:
     return f"{revision} (with uncommitted changes in gateway/)" if dirty else revision
 
 
+def machine_line() -> str:
+    return f"{os.cpu_count()} CPUs ({_cpu_model()}), {datetime.now().astimezone().isoformat(timespec='seconds')}"
+
+
+def git_revision() -> str:
+    return _git_revision()
+
+
+# Sections other commands write into the same report (`python -m bench.soak`), kept when the bench rewrites it.
+KEPT_SECTIONS = ("## Soak",)
+
+
+def write_section(path: Path, heading: str, text: str) -> None:
+    """Put ``text`` (starting with ``heading``) at the end of the report, in place of that section's old text."""
+    old = path.read_text() if path.exists() else ""
+    before = old.split(f"\n{heading}\n", 1)[0].rstrip("\n") if f"\n{heading}\n" in old else old.rstrip("\n")
+    path.write_text((before + "\n\n" if before else "") + text)
+
+
+def keep_sections(path: Path, text: str) -> str:
+    """``text`` followed by the kept sections of the report at ``path``, if it has any."""
+    old = path.read_text() if path.exists() else ""
+    for heading in KEPT_SECTIONS:
+        if f"\n{heading}\n" in old:
+            text = text.rstrip("\n") + "\n\n" + heading + "\n" + old.split(f"\n{heading}\n", 1)[1]
+    return text
+
+
 def render(
     settings: dict[str, Any], gateway_settings: dict[str, Any], scenarios: list[Scenario], failures: Counter[str]
 ) -> str:
