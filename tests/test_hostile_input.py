@@ -95,13 +95,22 @@ async def test_circular_introspection_is_refused_even_with_introspection_on(gate
 async def test_a_900_kb_string_under_the_body_cap_is_answered_quickly(gateway):
     started = time.perf_counter()
     body = await gateway.query(
-        "query Q($u: String!) { user(userPoolId: $p, username: $u) { __typename } }".replace("$p", f'"{POOL}"'),
+        "query Q($u: String!) { user(userPoolId: $p, username: $u) { __typename ... on CognitoError { message } } }".replace(
+            "$p", f'"{POOL}"'
+        ),
         {"u": "a" * 900_000},
     )
     assert time.perf_counter() - started < 2
-    # Not refused by the gateway: Cognito's own limit (128 characters) refuses it, in one call.
-    assert body == {"data": {"user": {"__typename": "ResourceNotFoundError"}}}
-    assert gateway.calls == {"AdminGetUser": 1}
+    # Refused by the model's own bound (a username is at most 128 characters) before any call.
+    assert body == {
+        "data": {
+            "user": {
+                "__typename": "InvalidParameterError",
+                "message": "Username has 900000 characters; at most 128 are allowed",
+            }
+        }
+    }
+    assert gateway.calls == {}
 
 
 async def test_a_body_over_the_cap_is_refused_with_413(gateway):

@@ -168,6 +168,9 @@ class CognitoGateway:
         :class:`~gateway.cognito.errors.CognitoException` (typed per code) on any failure.
         """
         region = region or region_for(params, self.default_region)
+        too_big = model.over_limit(model.operation(operation).input_shape, params)
+        if too_big:
+            raise errors.invalid_parameter(too_big)
         if operation in CACHED_OPERATIONS:
             key = (operation, region, tuple(sorted(params.items())))
             return await self.cache.get_or_load(

@@ -6,6 +6,7 @@ The model is the one shipped with the botocore that aioboto3 pins; nothing here 
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
@@ -70,3 +71,29 @@ _READ_PREFIXES = ("Describe", "Get", "List", "AdminGet", "AdminList")
 def is_read(operation_name: str) -> bool:
     """Whether an operation only reads (safe to retry whatever happened); every other one may change something."""
     return operation_name.startswith(_READ_PREFIXES)
+
+
+def over_limit(shape: Shape, value: Any, path: str = "") -> str | None:
+    """The first value past its shape's ``max`` (string length, list or map size), as a message, or None.
+    botocore checks only the ``min`` bounds before sending; this refuses the rest before a call is spent."""
+    limit = shape.metadata.get("max")
+    if limit is not None and isinstance(value, (str, list, dict)) and len(value) > limit:
+        unit = "characters" if isinstance(value, str) else "items"
+        return f"{path or shape.name} has {len(value)} {unit}; at most {limit} are allowed"
+    if shape.type_name == "structure" and isinstance(value, dict):
+        for name, item in value.items():
+            member = shape.members.get(name)
+            found = member is not None and over_limit(member, item, f"{path}.{name}" if path else name)
+            if found:
+                return found
+    elif shape.type_name == "list" and isinstance(value, list):
+        for index, item in enumerate(value):
+            found = over_limit(shape.member, item, f"{path}[{index}]")
+            if found:
+                return found
+    elif shape.type_name == "map" and isinstance(value, dict):
+        for key, item in value.items():
+            found = over_limit(shape.key, key, f"{path} key") or over_limit(shape.value, item, f"{path}[{key!r}]")
+            if found:
+                return found
+    return None

@@ -30,3 +30,16 @@ async def test_one_client_per_region_counting_calls(gateway, backend):
     assert await cognito.client("eu-west-1") is await cognito.client("eu-west-1")
     assert await cognito.client("eu-west-1") is not await cognito.client("us-east-1")
     assert cognito.calls == {"ListUserPools": 1, "DescribeUserPool": 1}
+
+
+async def test_values_past_the_model_bounds_are_refused_before_any_call(gateway, pool_id):
+    """botocore checks only the lower bounds; the upper ones (here AttributeValueType's 2048) are checked too."""
+    result = await gateway.mutate(
+        "adminUpdateUserAttributes",
+        {"userPoolId": pool_id, "username": "alice", "userAttributes": [{"name": "name", "value": "x" * 2049}]},
+        selection="__typename",
+    )
+
+    assert result["__typename"] == "InvalidParameterError"
+    assert result["message"] == "UserAttributes[0].Value has 2049 characters; at most 2048 are allowed"
+    assert gateway.calls == {}
