@@ -27,6 +27,7 @@ from gateway.graphql.context import Context
 from gateway.graphql.errors import shape_error
 from gateway.graphql.schema import build_schema
 from gateway.guard import Refused, RequestGuard, error_response, replay
+from gateway.ide.page import ASSETS_PATH, AssetFiles, assets_dir, ide_page
 from gateway.observability import Metrics, RequestObserver, configure_logging, tracing
 from gateway.settings import Settings
 
@@ -60,6 +61,10 @@ class GraphQLApp(GraphQL):
                 scope, receive, send
             )
         await super().__call__(scope, replay(body), send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's page loads GraphiQL from a CDN; this one, from the gateway (gateway/ide/).
+        return ide_page(assets_dir(request.app.state.settings.ide_assets_dir))
 
     async def run(self, request: Request | WebSocket, context: object = UNSET, root_value: object = UNSET) -> Response:
         # Strawberry's refusals of malformed requests are plain text: give them the GraphQL shape, same status.
@@ -172,6 +177,7 @@ def create_app(
     )
     graphql = GraphQLApp(schema, RequestGuard(settings, authenticator))
     app.add_route("/graphql", graphql, methods=["GET", "POST"])
+    app.mount(ASSETS_PATH, AssetFiles(assets_dir(settings.ide_assets_dir)))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,5 +1,5 @@
 """The ``cognito-gateway`` command: ``serve`` (optionally on the embedded demo backend), ``export-schema``,
-``coverage`` and ``api-key``."""
+``coverage``, ``api-key`` and ``fetch-ide-assets``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 EXAMPLE_QUERY = """\
 {{
@@ -25,6 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
     overrides = {name: value for name, value in (("host", args.host), ("port", args.port)) if value is not None}
     if not args.demo:
         settings = Settings(**overrides)
+        _ensure_ide_assets(settings.ide_assets_dir)
         serve(create_app(settings), settings)
         return 0
 
@@ -37,6 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
         name: value for name, value in demo_defaults.items() if f"GATEWAY_{name.upper()}" not in os.environ
     }
     settings = Settings(aws_region=DEMO_REGION, **demo_defaults, **overrides)
+    _ensure_ide_assets(settings.ide_assets_dir)
     with DemoBackend() as backend:
         print(f"demo: Cognito stand-in (moto) at {backend.endpoint_url}, seeding...", flush=True)
         pool = seed_demo_pool(backend.client())
@@ -49,6 +52,41 @@ def _serve(args: argparse.Namespace) -> int:
             flush=True,
         )
         serve(app, settings)
+    return 0
+
+
+def _ensure_ide_assets(configured: Path | None) -> None:
+    """GraphiQL's assets are fetched on the first start; without them (no registry) only the page is missing."""
+    from gateway.ide.assets import fetch, missing
+    from gateway.ide.page import assets_dir
+
+    directory = assets_dir(configured)
+    if not missing(directory):
+        return
+    print("GraphiQL's assets are not installed: fetching them from the npm registry (once)", flush=True)
+    try:
+        fetch(directory, log=lambda line: print(line, flush=True))
+    except Exception as error:  # the gateway serves POST /graphql all the same
+        print(
+            f"GraphiQL's assets could not be fetched ({error}): the page at GET /graphql says so until\n"
+            "`cognito-gateway fetch-ide-assets` succeeds; POST /graphql works without them.",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _fetch_ide_assets(args: argparse.Namespace) -> int:
+    from gateway.ide.assets import fetch
+    from gateway.ide.page import assets_dir
+
+    # GATEWAY_IDE_ASSETS_DIR read alone: fetching needs none of the settings `serve` validates (authentication...).
+    configured = os.environ.get("GATEWAY_IDE_ASSETS_DIR")
+    directory = args.dir or assets_dir(Path(configured) if configured else None)
+    try:
+        fetch(directory)
+    except Exception as error:
+        print(f"fetch-ide-assets: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -106,6 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--pool", dest="pools", action="extend", nargs="+", metavar="POOL_ID", help="limit the key to these user pools"
     )
     api_key.set_defaults(run=_api_key)
+    fetch = commands.add_parser(
+        "fetch-ide-assets",
+        help="fetch GraphiQL's pinned assets from the npm registry (serve does it if they are missing)",
+    )
+    fetch.add_argument("--dir", type=Path, help="where to put them (default: GATEWAY_IDE_ASSETS_DIR or the user cache)")
+    fetch.set_defaults(run=_fetch_ide_assets)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, Field, PositiveFloat, field_validator, model_validator
@@ -68,6 +69,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_per_second: float = Field(default=20.0, ge=0)  # per caller; 0 turns it off
     rate_limit_burst: int = Field(default=40, ge=1)
+
+    # GraphiQL's assets (`cognito-gateway fetch-ide-assets`): default ~/.cache/cognito-gateway/ide/<pins' hash>.
+    ide_assets_dir: Path | None = None
 
     # Audit records of mutations: stdout unless a file is named.
     audit_log_path: str | None = None
