@@ -93,7 +93,7 @@ def ide_page(directory: Path) -> Response:
     headers = {"Content-Security-Policy": CSP, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
     if absent := missing(directory):
         page = MISSING_PAGE.format(directory=html.escape(str(directory)), missing=html.escape(", ".join(absent)))
-        return HTMLResponse(page, status_code=503, headers=headers)
+        return HTMLResponse(page, headers=headers)  # a page that explains, not an error: the gateway works
     return HTMLResponse(PAGE, headers=headers)
 
 
@@ -102,6 +102,10 @@ class AssetFiles(StaticFiles):
 
     def __init__(self, directory: Path) -> None:
         super().__init__(directory=directory, check_dir=False)  # they may be fetched after the app starts
+
+    async def check_config(self) -> None:
+        if Path(self.directory).is_dir():  # missing: a 404 per file, not a 500
+            await super().check_config()
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)

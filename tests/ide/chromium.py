@@ -60,6 +60,9 @@ class Chromium:
         self._closing = contextlib.ExitStack()
         self.socket = self._closing.enter_context(connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10))
 
+    def viewport(self, width: int, height: int) -> None:
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+
     def send(self, method: str, **params: object) -> dict:
         """One command; the events that arrive before its answer are kept in ``events``."""
         call_id = next(self._ids)

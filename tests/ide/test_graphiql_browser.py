@@ -77,6 +77,7 @@ def test_graphiql_runs_a_query_with_nothing_from_outside_the_gateway(demo, brows
     for domain in ("Page", "Network", "Runtime"):
         browser.send(f"{domain}.enable")
     browser.send("Page.addScriptToEvaluateOnNewDocument", source=RECORD_CSP_VIOLATIONS)
+    browser.viewport(1440, 900)
 
     browser.send("Page.navigate", url=f"{origin}/graphql")
     browser.wait_for("document.querySelector('.graphiql-query-editor .CodeMirror') !== null")
@@ -87,6 +88,7 @@ def test_graphiql_runs_a_query_with_nothing_from_outside_the_gateway(demo, brows
     browser.key("a", "KeyA", 65, CTRL)
     browser.key("Backspace", "Backspace", 8)
     browser.type(QUERY.replace("POOL", pool))
+    browser.click('[aria-label^="Prettify query"]')
     browser.click(".graphiql-execute-button")
     result = browser.wait_for(
         "(() => { const r = document.querySelector('.graphiql-response').innerText;"
@@ -94,6 +96,7 @@ def test_graphiql_runs_a_query_with_nothing_from_outside_the_gateway(demo, brows
     )
     browser.click('[aria-label="Show GraphiQL Explorer"]')
     browser.wait_for("document.querySelector('.graphiql-explorer-root') !== null")
+    browser.evaluate("document.activeElement.blur(); document.querySelector('.graphiql-plugin').scrollTop = 0")
     shot = tmp_path / "graphiql.png"
     browser.screenshot(shot)
     violations = browser.evaluate("window.cspViolations")
