@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -27,6 +26,7 @@ from gateway.cognito.errors import CognitoException, OutcomeUnknown
 from gateway.graphql.errors import ERROR_TYPES, OutcomeUnknownError, ServiceError
 from gateway.graphql.permissions import pool_of
 from gateway.graphql.shapes import to_cognito
+from gateway.observability.logs import CurrentStream
 
 logger = logging.getLogger("audit")
 logger.setLevel(logging.INFO)
@@ -64,25 +64,12 @@ class JsonFormatter(logging.Formatter):
             return json.dumps(document, default=str)
 
 
-class _Stdout(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to the current ``sys.stdout``, like logging's last-resort handler does to stderr (a replaced
-    stdout, as under pytest or a process manager, is followed)."""
-
-    @property
-    def stream(self) -> Any:  # type: ignore[override]
-        return sys.stdout
-
-    @stream.setter
-    def stream(self, value: Any) -> None:
-        pass
-
-
 def configure(path: str | None) -> None:
     """Write the audit records to ``path`` (appended), or to stdout. Calling it again replaces the sink."""
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
         handler.close()
-    handler = logging.FileHandler(path, encoding="utf-8") if path else _Stdout()
+    handler = logging.FileHandler(path, encoding="utf-8") if path else CurrentStream("stdout")
     handler.setFormatter(JsonFormatter())
     logger.addHandler(handler)
 

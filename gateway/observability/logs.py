@@ -56,12 +56,17 @@ class AccessFields(logging.Filter):
         return True
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to the current ``sys.stderr`` (a replaced one, as under pytest, is followed)."""
+class CurrentStream(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` (or ``sys.stdout``) is at the time: a replaced stream, as under
+    pytest or a process manager, is followed."""
+
+    def __init__(self, name: str = "stderr") -> None:
+        self._stream_name = name
+        super().__init__()
 
     @property
     def stream(self) -> Any:  # type: ignore[override]
-        return sys.stderr
+        return getattr(sys, self._stream_name)
 
     @stream.setter
     def stream(self, value: Any) -> None:
@@ -76,10 +81,10 @@ def configure_logging(settings: Settings) -> None:
     """One handler on the root logger, in ``GATEWAY_LOG_FORMAT``; calling it again replaces it. The root
     level is only ever lowered to ``GATEWAY_LOG_LEVEL`` (a level set lower elsewhere stays)."""
     root = logging.getLogger()
-    for handler in [handler for handler in root.handlers if isinstance(handler, _Stderr)]:
+    for handler in [handler for handler in root.handlers if isinstance(handler, CurrentStream)]:
         root.removeHandler(handler)
     level = logging.getLevelName(settings.log_level.upper())
-    handler = _Stderr()
+    handler = CurrentStream()
     handler.setLevel(level)
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(_formatter(settings))
