@@ -5,9 +5,10 @@
 #     -e GATEWAY_JWT_ISSUER=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Staff1 \
 #     -e GATEWAY_JWT_AUDIENCE=6m2k... cognito-gateway:0.1.0
 #
-# Two stages on the same base image (the venv's interpreter is a symlink into it): the builder resolves the
+# Stages on the same base image (the venv's interpreter is a symlink into it): the builder resolves the
 # dependencies into /opt/venv in a layer of their own, keyed on pyproject.toml only, then installs the project
-# on top; the runtime stage gets the venv and nothing else (no pip, no build tools, no source tree).
+# on top; ide-assets fetches GraphiQL's pinned assets (served by the gateway: the page loads nothing from a CDN);
+# the runtime stage gets the venv and the assets and nothing else (no pip, no build tools, no source tree).
 
 FROM python:3.12-slim-bookworm AS builder
 
@@ -35,6 +36,17 @@ RUN python -m pip --python /opt/venv/bin/python install --no-deps . \
     && python -m pip --python /opt/venv/bin/python check
 
 
+# GraphiQL's assets (react, react-dom, graphiql, its explorer plugin): the pinned tarballs from the npm registry,
+# each checked against its pinned integrity by the gateway's own fetcher, which needs only the standard library.
+# The stage sees gateway/ide alone (a bind mount), so it is rebuilt only when the pins change.
+# A mirror: --build-arg npm_config_registry=https://npm.example.com
+FROM python:3.12-slim-bookworm AS ide-assets
+
+ARG npm_config_registry=https://registry.npmjs.org
+RUN --mount=type=bind,source=gateway/ide,target=/ide \
+    python /ide/assets.py /opt/ide
+
+
 FROM python:3.12-slim-bookworm AS runtime
 
 ARG VERSION=0.1.0
@@ -48,11 +60,13 @@ RUN groupadd --system --gid 10001 gateway \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /tmp --shell /usr/sbin/nologin gateway
 
 COPY --from=builder /opt/venv /opt/venv
+COPY --from=ide-assets /opt/ide /opt/cognito-gateway/ide
 
 # GATEWAY_HOST=0.0.0.0: inside a container the loopback default would be unreachable from outside.
 # HOME=/tmp: nothing else is writable when the root filesystem is read-only (the chart mounts an emptyDir there).
 ENV PATH=/opt/venv/bin:$PATH \
     GATEWAY_HOST=0.0.0.0 \
+    GATEWAY_IDE_ASSETS_DIR=/opt/cognito-gateway/ide \
     GATEWAY_PORT=8000 \
     HOME=/tmp \
     PYTHONDONTWRITEBYTECODE=1 \
