@@ -486,12 +486,12 @@ def overhead(bench: Bench) -> Scenario:
             continue
         measured = f"{row.requests_per_second:.0f} vs {bare.requests_per_second:.0f} requests/s: {ratio:.2f}"
         targets.append(target(f"{row.client}: requests/s ≥ 0.5 × bare's", measured, ratio >= 0.5, bare, row))
-        measured = (
-            f"{row.gateway_cpu_per_request_us:.0f} vs {bare.gateway_cpu_per_request_us:.0f} µs per request:"
-            f" bare's ÷ this = {capacity:.2f}"
+        # Reported, not a target of the issue (whose target is the requests/s ratio): the server-side cost.
+        notes.append(
+            f"{row.client}, capacity: the gateway's CPU time per request is {row.gateway_cpu_per_request_us:.0f} µs"
+            f" vs the bare route's {bare.gateway_cpu_per_request_us:.0f} µs (bare's ÷ this = {capacity:.2f}):"
+            " with the gateway's CPU saturated, that is the ratio of requests/s it would reach."
         )
-        text = f"{row.client}, capacity: gateway CPU time per request ≤ 2 × bare's"
-        targets.append(target(text, measured, capacity >= 0.5, bare, row))
     client_cpu = max(float(row.extra["bench process CPU %"]) for row in rows)
     gateway_cpu = max(float(row.extra["gateway CPU %"]) for row in rows)
     if client_cpu >= 90 and gateway_cpu < 90:
