@@ -2,7 +2,7 @@
 cost, the worst-case number of Cognito calls an operation may make, estimated from its selections and page
 sizes. The rules are built once per schema so that the validation cache keeps hitting."""
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from graphql import (
@@ -12,6 +12,7 @@ from graphql import (
     GraphQLNamedType,
     InlineFragmentNode,
     IntValueNode,
+    NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationRule,
@@ -19,7 +20,6 @@ from graphql import (
     get_nullable_type,
     is_list_type,
 )
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.extensions.base_extension import SchemaExtension
 
 from gateway.graphql.pagination import PAGE_SIZE
@@ -264,17 +264,28 @@ class AliasCount(_FragmentsOnce):
 # --- assembly --------------------------------------------------------------------------------------
 
 
-def limit_extensions(
-    *, max_depth: int, max_aliases: int, max_tokens: int, max_query_cost: int
-) -> list[Callable[[], SchemaExtension]]:
-    """Schema extension factories. The rule classes are made here, once: the validation cache is keyed by
-    them, and an extension instance is still new per request (Strawberry shares no state between them)."""
-    rules = (
+def limits_extension(
+    *, max_depth: int, max_aliases: int, max_tokens: int, max_query_cost: int, introspection: bool
+) -> type[SchemaExtension]:
+    """One extension for every limit (and introspection off): the parser's token bound and the validation
+    rules. The rule classes are made here, once, as the validation cache is keyed by them; one extension
+    rather than one per limit, as each costs Strawberry a few µs per request and phase."""
+    rules: tuple[type[ValidationRule], ...] = (
         type("QueryDepth", (QueryDepth,), {"max_depth": max_depth}),
         type("AliasCount", (AliasCount,), {"max_aliases": max_aliases}),
         type("QueryCost", (QueryCost,), {"max_cost": max_query_cost}),
     )
-    return [lambda: AddValidationRules(list(rules)), lambda: MaxTokensLimiter(max_token_count=max_tokens)]
+    if not introspection:
+        rules += (NoSchemaIntrospectionCustomRule,)
+
+    class RequestLimits(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            context = self.execution_context
+            context.parse_options["max_tokens"] = max_tokens
+            context.validation_rules = (*context.validation_rules, *rules)
+            yield
+
+    return RequestLimits
 
 
 # Strawberry's limiters report plain errors; their messages tell which limit it was.

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -20,7 +20,7 @@ from gateway.graphql.devices import DeviceMutations, DeviceQueries
 from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ServiceError, shape_error
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.identity_providers import IdentityProviderMutations, IdentityProviderQueries
-from gateway.graphql.limits import add_limit_code, limit_extensions
+from gateway.graphql.limits import add_limit_code, limits_extension
 from gateway.graphql.me import MeQueries
 from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries
 from gateway.graphql.scalars import SCALAR_MAP
@@ -125,12 +125,14 @@ def build_schema(
     max_query_cost: int = _DEFAULTS["max_query_cost"].default,
 ) -> strawberry.Schema:
     """The schema, with the request limits (keyword arguments named and defaulting as the settings)."""
-    limits = limit_extensions(
-        max_depth=max_depth, max_aliases=max_aliases, max_tokens=max_tokens, max_query_cost=max_query_cost
+    limits = limits_extension(
+        max_depth=max_depth,
+        max_aliases=max_aliases,
+        max_tokens=max_tokens,
+        max_query_cost=max_query_cost,
+        introspection=introspection,
     )
-    extensions: list[Any] = [ParserCache, ValidationCache, *limits, OperationObserver]
-    if not introspection:
-        extensions.append(DisableIntrospection)
+    extensions: list[Any] = [ParserCache, ValidationCache, limits, OperationObserver]
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
