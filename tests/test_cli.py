@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gateway.graphql.schema import schema_sdl
+from tests.processes import demo_process
 from tests.test_app import closed_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,30 +39,8 @@ def post(url: str, query: str) -> dict:
 
 @pytest.fixture
 def demo_server():
-    port = closed_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "serve", "--demo", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    printed = []
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            printed.append(line)
-            if "Uvicorn running" in line:  # printed once the socket listens
-                yield port, "".join(printed)
-                return
-        pytest.fail("the demo did not start:\n" + "".join(printed))
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    with demo_process() as started:
+        yield started
 
 
 def test_serve_demo_prints_graphiql_and_an_example_that_works(demo_server):

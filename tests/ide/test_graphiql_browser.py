@@ -7,16 +7,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.ide.chromium import BINARY, CTRL, Chromium
-from tests.test_app import closed_port
+from tests.processes import demo_process
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "docs" / "graphiql-offline.png"
@@ -43,27 +40,8 @@ document.addEventListener("securitypolicyviolation", (e) => window.cspViolations
 @pytest.fixture(scope="module")
 def demo():
     """`serve --demo` (which fetches GraphiQL's assets on its first start), its port and the demo pool's ID."""
-    port = closed_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "serve", "--demo", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    printed = []
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and (line := process.stdout.readline()):
-            printed.append(line)
-            if "Uvicorn running" in line:
-                yield port, re.search(r"user pool (\S+)", "".join(printed)).group(1)
-                return
-        pytest.fail("the demo did not start:\n" + "".join(printed))
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    with demo_process() as (port, printed):
+        yield port, re.search(r"user pool (\S+)", printed).group(1)
 
 
 @pytest.fixture
