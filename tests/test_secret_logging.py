@@ -14,6 +14,7 @@ from botocore.client import BaseClient
 from gateway import audit
 from gateway.demo.server import DemoBackend
 from tests.conftest import Gateway, running_gateway
+from tests.graphql.test_auth import admin_sign_in
 
 TEMPORARY_PASSWORD = "Temp0rary!Secret-1"
 PASSWORD = "Perm4nent!Secret-2"
@@ -22,16 +23,7 @@ TOKENS = "authenticationResult { accessToken idToken refreshToken }"
 
 
 async def sign_in(gateway: Gateway, pool_id: str, client_id: str, password: str) -> dict[str, Any]:
-    return await gateway.mutate(
-        "adminInitiateAuth",
-        {
-            "userPoolId": pool_id,
-            "clientId": client_id,
-            "authFlow": "ADMIN_USER_PASSWORD_AUTH",
-            "authParameters": {"USERNAME": "alice", "PASSWORD": password},
-        },
-        f"challengeName session {TOKENS}",
-    )
+    return await admin_sign_in(gateway, pool_id, client_id, password, selection=f"challengeName session {TOKENS}")
 
 
 async def run_secret_bearing_operations(gateway: Gateway, pool_id: str) -> list[str]:

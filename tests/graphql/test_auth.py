@@ -110,7 +110,10 @@ def assert_tokens(result: dict[str, Any], *, refresh: bool = True) -> None:
     assert bool(tokens["refreshToken"]) is refresh
 
 
-async def admin_sign_in(gateway: Any, pool_id: str, client_id: str, password: str = PASSWORD) -> dict[str, Any]:
+async def admin_sign_in(
+    gateway: Any, pool_id: str, client_id: str, password: str = PASSWORD, selection: str | None = None
+) -> dict[str, Any]:
+    """alice signs in with ADMIN_USER_PASSWORD_AUTH; ``selection`` on the payload (default: the challenge)."""
     return await gateway.mutate(
         "adminInitiateAuth",
         {
@@ -119,7 +122,7 @@ async def admin_sign_in(gateway: Any, pool_id: str, client_id: str, password: st
             "authFlow": "ADMIN_USER_PASSWORD_AUTH",
             "authParameters": {"USERNAME": "alice", "PASSWORD": password},
         },
-        f"{CHALLENGE} availableChallenges",
+        selection or f"{CHALLENGE} availableChallenges",
     )
 
 
