@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timezone
+from pathlib import Path
 
 import graphql
 import schemathesis
@@ -28,6 +29,7 @@ from schemathesis.graphql import nodes
 from schemathesis.graphql.checks import GraphQLClientError, GraphQLServerError
 from schemathesis.python import asgi
 
+from bench import report
 from gateway.app import create_app
 from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION, DemoBackend
 from gateway.settings import Settings
@@ -153,13 +155,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.fuzz", description=__doc__)
     parser.add_argument("--examples", type=int, default=200, help="documents per operation (default 200)")
     parser.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0)")
+    parser.add_argument("--out", type=Path, default=Path("bench/results.md"), help="report file (its Fuzz section)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     with DemoBackend() as backend, fuzzed_app(backend.endpoint_url) as app:
         sent, failures = fuzz(app, args.examples, args.seed)
     for failure in failures:
         print(failure, end="\n\n")
-    print(f"{sent} documents, {len(failures)} failures, {time.perf_counter() - started:.0f} s")
+    summary = f"{sent} documents, {len(failures)} failures, {time.perf_counter() - started:.0f} s"
+    print(summary)
+    section = [
+        "## Fuzz",
+        "",
+        f"`python -m bench.fuzz --examples {args.examples} --seed {args.seed}` ({report.machine_line()}, git"
+        f" {report.git_revision()}): schemathesis documents for every query and mutation, sent to the app on moto.",
+        "",
+        f"- {summary} (a failure: a 5xx, a body that is not a GraphQL response, a broken non-null field, or a"
+        " field error without a code or with INTERNAL).",
+        *(f"- `{failure.operation}`: {failure.reason}" for failure in failures[:10]),
+    ]
+    report.write_section(args.out, "## Fuzz", "\n".join(section) + "\n")
     return 1 if failures else 0
 
 

@@ -131,22 +131,33 @@ def git_revision() -> str:
 
 
 # Sections other commands write into the same report (`python -m bench.soak`), kept when the bench rewrites it.
-KEPT_SECTIONS = ("## Soak",)
+KEPT_SECTIONS = ("## Soak", "## Fuzz")
+
+
+def _split(text: str, heading: str) -> tuple[str, str]:
+    """``text`` without the section ``heading`` (up to the next ``## ``), and that section."""
+    if f"\n{heading}\n" not in text:
+        return text, ""
+    before, rest = text.split(f"\n{heading}\n", 1)
+    body, separator, after = rest.partition("\n## ")
+    section = f"{heading}\n{body}".rstrip("\n") + "\n"
+    return before.rstrip("\n") + ("\n\n## " + after if separator else "\n"), section
 
 
 def write_section(path: Path, heading: str, text: str) -> None:
     """Put ``text`` (starting with ``heading``) at the end of the report, in place of that section's old text."""
-    old = path.read_text() if path.exists() else ""
-    before = old.split(f"\n{heading}\n", 1)[0].rstrip("\n") if f"\n{heading}\n" in old else old.rstrip("\n")
-    path.write_text((before + "\n\n" if before else "") + text)
+    rest, _ = _split(path.read_text() if path.exists() else "", heading)
+    rest = rest.rstrip("\n")
+    path.write_text((rest + "\n\n" if rest else "") + text)
 
 
 def keep_sections(path: Path, text: str) -> str:
     """``text`` followed by the kept sections of the report at ``path``, if it has any."""
     old = path.read_text() if path.exists() else ""
     for heading in KEPT_SECTIONS:
-        if f"\n{heading}\n" in old:
-            text = text.rstrip("\n") + "\n\n" + heading + "\n" + old.split(f"\n{heading}\n", 1)[1]
+        _, section = _split(old, heading)
+        if section:
+            text = text.rstrip("\n") + "\n\n" + section
     return text
 
 
