@@ -54,6 +54,11 @@ class Caller:
     def may(self, role: Role, pool_id: str | None = None) -> bool:
         return any(grant.covers(role, pool_id) for grant in self.grants)
 
+    def may_everywhere(self, role: Role) -> bool:
+        """Whether a grant of ``role`` holds on every pool: what a change naming no pool (creating a pool, a
+        client-side auth flow without ``userPoolId``) needs, as a grant limited to pools cannot vouch for it."""
+        return any(grant.role >= role and grant.pools is None for grant in self.grants)
+
     @property
     def roles(self) -> list[Role]:
         return sorted({grant.role for grant in self.grants})

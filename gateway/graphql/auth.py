@@ -27,6 +27,7 @@ from typing import Any, Optional
 import strawberry
 from strawberry.types.field import StrawberryField
 
+from gateway.auth import Role
 from gateway.cognito import model
 from gateway.cognito.auth_crypto import PASSWORD_VERIFIER, SrpLogin, secret_hash
 from gateway.cognito.client import region_of
@@ -34,6 +35,7 @@ from gateway.cognito.errors import CognitoException, invalid_parameter
 from gateway.graphql.clients import describe_client
 from gateway.graphql.context import Context, Info
 from gateway.graphql.operations import mutation_field, payload_type
+from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import from_cognito, input_type, summary, to_cognito
 from gateway.graphql.users import User, load_user
 
@@ -130,7 +132,10 @@ class UserOfClient:
     username: str
     user_pool_id: Optional[strawberry.ID] = strawberry.field(default=None, description="The userPoolId of the input.")
 
-    @strawberry.field(description="The user, read after the operation (AdminGetUser); null without userPoolId.")
+    @strawberry.field(
+        description="The user, read after the operation (AdminGetUser); null without userPoolId.",
+        extensions=[requires(Role.VIEWER)],
+    )
     async def user(self, info: Info) -> Optional[User]:
         if not self.user_pool_id:
             return None

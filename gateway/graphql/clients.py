@@ -25,7 +25,7 @@ UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools"
 
 @cognito_type("UserPoolClientType")
 class UserPoolClient:
-    @strawberry.field(description="The user pool the app client belongs to.")
+    @strawberry.field(description="The user pool the app client belongs to.", extensions=[requires(Role.VIEWER)])
     async def user_pool(self, info: Info) -> Optional[UserPoolRef]:
         from gateway.graphql.user_pools import user_pool_by_id
 

@@ -85,7 +85,7 @@ class DeviceIdentifiers:
 
 @strawberry.type
 class DeviceChange(DeviceIdentifiers):
-    @strawberry.field(description="The device, read after the change.")
+    @strawberry.field(description="The device, read after the change.", extensions=[requires(Role.VIEWER)])
     async def device(self, info: Info) -> Optional[Device]:
         return await get_device(info.context, self.user_pool_id, self.username, self.device_key)
 

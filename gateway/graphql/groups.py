@@ -23,7 +23,10 @@ UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools"
 
 @cognito_type("GroupType")
 class Group:
-    @strawberry.field(description="The group's members (ListUsersInGroup), one Cognito page at a time.")
+    @strawberry.field(
+        description="The group's members (ListUsersInGroup), one Cognito page at a time.",
+        extensions=[requires(Role.VIEWER)],
+    )
     async def users(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> Optional[UserConnectionRef]:
@@ -31,7 +34,7 @@ class Group:
 
         return await users_in_group(info.context, self.user_pool_id, self.group_name, first, after)
 
-    @strawberry.field(description="The user pool the group belongs to.")
+    @strawberry.field(description="The user pool the group belongs to.", extensions=[requires(Role.VIEWER)])
     async def user_pool(self, info: Info) -> Optional[UserPoolRef]:
         from gateway.graphql.user_pools import user_pool_by_id
 
@@ -90,13 +93,13 @@ class MembershipChange:
     username: str
     group_name: str
 
-    @strawberry.field(description="The user, read after the change.")
+    @strawberry.field(description="The user, read after the change.", extensions=[requires(Role.VIEWER)])
     async def user(self, info: Info) -> Optional[UserRef]:
         from gateway.graphql.users import load_user
 
         return await load_user(info.context, self.user_pool_id, self.username)
 
-    @strawberry.field(description="The group, read after the change.")
+    @strawberry.field(description="The group, read after the change.", extensions=[requires(Role.VIEWER)])
     async def group(self, info: Info) -> Optional[Group]:
         return group_from(await info.context.loaders.group.load((self.user_pool_id, self.group_name)))
 

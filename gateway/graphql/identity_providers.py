@@ -38,7 +38,7 @@ def redact(provider: dict[str, Any]) -> dict[str, Any]:
 
 @cognito_type("IdentityProviderType")
 class IdentityProvider:
-    @strawberry.field(description="The user pool the provider belongs to.")
+    @strawberry.field(description="The user pool the provider belongs to.", extensions=[requires(Role.VIEWER)])
     async def user_pool(self, info: Info) -> Optional[UserPoolRef]:
         from gateway.graphql.user_pools import user_pool_by_id
 

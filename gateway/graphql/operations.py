@@ -90,5 +90,5 @@ def mutation_field(
         name=name,
         description=summary(model.operation(operation).documentation),
         # The last extension is the outermost: the audit wraps the permission check and sees its denials.
-        extensions=[requires(mutation_role(operation)), Audit(operation, name)],
+        extensions=[requires(mutation_role(operation), changes=True), Audit(operation, name)],
     )

@@ -1,4 +1,5 @@
-"""Per-field authorization: each root field and each secret-bearing field names the role it needs.
+"""Per-field authorization: each root field, each nested field that calls Cognito and each secret-bearing field
+names the role it needs.
 
 The permission reads the user pool from the field's arguments (``userPoolId``, ``userPool(id)``,
 ``input.userPoolId``, ``input.resourceArn``) or from the parent object, so a grant limited to some pools
@@ -31,18 +32,30 @@ def pool_of(source: Any, arguments: dict[str, Any]) -> str | None:
         if match:
             return match["pool"]
     pool = getattr(source, "user_pool_id", None)
+    if pool is None and getattr(type(source), "__cognito_shape__", None) == "UserPoolType":
+        pool = source.id  # a UserPool is its own pool
+    if pool is None:
+        match = _POOL_IN_ARN.match(str(getattr(source, "resource_arn", None) or ""))
+        pool = match["pool"] if match else None
     return pool if isinstance(pool, str) else None
 
 
 class RoleRequired(BasePermission):
     role: ClassVar[Role]
 
+    def __init__(self, *, changes: bool = False) -> None:
+        # A change that names no pool needs a grant on every pool; a read naming none (listing pools) does not.
+        self.changes = changes
+
     def has_permission(self, source: Any, info: Any, **arguments: Any) -> bool:
         caller = info.context.caller
         pool_id = pool_of(source, arguments)
-        if caller.may(self.role, pool_id):
+        allowed = (
+            caller.may_everywhere(self.role) if pool_id is None and self.changes else caller.may(self.role, pool_id)
+        )
+        if allowed:
             return True
-        where = f" on user pool {pool_id}" if pool_id else ""
+        where = f" on user pool {pool_id}" if pool_id else (" on every user pool" if self.changes else "")
         raise AccessDenied(
             f"Forbidden: {info.path.typename}.{info.field_name} needs the {self.role.label} role{where}."
         )
@@ -67,6 +80,7 @@ PERMISSION_OF_ROLE: dict[Role, type[RoleRequired]] = {
 }
 
 
-def requires(role: Role) -> PermissionExtension:
-    """The field extension that enforces ``role`` (shown in the SDL as ``@requiresViewer`` and so on)."""
-    return PermissionExtension(permissions=[PERMISSION_OF_ROLE[role]()])
+def requires(role: Role, *, changes: bool = False) -> PermissionExtension:
+    """The field extension that enforces ``role`` (shown in the SDL as ``@requiresViewer`` and so on);
+    ``changes`` for mutations."""
+    return PermissionExtension(permissions=[PERMISSION_OF_ROLE[role](changes=changes)])

@@ -48,7 +48,9 @@ async def tags_of(context: Context, resource_arn: str) -> dict[str, str]:
 
 @cognito_type("UserPoolType")
 class UserPool:
-    @strawberry.field(description="The pool's users (ListUsers), optionally filtered.")
+    @strawberry.field(
+        description="The pool's users (ListUsers), optionally filtered.", extensions=[requires(Role.VIEWER)]
+    )
     async def users(
         self,
         info: Info,
@@ -60,35 +62,45 @@ class UserPool:
             info.context, self.id, filter, first, after, with_groups="groups" in selected_node_fields(info)
         )
 
-    @strawberry.field(description="The pool's groups (ListGroups).")
+    @strawberry.field(description="The pool's groups (ListGroups).", extensions=[requires(Role.VIEWER)])
     async def groups(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> Optional[GroupConnection]:
         return await list_groups(info.context, self.id, first, after)
 
-    @strawberry.field(description="The pool's app clients (ListUserPoolClients).")
+    @strawberry.field(description="The pool's app clients (ListUserPoolClients).", extensions=[requires(Role.VIEWER)])
     async def clients(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> Optional[UserPoolClientConnection]:
         return await list_clients(info, self.id, first, after)
 
-    @strawberry.field(description="The pool's identity providers (ListIdentityProviders).")
+    @strawberry.field(
+        description="The pool's identity providers (ListIdentityProviders).", extensions=[requires(Role.VIEWER)]
+    )
     async def identity_providers(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> Optional[IdentityProviderConnection]:
         return await list_providers(info, self.id, first, after)
 
-    @strawberry.field(description="The pool's resource servers (ListResourceServers).")
+    @strawberry.field(
+        description="The pool's resource servers (ListResourceServers).", extensions=[requires(Role.VIEWER)]
+    )
     async def resource_servers(
         self, info: Info, first: int = RESOURCE_SERVER_PAGE_SIZE, after: Optional[str] = None
     ) -> Optional[ResourceServerConnection]:
         return await list_resource_servers(info.context, self.id, first, after)
 
-    @strawberry.field(description="The pool's MFA, SMS, email and WebAuthn settings (GetUserPoolMfaConfig).")
+    @strawberry.field(
+        description="The pool's MFA, SMS, email and WebAuthn settings (GetUserPoolMfaConfig).",
+        extensions=[requires(Role.VIEWER)],
+    )
     async def mfa_config(self, info: Info) -> Optional[UserPoolMfaConfig]:
         return await mfa_config(info.context, self.id)
 
-    @strawberry.field(description="The pool's hosted domain, described (DescribeUserPoolDomain); null without one.")
+    @strawberry.field(
+        description="The pool's hosted domain, described (DescribeUserPoolDomain); null without one.",
+        extensions=[requires(Role.VIEWER)],
+    )
     async def domain_description(self, info: Info) -> Optional[DomainDescription]:
         domain = self.custom_domain or self.domain
         if not domain:
@@ -96,7 +108,7 @@ class UserPool:
         response = await info.context.loaders.read("DescribeUserPoolDomain", Domain=domain)
         return from_cognito(DomainDescription, response["DomainDescription"])
 
-    @strawberry.field(description="The pool's tags (ListTagsForResource).")
+    @strawberry.field(description="The pool's tags (ListTagsForResource).", extensions=[requires(Role.VIEWER)])
     async def tags(self, info: Info) -> Optional[JSON]:
         return await tags_of(info.context, self.arn)
 
@@ -168,7 +180,7 @@ class UserPoolIdentifiers:
 
 @strawberry.type
 class UserPoolChange(UserPoolIdentifiers):
-    @strawberry.field(description="The user pool, read after the change.")
+    @strawberry.field(description="The user pool, read after the change.", extensions=[requires(Role.VIEWER)])
     async def user_pool(self, info: Info) -> Optional[UserPool]:
         return await user_pool_by_id(info.context, self.user_pool_id)
 
@@ -185,7 +197,7 @@ class DomainChange(UserPoolChange):
 class TagsChange:
     resource_arn: str
 
-    @strawberry.field(description="The resource's tags, read after the change.")
+    @strawberry.field(description="The resource's tags, read after the change.", extensions=[requires(Role.VIEWER)])
     async def tags(self, info: Info) -> Optional[JSON]:
         return await tags_of(info.context, self.resource_arn)
 

@@ -37,11 +37,13 @@ class User:
             self.details = await info.context.loaders.user.load((self.user_pool_id, self.username))
         return self.details
 
-    @strawberry.field(description="The MFA method the user prefers (AdminGetUser).")
+    @strawberry.field(description="The MFA method the user prefers (AdminGetUser).", extensions=[requires(Role.VIEWER)])
     async def preferred_mfa_setting(self, info: Info) -> Optional[str]:
         return (await self._details(info)).get("PreferredMfaSetting")
 
-    @strawberry.field(description="The MFA methods the user has activated (AdminGetUser).")
+    @strawberry.field(
+        description="The MFA methods the user has activated (AdminGetUser).", extensions=[requires(Role.VIEWER)]
+    )
     async def user_mfa_setting_list(self, info: Info) -> Optional[list[str]]:
         return (await self._details(info)).get("UserMFASettingList")
 
@@ -52,24 +54,31 @@ class User:
                 return attribute.value
         return None
 
-    @strawberry.field(description="The groups the user belongs to (AdminListGroupsForUser).")
+    @strawberry.field(
+        description="The groups the user belongs to (AdminListGroupsForUser).", extensions=[requires(Role.VIEWER)]
+    )
     async def groups(self, info: Info) -> Optional[list[Group]]:
         groups = await info.context.loaders.groups_of_user.load((self.user_pool_id, self.username))
         return [group_from(group) for group in groups]
 
-    @strawberry.field(description="The user pool the user belongs to.")
+    @strawberry.field(description="The user pool the user belongs to.", extensions=[requires(Role.VIEWER)])
     async def user_pool(self, info: Info) -> Optional[UserPoolRef]:
         from gateway.graphql.user_pools import user_pool_by_id
 
         return await user_pool_by_id(info.context, self.user_pool_id)
 
-    @strawberry.field(description="The devices the user signed in from (AdminListDevices).")
+    @strawberry.field(
+        description="The devices the user signed in from (AdminListDevices).", extensions=[requires(Role.VIEWER)]
+    )
     async def devices(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> Optional[DeviceConnection]:
         return await list_devices(info.context, self.user_pool_id, self.username, first, after)
 
-    @strawberry.field(description="The user's sign-in and other auth events, newest first (AdminListUserAuthEvents).")
+    @strawberry.field(
+        description="The user's sign-in and other auth events, newest first (AdminListUserAuthEvents).",
+        extensions=[requires(Role.VIEWER)],
+    )
     async def auth_events(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> Optional["AuthEventConnection"]:
@@ -226,7 +235,7 @@ class UserIdentifiers:
 
 @strawberry.type
 class UserChange(UserIdentifiers):
-    @strawberry.field(description="The user, read after the change.")
+    @strawberry.field(description="The user, read after the change.", extensions=[requires(Role.VIEWER)])
     async def user(self, info: Info) -> Optional[User]:
         return await load_user(info.context, self.user_pool_id, self.username)
 

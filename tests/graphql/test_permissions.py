@@ -12,7 +12,13 @@ from gateway.settings import ApiKey
 from tests.conftest import running_gateway
 from tests.helpers import create_users
 
-KEYS = {"viewer": "viewer-key", "operator": "operator-key", "admin": "admin-key", "pool-operator": "pool-key"}
+KEYS = {
+    "viewer": "viewer-key",
+    "operator": "operator-key",
+    "admin": "admin-key",
+    "pool-operator": "pool-key",
+    "pool-admin": "pool-admin-key",
+}
 
 
 @pytest.fixture
@@ -23,8 +29,9 @@ def other_pool_id(cognito):
 @pytest.fixture
 async def gateway_as(backend, cognito, pool_id):
     """``gateway_as(name)``: the app in api-key mode, called with the key of ``name``."""
-    keys = [ApiKey(name=name, role=name, hash=hash_key(key)) for name, key in KEYS.items() if name != "pool-operator"]
+    keys = [ApiKey(name=name, role=name, hash=hash_key(key)) for name, key in KEYS.items() if "pool" not in name]
     keys.append(ApiKey(name="pool-operator", role="operator", pools=[pool_id], hash=hash_key(KEYS["pool-operator"])))
+    keys.append(ApiKey(name="pool-admin", role="admin", pools=[pool_id], hash=hash_key(KEYS["pool-admin"])))
     async with running_gateway(backend, auth_mode="api-key", api_keys=keys) as gateway:
 
         def as_caller(name):
@@ -193,3 +200,41 @@ def test_every_root_field_names_its_role():
     assert fields and all(fields.values()), [name for name, role in fields.items() if not role]
     operators = {name for name, role in fields.items() if role == "requiresOperator"}
     assert operators == {operation[0].lower() + operation[1:] for operation in OPERATOR_OPERATIONS}
+
+
+async def test_a_change_naming_no_pool_needs_a_grant_on_every_pool(gateway_as, cognito, pool_id):
+    """A grant limited to some pools cannot create pools (nor run client-side flows that name none)."""
+    document = 'mutation { run: createUserPool(input: {poolName: "new-pool"}) { __typename } }'
+
+    limited = await gateway_as("pool-admin").query(document)
+    everywhere = await gateway_as("admin").query(document)
+
+    assert "on every user pool" in forbidden(limited, "run")
+    assert everywhere["data"]["run"] == {"__typename": "CreateUserPoolPayload"}
+    assert [pool["Name"] for pool in cognito.list_user_pools(MaxResults=60)["UserPools"]].count("new-pool") == 1
+
+
+def test_every_nested_field_that_calls_cognito_names_its_role():
+    """The fields the query-cost table lists as calling Cognito, nested ones and payload read-backs, each carry
+    @requiresViewer themselves: the pool is checked again on the parent object, not only at the root."""
+    from strawberry.utils.str_converters import to_camel_case
+
+    from gateway.graphql.limits import NESTED_CALLS, PAYLOAD_READS
+    from gateway.graphql.schema import build_schema
+
+    for type_name, field in NESTED_CALLS:
+        assert re.search(rf"^  {field}(\(.*\))?: .* @requiresViewer$", type_block(type_name), re.MULTILINE), (
+            type_name,
+            field,
+        )
+    # A payload's field that reads the object back is a resolver (the object as Cognito answered it is not).
+    read_backs = [
+        (name, to_camel_case(field.name))
+        for name, payload in build_schema().schema_converter.type_map.items()
+        if name.endswith("Payload")
+        for field in payload.definition.fields
+        if to_camel_case(field.name) in PAYLOAD_READS and field.base_resolver is not None
+    ]
+    assert len(read_backs) > 20
+    for name, field in read_backs:
+        assert re.search(rf"^  {field}: .* @requiresViewer$", type_block(name), re.MULTILINE), (name, field)
