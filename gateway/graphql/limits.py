@@ -285,6 +285,21 @@ def limits_extension(
             context.validation_rules = (*context.validation_rules, *rules)
             yield
 
+        def on_validate(self) -> Iterator[None]:
+            # Strawberry runs the first operation of a document that holds several when no operationName is
+            # given; the spec says to refuse it. (Validation errors are already in, from the validation cache.)
+            context = self.execution_context
+            if context._provided_operation_name is None and context.graphql_document is not None:
+                operations = [d for d in context.graphql_document.definitions if isinstance(d, OperationDefinitionNode)]
+                if len(operations) > 1:
+                    refusal = GraphQLError(
+                        "The document holds several operations: name the one to run in operationName.",
+                        operations,
+                        extensions={"code": "OPERATION_NAME_REQUIRED"},
+                    )
+                    context.pre_execution_errors = [*(context.pre_execution_errors or ()), refusal]
+            yield
+
     return RequestLimits
 
 

@@ -233,3 +233,16 @@ def test_nested_fragments_are_costed_without_walking_every_path():
     document = f'{{ user(userPoolId: "p", username: "u") {{ ...F0 }} }} {fragments} fragment F40 on User {{ username }}'
 
     assert cost_of(document) > 2**40
+
+
+async def test_several_operations_need_an_operation_name(gateway):
+    """The spec's rule (Strawberry would run the first one): refused without operationName, run with it."""
+    document = 'query A { user(userPoolId: "us-east-1_x", username: "x") { __typename } } query B { __typename }'
+
+    refused = await gateway.query(document)
+    named = await gateway.http.post("/graphql", json={"query": document, "operationName": "B"})
+
+    assert refused["data"] is None
+    assert [error["extensions"] for error in refused["errors"]] == [{"code": "OPERATION_NAME_REQUIRED"}]
+    assert gateway.calls == {}
+    assert named.json() == {"data": {"__typename": "Query"}}
