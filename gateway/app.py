@@ -4,129 +4,24 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import orjson
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from graphql.validation.validate import ValidationAbortedError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
-from strawberry.types import ExecutionResult
-from strawberry.types.unset import UNSET
 
 from gateway import __version__, audit
 from gateway.auth.authenticator import Authenticator
 from gateway.cognito import CognitoGateway
-from gateway.graphql.context import Context
-from gateway.graphql.errors import shape_error
 from gateway.graphql.schema import build_schema
-from gateway.guard import Refused, RequestGuard, error_response, replay
-from gateway.ide.page import ASSETS_PATH, AssetFiles, assets_dir, ide_page
+from gateway.guard import RequestGuard
+from gateway.ide.page import ASSETS_PATH, AssetFiles, assets_dir
 from gateway.observability import Metrics, RequestObserver, configure_logging, tracing
 from gateway.settings import Settings
+from gateway.view import GraphQLApp
 
 logger = logging.getLogger(__name__)
-
-
-class GraphQLApp(GraphQL):
-    """Strawberry's ASGI view, mounted as a plain route: FastAPI's dependency injection would cost more per
-    request than executing a small query, and the view needs none of it."""
-
-    def __init__(self, schema: object, guard: RequestGuard) -> None:
-        super().__init__(schema)  # type: ignore[arg-type]
-        self.guard = guard
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await super().__call__(scope, receive, send)
-        request = Request(scope, receive)
-        if _is_ide_page(request):  # the page holds no data; the queries it sends carry credentials
-            return await (await self.render_graphql_ide(request))(scope, receive, send)
-        try:
-            body = await self.guard.read_body(request)
-            caller = await self.guard.authenticate(request)
-            self.guard.check_rate(caller)
-        except Refused as refusal:
-            return await refusal.response(scope, receive, send)
-        request.state.caller = caller
-        if request.method == "POST" and _is_json(request) and body.lstrip()[:1] not in (b"{", b"["):
-            # Strawberry would call `.get` on a JSON string, number or null and fail with a 500.
-            return await error_response(400, "BAD_REQUEST", "The request body must be a JSON object.")(
-                scope, receive, send
-            )
-        await super().__call__(scope, replay(body), send)
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        # Strawberry's page loads GraphiQL from a CDN; this one, from the gateway (gateway/ide/).
-        return ide_page(assets_dir(request.app.state.settings.ide_assets_dir))
-
-    async def run(self, request: Request | WebSocket, context: object = UNSET, root_value: object = UNSET) -> Response:
-        # Strawberry's refusals of malformed requests are plain text: give them the GraphQL shape, same status.
-        try:
-            return await super().run(request, context, root_value)  # type: ignore[arg-type]
-        except HTTPException as error:
-            if isinstance(request, WebSocket):
-                raise
-            return error_response(error.status_code, _HTTP_CODES.get(error.status_code, "BAD_REQUEST"), error.reason)
-
-    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
-        data = await super().parse_http_body(request)
-        # Cognito's lists hold at most 200 items: a longer one is refused here, not sent (and audited) whole.
-        if isinstance(data, GraphQLRequestData) and _longest_list(data.variables) > MAX_LIST_ITEMS:
-            raise HTTPException(400, f"A list in `variables` has more than {MAX_LIST_ITEMS} items.")
-        return data  # type: ignore[return-value]
-
-    async def get_context(self, request: Request, response: Response) -> Context:
-        return Context.for_request(request.app.state.cognito, request.state.caller)
-
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
-        if result.errors:
-            result.errors = [shape_error(error) for error in result.errors]
-            for error in result.errors:
-                if isinstance(error, ValidationAbortedError):  # graphql-core's budget for comparing fields
-                    error.extensions = {"code": "QUERY_TOO_COMPLEX"}
-        return process_result(result)
-
-    def encode_json(self, data: object) -> bytes:
-        # orjson: several times faster than the stdlib on large pages of users, and UTF-8 as is.
-        return orjson.dumps(data)
-
-    def decode_json(self, data: str | bytes) -> object:
-        # orjson's errors are JSONDecodeErrors (400) where the stdlib raises others (500): invalid UTF-8,
-        # integers of more than 4300 digits.
-        return orjson.loads(data)
-
-
-_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
-MAX_LIST_ITEMS = 1000
-
-
-def _longest_list(value: object) -> int:
-    """The length of the longest list in a JSON value (iterative: the JSON may be nested 1000 deep)."""
-    longest, stack = 0, [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            longest = max(longest, len(item))
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-    return longest
-
-
-def _is_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("content-type", "")
-
-
-def _is_ide_page(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return request.method == "GET" and "query" not in request.query_params and "text/html" in accept
 
 
 def create_app(
