@@ -178,6 +178,23 @@ def _node_fields(selections: Iterable[Any], depth: str = "connection") -> set[st
     return names
 
 
+def selected_object_fields(info: Any) -> dict[str, list[dict[str, Any]]]:
+    """What the field being resolved selects on the object it returns (through fragments): the camel-case
+    name of each field, with the arguments of each selection of it."""
+    selected: dict[str, list[dict[str, Any]]] = {}
+
+    def walk(selections: Iterable[Any]) -> None:
+        for selection in selections:
+            if isinstance(selection, (FragmentSpread, InlineFragment)):
+                walk(selection.selections)
+            elif isinstance(selection, SelectedField):
+                selected.setdefault(selection.name, []).append(selection.arguments)
+
+    for field in info.selected_fields:
+        walk(field.selections)
+    return selected
+
+
 def selected_node_fields(info: Any) -> set[str]:
     """Snake-case names the connection being resolved selects on its nodes.
 

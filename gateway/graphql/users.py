@@ -1,5 +1,6 @@
 """Users: the ``User`` type, the typed ListUsers filter, ``users``/``user`` queries and user mutations."""
 
+import asyncio
 import enum
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -12,7 +13,13 @@ from gateway.graphql.devices import DeviceConnection, list_devices
 from gateway.graphql.errors import result_union
 from gateway.graphql.groups import Group, group_from
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection, selected_node_fields
+from gateway.graphql.pagination import (
+    PAGE_SIZE,
+    Connection,
+    list_connection,
+    selected_node_fields,
+    selected_object_fields,
+)
 from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito, output_type
 
@@ -31,6 +38,13 @@ class User:
     # AdminGetUser's answer (set when the user was read that way); list operations give less, and the
     # members only AdminGetUser has are then read through the user loader when selected.
     details: strawberry.Private[Optional[dict[str, Any]]] = None
+    # The name the user was asked for (maybe an alias: Admin* operations take either). Its edges are read by
+    # it, so that `user(...)` can start reading them while AdminGetUser runs: one round, not two.
+    asked_as: strawberry.Private[Optional[str]] = None
+
+    @property
+    def _name(self) -> str:
+        return self.asked_as or self.username
 
     async def _details(self, info: Info) -> dict[str, Any]:
         if self.details is None:
@@ -58,7 +72,7 @@ class User:
         description="The groups the user belongs to (AdminListGroupsForUser).", extensions=[requires(Role.VIEWER)]
     )
     async def groups(self, info: Info) -> Optional[list[Group]]:
-        groups = await info.context.loaders.groups_of_user.load((self.user_pool_id, self.username))
+        groups = await info.context.loaders.groups_of_user.load((self.user_pool_id, self._name))
         return [group_from(group) for group in groups]
 
     @strawberry.field(description="The user pool the user belongs to.", extensions=[requires(Role.VIEWER)])
@@ -73,7 +87,7 @@ class User:
     async def devices(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> Optional[DeviceConnection]:
-        return await list_devices(info.context, self.user_pool_id, self.username, first, after)
+        return await list_devices(info.context, self.user_pool_id, self._name, first, after)
 
     @strawberry.field(
         description="The user's sign-in and other auth events, newest first (AdminListUserAuthEvents).",
@@ -82,7 +96,7 @@ class User:
     async def auth_events(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> Optional["AuthEventConnection"]:
-        return await list_auth_events(info.context, self.user_pool_id, self.username, first, after)
+        return await list_auth_events(info.context, self.user_pool_id, self._name, first, after)
 
 
 @cognito_type("AuthEventType")
@@ -119,7 +133,29 @@ async def load_user(context: Context, user_pool_id: str, username: str) -> User:
     # AdminGetUser names the attributes "UserAttributes" where UserType says "Attributes".
     user = user_from({**details, "Attributes": details.get("UserAttributes")}, user_pool_id)
     user.details = details
+    user.asked_as = username
     return user
+
+
+def prefetch_user_edges(info: Info, user_pool_id: str, username: str) -> None:
+    """Start reading the user's selected groups, devices and auth events now, beside AdminGetUser: each edge's
+    resolver then finds its read in the request's loaders (same keys), and the user's detail is one round."""
+    context = info.context
+    selected = selected_object_fields(info)
+    started = []
+    if "groups" in selected:
+        started.append(context.loaders.groups_of_user.load((user_pool_id, username)))
+    for name, list_edge in (("devices", list_devices), ("authEvents", list_auth_events)):
+        for arguments in selected.get(name, ()):
+            try:  # literals come as written ("5"); variables, as given
+                first = int(arguments.get("first", PAGE_SIZE))
+            except (TypeError, ValueError):
+                continue  # the edge's resolver refuses it
+            after = arguments.get("after")
+            started.append(asyncio.ensure_future(list_edge(context, user_pool_id, username, first, after)))
+    for future in started:
+        # The edge's resolver awaits the same read and reports its failure; this copy only starts it.
+        future.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
 @strawberry.type
@@ -221,6 +257,7 @@ class UserQueries:
 
     @strawberry.field(description="One user by username or alias (AdminGetUser).", extensions=[requires(Role.VIEWER)])
     async def user(self, info: Info, user_pool_id: strawberry.ID, username: str) -> UserResult:
+        prefetch_user_edges(info, user_pool_id, username)
         return await load_user(info.context, user_pool_id, username)
 
 

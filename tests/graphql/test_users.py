@@ -198,3 +198,37 @@ async def test_members_only_admin_get_user_gives_load_lazily_on_listed_users(gat
 
     assert sorted(n["username"] for n in data["users"]["nodes"]) == ["user-000", "user-001"]
     assert gateway.calls == {"ListUsers": 1, "AdminGetUser": 2}
+
+
+async def test_a_users_detail_is_one_round_of_calls(backend, cognito):
+    """groups, devices and auth events start beside AdminGetUser (each call 0.2 s upstream): all four are in
+    flight at once, and each is made once (the edges find the reads already started)."""
+    from types import SimpleNamespace
+
+    from bench.faults import FaultProxy, Faults
+    from tests.conftest import running_gateway
+
+    pool_id = cognito.create_user_pool(PoolName="audited", UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"})[
+        "UserPool"
+    ]["Id"]
+    [username] = create_users(cognito, pool_id, 1)
+    slow = FaultProxy(backend.endpoint_url, Faults(latency=0.2)).start()
+    document = """query($pool: ID!, $name: String!) { user(userPoolId: $pool, username: $name) {
+      ... on User { username groups { groupName } devices(first: 5) { nodes { deviceKey } } authEvents { nodes { eventId } } }
+    } }"""
+    try:
+        async with running_gateway(SimpleNamespace(endpoint_url=slow.endpoint_url)) as gateway:
+            data = await gateway.data(document, {"pool": pool_id, "name": username})
+            peak = gateway.app.state.cognito.peak_in_flight
+            calls = gateway.calls
+    finally:
+        slow.stop()
+
+    assert data["user"]["username"] == username
+    assert calls == {
+        "AdminGetUser": 1,
+        "AdminListGroupsForUser": 1,
+        "AdminListDevices": 1,
+        "AdminListUserAuthEvents": 1,
+    }
+    assert peak == 4
