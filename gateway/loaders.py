@@ -47,6 +47,13 @@ def measured_loader(
     return DataLoader(load_fn=measured)
 
 
+def start_early(*reads: Awaitable[Any]) -> None:
+    """Start reads that a resolver will await later, so they overlap with what runs first. Whoever awaits one
+    reports its failure; the copy started here is not left unretrieved."""
+    for read in reads:
+        asyncio.ensure_future(read).add_done_callback(lambda done: done.cancelled() or done.exception())
+
+
 def forget(loader: DataLoader[K, Any], key: K) -> None:
     """Drop a cached value (after a mutation changed it); a key never loaded is fine."""
     try:
@@ -100,9 +107,7 @@ class Loaders:
     def prefetch_membership_inputs(self, user_pool_id: str) -> None:
         """Start reading what the membership rule needs (the pool's size, its groups) while a page of users
         is still being listed, so choosing costs no extra round trip."""
-        for started in (self.user_pool.load(user_pool_id), asyncio.ensure_future(self.groups_of_pool(user_pool_id))):
-            # Whoever needs them awaits them; a failure here is that reader's to report.
-            started.add_done_callback(lambda future: future.cancelled() or future.exception())
+        start_early(self.user_pool.load(user_pool_id), self.groups_of_pool(user_pool_id))
 
     @classmethod
     def build(cls, cognito: CognitoGateway) -> Loaders:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 _REGION = r"[a-z]{2}(?:-[a-z]+)+-\d+"
 _POOL_ID = re.compile(rf"^(?P<region>{_REGION})_[0-9A-Za-z]+$")
 _ARN = re.compile(rf"^arn:aws[a-z-]*:cognito-idp:(?P<region>{_REGION}):")
+_POOL_ARN = re.compile(rf"^arn:aws[a-z-]*:cognito-idp:{_REGION}:\d*:userpool/(?P<pool>{_REGION}_[0-9A-Za-z]+)$")
 
 _MAX_BACKOFF_SECONDS = 20  # botocore's
 
@@ -79,6 +80,12 @@ def region_of_arn(arn: str) -> str:
             f"'{arn}' is not the ARN of a Cognito resource (arn:aws:cognito-idp:<region>:...)"
         )
     return match["region"]
+
+
+def pool_of_arn(arn: str) -> str | None:
+    """The user pool ID in a user pool's ARN (``...:userpool/eu-west-1_AbC``), or None for any other ARN."""
+    match = _POOL_ARN.match(arn)
+    return match["pool"] if match else None
 
 
 def region_for(params: dict[str, Any], default: str) -> str:
@@ -237,8 +244,8 @@ class CognitoGateway:
     def forget(self, params: dict[str, Any]) -> None:
         """After a mutation: drop the cached reads of the pool it names (all of them if it names none)."""
         pool_id = params.get("UserPoolId")
-        if not pool_id and isinstance(params.get("ResourceArn"), str) and ":userpool/" in params["ResourceArn"]:
-            pool_id = params["ResourceArn"].rsplit(":userpool/", 1)[1]
+        if not pool_id and isinstance(params.get("ResourceArn"), str):
+            pool_id = pool_of_arn(params["ResourceArn"])
         self.cache.forget_pool(pool_id or None)
 
     async def paginate(self, operation: str, result_key: str, token_key: str = "NextToken", **params: Any) -> list[Any]:

@@ -8,14 +8,12 @@ holds on nested fields too. A denial raises :class:`AccessDenied` before the res
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 from strawberry.permission import BasePermission, PermissionExtension
 
 from gateway.auth import AccessDenied, Role
-
-_POOL_IN_ARN = re.compile(r"^arn:[^:]+:cognito-idp:[^:]*:[^:]*:userpool/(?P<pool>[\w-]+_[0-9a-zA-Z]+)$")
+from gateway.cognito.client import pool_of_arn
 
 
 def pool_of(source: Any, arguments: dict[str, Any]) -> str | None:
@@ -23,21 +21,20 @@ def pool_of(source: Any, arguments: dict[str, Any]) -> str | None:
     for name in ("user_pool_id", "id"):
         if isinstance(arguments.get(name), str):
             return arguments[name]
-    request = arguments.get("input")
-    if request is not None:
-        pool = getattr(request, "user_pool_id", None)
-        if isinstance(pool, str):
-            return pool
-        match = _POOL_IN_ARN.match(str(getattr(request, "resource_arn", None) or ""))
-        if match:
-            return match["pool"]
-    pool = getattr(source, "user_pool_id", None)
-    if pool is None and getattr(type(source), "__cognito_shape__", None) == "UserPoolType":
-        pool = source.id  # a UserPool is its own pool
-    if pool is None:
-        match = _POOL_IN_ARN.match(str(getattr(source, "resource_arn", None) or ""))
-        pool = match["pool"] if match else None
-    return pool if isinstance(pool, str) else None
+    if arguments.get("input") is not None:
+        return _named_pool(arguments["input"])
+    if getattr(type(source), "__cognito_shape__", None) == "UserPoolType":
+        return source.id  # a UserPool is its own pool
+    return _named_pool(source)
+
+
+def _named_pool(value: Any) -> str | None:
+    """The pool an input or object names: its ``user_pool_id``, else the pool of its ``resource_arn``."""
+    pool = getattr(value, "user_pool_id", None)
+    if isinstance(pool, str):
+        return pool
+    arn = getattr(value, "resource_arn", None)
+    return pool_of_arn(arn) if isinstance(arn, str) else None
 
 
 class RoleRequired(BasePermission):

@@ -1,6 +1,5 @@
 """Users: the ``User`` type, the typed ListUsers filter, ``users``/``user`` queries and user mutations."""
 
-import asyncio
 import enum
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -22,6 +21,7 @@ from gateway.graphql.pagination import (
 )
 from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito, output_type
+from gateway.loaders import start_early
 
 if TYPE_CHECKING:
     from gateway.graphql.user_pools import UserPool
@@ -152,10 +152,8 @@ def prefetch_user_edges(info: Info, user_pool_id: str, username: str) -> None:
             except (TypeError, ValueError):
                 continue  # the edge's resolver refuses it
             after = arguments.get("after")
-            started.append(asyncio.ensure_future(list_edge(context, user_pool_id, username, first, after)))
-    for future in started:
-        # The edge's resolver awaits the same read and reports its failure; this copy only starts it.
-        future.add_done_callback(lambda done: done.cancelled() or done.exception())
+            started.append(list_edge(context, user_pool_id, username, first, after))
+    start_early(*started)
 
 
 @strawberry.type
