@@ -110,6 +110,10 @@ class GatewayProcess:
         self._log.close()
 
     @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
     def pid(self) -> int:
         assert self._process is not None
         return self._process.pid

@@ -110,7 +110,7 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def _git_revision() -> str:
+def git_revision() -> str:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
 
@@ -124,10 +124,6 @@ def _git_revision() -> str:
 
 def machine_line() -> str:
     return f"{os.cpu_count()} CPUs ({_cpu_model()}), {datetime.now().astimezone().isoformat(timespec='seconds')}"
-
-
-def git_revision() -> str:
-    return _git_revision()
 
 
 # Sections other commands write into the same report (`python -m bench.soak`), kept when the bench rewrites it.
@@ -170,7 +166,7 @@ def render(
         f"- date: {datetime.now().astimezone().isoformat(timespec='seconds')}",
         f"- machine: {os.cpu_count()} CPUs ({_cpu_model()}), {platform.platform()}",
         f"- Python {platform.python_version()} ({platform.python_implementation()})",
-        f"- gateway code: git {_git_revision()}",
+        f"- gateway code: git {git_revision()}",
         "- bench settings: " + ", ".join(f"{key} {value}" for key, value in settings.items()),
         "- gateway settings (as the gateway process reports them): "
         + ", ".join(f"{key} {value}" for key, value in gateway_settings.items()),

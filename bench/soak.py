@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
             upstream = sum(proxy.calls().values())
             proxy.faults = Faults()
             proxy.release()
-            alive = gateway._process is not None and gateway._process.poll() is None
+            alive = gateway.running
             checked = verify(boto_client(backend.endpoint_url, 4), seeded.id, tally)
         finally:
             gateway.stop()

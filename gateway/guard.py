@@ -9,6 +9,7 @@ import math
 import time
 from collections.abc import Callable
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive
@@ -22,8 +23,6 @@ logger = logging.getLogger(__name__)
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    import orjson
-
     body = orjson.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]})
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
