@@ -22,8 +22,8 @@ from strawberry.types.union import StrawberryUnion
 from gateway.auth import AccessDenied
 from gateway.cognito import model
 from gateway.cognito.client import collecting_request_ids
-from gateway.cognito.errors import CognitoException, OutcomeUnknown
-from gateway.graphql.errors import ERROR_TYPES, OutcomeUnknownError, ServiceError
+from gateway.cognito.errors import CognitoException
+from gateway.graphql.errors import error_type_for
 from gateway.graphql.permissions import pool_of
 from gateway.graphql.shapes import to_cognito
 from gateway.observability.logs import CurrentStream
@@ -78,13 +78,8 @@ def outcome(error: Exception, union: StrawberryUnion) -> str:
     """The ``__typename`` (or error code) a mutation's failure becomes, as the error mapping will make it."""
     if isinstance(error, AccessDenied):
         return error.code
-    if isinstance(error, OutcomeUnknown):
-        return OutcomeUnknownError.__strawberry_definition__.name
     if isinstance(error, CognitoException):
-        error_type = ERROR_TYPES.get(error.code) if error.modeled else None
-        members = {member.__strawberry_definition__.name for member in union.types}
-        name = error_type.__strawberry_definition__.name if error_type else None
-        return name if name in members else ServiceError.__strawberry_definition__.name
+        return error_type_for(error, union.types).__strawberry_definition__.name
     return "INTERNAL"
 
 

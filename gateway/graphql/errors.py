@@ -120,6 +120,17 @@ EXCEPTION_HANDLERS: tuple[CognitoErrorHandler, ...] = (
 )
 
 
+def error_type_for(error: CognitoException, members: Iterable[type]) -> type:
+    """The union member a Cognito failure becomes on a field whose union holds ``members``: the first handler
+    of :data:`EXCEPTION_HANDLERS` that takes it, as Strawberry picks one."""
+    present = set(members)
+    return next(
+        handler.error_type
+        for handler in EXCEPTION_HANDLERS
+        if isinstance(error, handler.exception_type) and handler.error_type in present
+    )
+
+
 def result_union(name: str, success: Iterable[type] | type, operation: str) -> Any:
     """``<success> | <errors the model declares for operation> | ServiceError`` as the union ``name``."""
     members = list(success) if isinstance(success, (list, tuple)) else [success]

@@ -1,6 +1,7 @@
 """Upstream faults, through HTTP on the real app, with bench.faults.FaultProxy between the gateway and moto:
 typed and bounded failures, no lost or phantom writes, readiness that follows Cognito, partial data."""
 
+import json
 import time
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
@@ -73,14 +74,17 @@ async def test_a_write_that_times_out_is_outcome_unknown_within_the_read_timeout
     assert faults.calls()["AdminCreateUser"] == 1
 
 
-async def test_a_server_error_on_a_write_is_outcome_unknown(faults, pool_id):
+async def test_a_server_error_on_a_write_is_outcome_unknown(faults, pool_id, tmp_path):
     faults.faults.rules = {"AdminDeleteUser": "error500"}
-    async with gateway_through(faults) as gateway:
+    audit_log = tmp_path / "audit.log"
+    async with gateway_through(faults, audit_log_path=str(audit_log)) as gateway:
         result = await gateway.mutate("adminDeleteUser", {"userPoolId": pool_id, "username": "alice"})
 
     assert result["__typename"] == "OutcomeUnknownError"
     assert "InternalErrorException" in result["message"]
     assert faults.calls()["AdminDeleteUser"] == 1
+    [record] = [json.loads(line) for line in audit_log.read_text().splitlines()]
+    assert record["outcome"] == "OutcomeUnknownError"
 
 
 async def test_a_throttled_write_is_retried_with_backoff_then_typed_and_retryable(faults, cognito, pool_id):
