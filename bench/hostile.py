@@ -1,0 +1,168 @@
+"""``python -m bench.hostile [--repeat N]``: what refusing a hostile request costs the gateway.
+
+Sends each request of ``HOSTILE`` (the catalogue tests/test_hostile_input.py checks the refusals of) ``N``
+times to the app in process (ASGI) on moto, next to a small valid query, and prints the p50 and the worst
+time of each and its p50 over the valid query's. Each GraphQL document gets a fresh comment per request,
+so the parse and validation caches do not hide the cost of a document an attacker varies. The figures go
+to the Hostile input section of ``bench/results.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench import report
+from gateway.app import create_app
+from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION, DemoBackend
+from gateway.settings import Settings
+
+POOL = "us-east-1_Nope"
+
+
+@dataclass(frozen=True)
+class HostileRequest:
+    """A request to ``/graphql``: a GraphQL ``document`` with ``variables``, or a ``raw`` body as sent."""
+
+    document: str | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    raw: bytes | None = None
+    content_type: str = "application/json"
+    method: str = "POST"
+
+    def body(self, nonce: int | None = None) -> bytes:
+        """The body to POST; a ``nonce`` makes the document new to the gateway's caches."""
+        if self.raw is not None:
+            return self.raw
+        document = self.document if nonce is None else f"{self.document}\n# {nonce}"
+        return orjson.dumps({"query": document, "variables": self.variables})
+
+    async def send(self, http: httpx.AsyncClient, nonce: int | None = None) -> httpx.Response:
+        if self.method == "GET":
+            params = {"query": self.document if nonce is None else f"{self.document}\n# {nonce}"}
+            return await http.get("/graphql", params=params, headers={"accept": "application/json"})
+        return await http.post("/graphql", content=self.body(nonce), headers={"content-type": self.content_type})
+
+
+VALID = HostileRequest("{ me { subject } }")
+
+HOSTILE: dict[str, HostileRequest] = {
+    "100 aliases": HostileRequest("{" + " ".join(f"a{i}: me {{ subject }}" for i in range(100)) + "}"),
+    "one field 1000 times": HostileRequest("{ me { " + "subject " * 1000 + "} }"),
+    "500 directives": HostileRequest("{ me { subject" + " @include(if: true)" * 500 + " } }"),
+    "20 levels deep": HostileRequest("{ " + "me { " * 20 + "subject" + " }" * 20 + " }"),
+    "list literal 900 deep": HostileRequest("{ userPool(id: " + "[" * 900 + "]" * 900 + ") { __typename } }"),
+    "circular introspection": HostileRequest(
+        "{ __schema { types { " + "fields { type { " * 3 + "name" + " } }" * 3 + " } } }"
+    ),
+    # orjson writes no JSON nested this deep, so the body is written out.
+    "JSON variable 1000 deep": HostileRequest(
+        raw=b'{"query": "query Q($m: JSON) { me { subject } }", "variables": {"m": ' + b"[" * 1000 + b"]" * 1000 + b"}}"
+    ),
+    "100k-item list variable": HostileRequest(
+        "mutation M($names: [String!]!) { adminDeleteUserAttributes(input: "
+        f'{{userPoolId: "{POOL}", username: "u", userAttributeNames: $names}}) {{ __typename }} }}',
+        {"names": ["a"] * 100_000},
+    ),
+    "900 KB string variable": HostileRequest(
+        f'query Q($u: String!) {{ user(userPoolId: "{POOL}", username: $u) '
+        "{ __typename ... on CognitoError { message } } }",
+        {"u": "a" * 900_000},
+    ),
+    "1.1 MB body": HostileRequest(raw=b'{"query": "' + b"a" * 1_100_000 + b'"}'),
+    "array batching": HostileRequest(raw=b'[{"query": "{ me { subject } }"}, {"query": "{ me { subject } }"}]'),
+    "invalid UTF-8": HostileRequest(raw=b'{"query": "{ me { subject \xff\xfe } }"}'),
+    "text/plain body": HostileRequest("{ me { subject } }", content_type="text/plain"),
+    "mutation over GET": HostileRequest(
+        f'mutation {{ adminDeleteUser(input: {{userPoolId: "{POOL}", username: "u"}}) {{ __typename }} }}',
+        method="GET",
+    ),
+}
+
+
+@dataclass
+class Timing:
+    name: str
+    status: int
+    times_ms: list[float]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.times_ms)
+
+
+async def time_request(http: httpx.AsyncClient, name: str, request: HostileRequest, repeat: int) -> Timing:
+    times, status = [], 0
+    for nonce in range(repeat):
+        started = time.perf_counter()
+        response = await request.send(http, nonce)
+        times.append(1000 * (time.perf_counter() - started))
+        status = response.status_code
+    return Timing(name, status, times)
+
+
+async def measure(endpoint_url: str, repeat: int) -> tuple[Timing, list[Timing], int]:
+    """The valid query's timing, each hostile request's, and the upstream calls the hostile ones made."""
+    settings = Settings(
+        aws_region=DEMO_REGION,
+        max_attempts=1,
+        introspection=True,  # so circular introspection meets its own limit
+        auth_mode="none",
+        allow_insecure=True,
+        rate_limit_per_second=0,
+    )
+    app = create_app(settings, endpoint_url=endpoint_url, credentials=DEMO_CREDENTIALS)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=60) as http:
+            valid = await time_request(http, "`{ me { subject } }` (valid)", VALID, repeat)
+            app.state.cognito.calls.clear()
+            hostile = [await time_request(http, name, request, repeat) for name, request in HOSTILE.items()]
+        calls = sum(app.state.cognito.calls.values())
+    return valid, hostile, calls
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.hostile", description=__doc__)
+    parser.add_argument("--repeat", type=int, default=20, help="requests of each kind (default 20)")
+    parser.add_argument("--out", type=Path, default=Path("bench/results.md"), help="report file (its section)")
+    args = parser.parse_args(argv)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request
+    with DemoBackend() as backend:
+        valid, hostile, calls = asyncio.run(measure(backend.endpoint_url, args.repeat))
+    rows = [
+        f"| {timing.name} | {timing.status} | {timing.p50:.2f} | {max(timing.times_ms):.2f} |"
+        f" {timing.p50 / valid.p50:.1f} |"
+        for timing in [valid, *hostile]
+    ]
+    worst = max(hostile, key=lambda timing: timing.p50)
+    section = [
+        "## Hostile input",
+        "",
+        f"`python -m bench.hostile --repeat {args.repeat}` ({report.machine_line()}, git {report.git_revision()}):"
+        " each request sent to the app in process on moto, a fresh document each time.",
+        "",
+        "| request | status | p50 ms | max ms | p50 / valid p50 |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+        f"- The costliest refusal, {worst.name}, takes {worst.p50 / valid.p50:.1f}× the valid query's p50."
+        f" Upstream calls made by all {len(hostile) * args.repeat} hostile requests: {calls}.",
+    ]
+    text = "\n".join(section) + "\n"
+    print(text)
+    report.write_section(args.out, "## Hostile input", text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
