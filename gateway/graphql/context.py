@@ -1,5 +1,6 @@
 """The per-request context: the caller, the app's Cognito gateway and this request's dataloaders."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,6 +9,7 @@ import strawberry
 from gateway.auth import Caller
 from gateway.cognito import CognitoGateway
 from gateway.loaders import Loaders
+from gateway.observability import tracing
 
 
 @dataclass
@@ -15,11 +17,13 @@ class Context:
     cognito: CognitoGateway
     loaders: Loaders
     caller: Caller
+    trace_parent: Any = None  # the caller's trace (an OpenTelemetry context) when tracing is on
 
     @classmethod
-    def for_request(cls, cognito: CognitoGateway, caller: Caller) -> "Context":
+    def for_request(cls, cognito: CognitoGateway, caller: Caller, headers: Mapping[str, str]) -> "Context":
         """A request's context: its own dataloaders, built here and never shared with another request."""
-        return cls(cognito=cognito, loaders=Loaders.build(cognito), caller=caller)
+        trace_parent = tracing.remote_parent(headers) if cognito.tracer is not None else None
+        return cls(cognito=cognito, loaders=Loaders.build(cognito), caller=caller, trace_parent=trace_parent)
 
     def written(self, request: dict[str, Any]) -> None:
         """After a mutation: forget what it may have changed, in this request and in the shared cache."""

@@ -94,7 +94,7 @@ class OperationObserver(SchemaExtension):
             yield
             self.observe(cognito.metrics)
         else:
-            with tracing.operation_span(cognito.tracer) as span:
+            with tracing.operation_span(cognito.tracer, self.execution_context.context.trace_parent) as span:
                 yield
                 tracing.name_operation(span, *self.observe(cognito.metrics))
 

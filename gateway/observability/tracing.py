@@ -4,7 +4,7 @@ Spans never carry the document, variables or request parameters: only names, cod
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +12,7 @@ from gateway.observability.metrics import graphql_name
 from gateway.settings import Settings
 
 if TYPE_CHECKING:
+    from opentelemetry.context import Context
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
     from opentelemetry.trace import Span, Tracer
@@ -46,11 +47,21 @@ def tracer_provider(settings: Settings) -> TracerProvider | None:
     return provider
 
 
+def remote_parent(headers: Mapping[str, str]) -> Context:
+    """The trace the caller's headers continue (W3C ``traceparent``, or what ``OTEL_PROPAGATORS`` names); an
+    empty context, so a new trace, when they carry none or a malformed one."""
+    from opentelemetry import propagate
+
+    return propagate.extract(headers)
+
+
 @contextmanager
-def operation_span(tracer: Tracer) -> Iterator[Span]:
-    """The span of one GraphQL operation, current while it executes; :func:`name_operation` names it once the
-    document is parsed."""
-    with tracer.start_as_current_span("GraphQL Operation") as span:
+def operation_span(tracer: Tracer, parent: Context | None = None) -> Iterator[Span]:
+    """The span of one GraphQL operation, the gateway's entry span (a child of the caller's, if it sent one),
+    current while it executes; :func:`name_operation` names it once the document is parsed."""
+    from opentelemetry.trace import SpanKind
+
+    with tracer.start_as_current_span("GraphQL Operation", context=parent, kind=SpanKind.SERVER) as span:
         yield span
 
 

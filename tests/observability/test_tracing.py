@@ -36,6 +36,7 @@ async def test_a_span_per_operation_with_a_client_span_per_cognito_call(backend,
     spans = {span.name: span for span in exporter.get_finished_spans()}
 
     dashboard, list_users = spans["query Dashboard"], spans["CognitoIdentityProvider.ListUsers"]
+    assert dashboard.kind is SpanKind.SERVER and dashboard.parent is None  # no traceparent sent: a new trace
     assert dict(dashboard.attributes) == {"graphql.operation.type": "query", "graphql.operation.name": "Dashboard"}
     assert dashboard.resource.attributes["service.name"] == "cognito-gateway"
     assert list_users.kind is SpanKind.CLIENT
@@ -57,6 +58,28 @@ async def test_a_span_per_operation_with_a_client_span_per_cognito_call(backend,
     assert get_user.parent.span_id == anonymous.context.span_id
     assert get_user.attributes["error.type"] == "UserNotFoundException"
     assert get_user.status.status_code is StatusCode.ERROR
+
+
+TRACE_ID, PARENT_SPAN_ID = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+
+
+@pytest.mark.parametrize(
+    ("traceparent", "continued"),
+    [(f"00-{TRACE_ID}-{PARENT_SPAN_ID}-01", True), ("00-not-a-trace-01", False)],
+)
+async def test_an_operation_continues_the_callers_trace(backend, exporter, traceparent, continued):
+    async with running_gateway(backend, tracing=True) as gateway:
+        response = await gateway.http.post(
+            "/graphql", json={"query": "query Who { me { subject } }"}, headers={"traceparent": traceparent}
+        )
+        assert response.status_code == 200 and "errors" not in response.json(), response.text
+    [operation] = [span for span in exporter.get_finished_spans() if span.name == "query Who"]
+
+    if continued:
+        assert operation.context.trace_id == int(TRACE_ID, 16)
+        assert operation.parent.span_id == int(PARENT_SPAN_ID, 16) and operation.parent.is_remote
+    else:  # a malformed header starts a new trace rather than failing the request
+        assert operation.parent is None and operation.context.trace_id != int(TRACE_ID, 16)
 
 
 async def test_no_span_attribute_holds_an_argument_value(backend, cognito, pool_id, exporter):
