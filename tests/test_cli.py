@@ -96,7 +96,10 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits(backend, cognito):
         url = f"http://127.0.0.1:{port}/graphql"
         with concurrent.futures.ThreadPoolExecutor() as pool:
             in_flight = pool.submit(post, url, "{ userPools { __typename } }")
-            time.sleep(0.5)
+            deadline = time.monotonic() + 15
+            while not slow_cognito.calls()["ListUserPools"]:  # SIGTERM once the call is at Cognito (for 2 s)
+                assert time.monotonic() < deadline and not in_flight.done(), "the request never reached Cognito"
+                time.sleep(0.01)
             process.send_signal(signal.SIGTERM)
             answer = in_flight.result(timeout=15)
         exit_code = process.wait(timeout=15)
