@@ -2,8 +2,8 @@
 cost, the worst-case number of Cognito calls an operation may make, estimated from its selections and page
 sizes. The rules are built once per schema so that the validation cache keeps hitting."""
 
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Optional
 
 from graphql import (
     FieldNode,
@@ -16,9 +16,11 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationRule,
+    VariableNode,
     get_named_type,
     get_nullable_type,
     is_list_type,
+    validate,
 )
 from strawberry.extensions.base_extension import SchemaExtension
 
@@ -76,29 +78,41 @@ def nested_call(type_name: str, field_name: str) -> str | None:
 # --- the cost rule ---------------------------------------------------------------------------------
 
 
+class CostOverLimit(GraphQLError):
+    """``QUERY_TOO_COSTLY``; ``pages_from_variables`` when a ``first`` from a variable was costed at its bound."""
+
+    pages_from_variables = False
+
+
 class QueryCost(ValidationRule):
     """Refuses an operation whose worst-case number of Cognito calls is over ``max_cost``.
 
-    A connection holds its ``first`` nodes; ``first`` from a variable counts as the field's default, which
-    is also its bound (validation runs once per document, whatever the variables)."""
+    A connection holds its ``first`` nodes. Validation runs once per document, whatever the variables, so
+    there a ``first`` from a variable counts as the field's default, which is also its bound; an operation
+    that is over the limit only so is costed again with the request's ``variables`` (:func:`recost`)."""
 
     max_cost: int
+    variables: Optional[Mapping[str, Any]] = None  # a request's values: set only when costing again
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
         root = self.context.schema.get_root_type(node.operation)
         if root is None:
             return
         self._memo: dict[tuple[Any, ...], int] = {}
+        self._pages_from_variables = False
+        self._variable_defaults = {
+            definition.variable.name.value: definition.default_value for definition in node.variable_definitions or ()
+        }
         cost = self._unit_cost([node.selection_set], root, None, root=True)
         if cost > self.max_cost:
-            self.report_error(
-                GraphQLError(
-                    f"The query may make {cost} Cognito calls, over the limit of {self.max_cost}:"
-                    " ask for smaller pages (`first`) or fewer nested lists.",
-                    node,
-                    extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "maxCost": self.max_cost},
-                )
+            error = CostOverLimit(
+                f"The query may make {cost} Cognito calls, over the limit of {self.max_cost}:"
+                " ask for smaller pages (`first`) or fewer nested lists.",
+                node,
+                extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "maxCost": self.max_cost},
             )
+            error.pages_from_variables = self._pages_from_variables and self.variables is None
+            self.report_error(error)
 
     def _unit_cost(
         self, selection_sets: Sequence[SelectionSetNode], parent: GraphQLNamedType, page: int | None, root: bool = False
@@ -135,7 +149,7 @@ class QueryCost(ValidationRule):
             children = [field.selection_set for field in nodes if field.selection_set]
             if children:
                 fan_out = (page or LIST_SIZE) if is_list_type(get_nullable_type(definition.type)) else 1
-                child_page = _first(nodes[0], definition)
+                child_page = self._first(nodes[0], definition)
                 total += fan_out * self._unit_cost(children, get_named_type(definition.type), child_page)
         return total + len(calls) + len(described) * (page or 0)
 
@@ -163,18 +177,44 @@ class QueryCost(ValidationRule):
                     if owner is not None:
                         self._collect([fragment.selection_set], owner, fields, spread)
 
+    def _first(self, node: FieldNode, definition: Any) -> int | None:
+        """The page size of a connection field: its ``first`` when known, else the default (also the bound)."""
+        argument = definition.args.get("first")
+        if argument is None:
+            return None
+        bound = argument.default_value if isinstance(argument.default_value, int) else PAGE_SIZE
+        for given in node.arguments or ():
+            if given.name.value == "first":
+                value = given.value
+                if isinstance(value, VariableNode):
+                    self._pages_from_variables = True
+                    value = self._variable(value.name.value)
+                if isinstance(value, IntValueNode):
+                    # Past the bound the resolver refuses before calling: no more than the bound is ever read.
+                    return max(0, min(int(value.value), bound))
+                if isinstance(value, int) and not isinstance(value, bool):
+                    return max(0, min(value, bound))
+        return bound
 
-def _first(node: FieldNode, definition: Any) -> int | None:
-    """The page size of a connection field: its literal ``first``, else the default (also the bound)."""
-    argument = definition.args.get("first")
-    if argument is None:
-        return None
-    bound = argument.default_value if isinstance(argument.default_value, int) else PAGE_SIZE
-    for given in node.arguments or ():
-        if given.name.value == "first" and isinstance(given.value, IntValueNode):
-            # Past the bound the resolver refuses before calling: no more than the bound is ever read.
-            return max(0, min(int(given.value.value), bound))
-    return bound
+    def _variable(self, name: str) -> Any:
+        """A variable's value in the request being costed again (or its default); None in validation."""
+        if self.variables is None:
+            return None
+        return self.variables[name] if name in self.variables else self._variable_defaults.get(name)
+
+
+def recost(execution_context: Any, rule: type[QueryCost]) -> None:
+    """Costs again, with the request's variables, an operation refused only for a ``first`` taken from a
+    variable. The validation cache's error list is shared: it is replaced, never changed in place."""
+    errors = execution_context.pre_execution_errors or []
+    if not any(isinstance(error, CostOverLimit) and error.pages_from_variables for error in errors):
+        return
+    with_values = type(rule.__name__, (rule,), {"variables": execution_context.variables or {}})
+    recosted = validate(execution_context.schema._schema, execution_context.graphql_document, [with_values])
+    execution_context.pre_execution_errors = [
+        *(error for error in errors if not isinstance(error, CostOverLimit)),
+        *recosted,
+    ]
 
 
 # --- depth and aliases --------------------------------------------------------------------------
@@ -270,10 +310,11 @@ def limits_extension(
     """One extension for every limit (and introspection off): the parser's token bound and the validation
     rules. The rule classes are made here, once, as the validation cache is keyed by them; one extension
     rather than one per limit, as each costs Strawberry a few µs per request and phase."""
+    cost_rule = type("QueryCost", (QueryCost,), {"max_cost": max_query_cost})
     rules: tuple[type[ValidationRule], ...] = (
         type("QueryDepth", (QueryDepth,), {"max_depth": max_depth}),
         type("AliasCount", (AliasCount,), {"max_aliases": max_aliases}),
-        type("QueryCost", (QueryCost,), {"max_cost": max_query_cost}),
+        cost_rule,
     )
     if not introspection:
         rules += (NoSchemaIntrospectionCustomRule,)
@@ -286,9 +327,11 @@ def limits_extension(
             yield
 
         def on_validate(self) -> Iterator[None]:
-            # Strawberry runs the first operation of a document that holds several when no operationName is
-            # given; the spec says to refuse it. (Validation errors are already in, from the validation cache.)
+            # Validation errors are already in, from the validation cache.
             context = self.execution_context
+            recost(context, cost_rule)
+            # Strawberry runs the first operation of a document that holds several when no operationName is
+            # given; the spec says to refuse it.
             if context._provided_operation_name is None and context.graphql_document is not None:
                 operations = [d for d in context.graphql_document.definitions if isinstance(d, OperationDefinitionNode)]
                 if len(operations) > 1:

@@ -102,10 +102,36 @@ async def test_the_dashboard_is_within_the_default_budget(backend, cognito, pool
     assert "errors" not in body, body["errors"]
     assert [node["groups"] for node in body["data"]["users"]["nodes"]] == [[{"groupName": "staff"}]] * 3
 
-    # `first` from a variable counts as its bound: 1 DescribeUserPool + 1 ListUsers + 60 users' groups.
+
+async def test_a_first_from_a_variable_is_costed_with_its_value(backend, cognito, pool_id):
+    """Validated once per document, `first: $first` counts as 60 (1 DescribeUserPool + 1 ListUsers + 60 users'
+    groups = 62); over the limit only so, the operation is costed again with the request's value."""
+    create_users(cognito, pool_id, 2)
     async with running_gateway(backend, max_query_cost=61) as gateway:
-        error = await refusal(gateway, DASHBOARD, {"pool": pool_id, "first": 5})
+        small = await gateway.query(DASHBOARD, {"pool": pool_id, "first": 5})  # 1 + 1 + 5 = 7
+        gateway.reset_calls()
+        error = await refusal(gateway, DASHBOARD, {"pool": pool_id, "first": 60})
+        again = await gateway.query(DASHBOARD, {"pool": pool_id, "first": 59})  # the cached refusal is intact
+
+    assert "errors" not in small and len(small["data"]["users"]["nodes"]) == 2, small
     assert error["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 62, "maxCost": 61}
+    assert "errors" not in again, again
+
+
+@pytest.mark.parametrize(
+    ("variables", "cost"),
+    [
+        ({}, 7),  # the variable's default
+        ({"n": 9}, 11),
+        ({"n": 500}, 62),  # past the bound the resolver refuses: at most 60 are read
+        ({"n": "five"}, 62),  # not a number: the bound (execution refuses the value)
+    ],
+)
+def test_cost_with_the_request_variables(variables, cost):
+    document = parse(DASHBOARD.replace("$first: Int!", "$n: Int = 5").replace("first: $first", "first: $n"))
+    rule = type("Probe", (QueryCost,), {"max_cost": 1, "variables": variables})
+    [error] = validate(build_schema()._schema, document, [rule])
+    assert error.extensions["cost"] == cost and not error.pages_from_variables
 
 
 def cost_of(document: str) -> int:
