@@ -4,7 +4,9 @@ then closes its AWS clients (the app's lifespan)."""
 
 from __future__ import annotations
 
+import gc
 import logging
+import socket
 from types import FrameType
 
 import uvicorn
@@ -30,6 +32,11 @@ class GatewayServer(uvicorn.Server):
             )
         )
 
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.should_exit:
+            freeze_startup_objects()
+
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if not self.app.state.draining:
             logger.info(
@@ -37,6 +44,14 @@ class GatewayServer(uvicorn.Server):
             )
         self.app.state.draining = True  # /readyz answers 503 from now on
         super().handle_exit(sig, frame)
+
+
+def freeze_startup_objects() -> None:
+    """What is loaded by now (botocore's models, the schema, the AWS clients: ~190k objects) lives as long as
+    the process. Out of the collector's way, a full collection no longer walks it: ~90 ms with the event loop
+    stopped, for every request in flight, each time (``python -m bench.gc``)."""
+    gc.collect()
+    gc.freeze()
 
 
 def serve(app: FastAPI, settings: Settings) -> None:
