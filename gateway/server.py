@@ -47,9 +47,9 @@ class GatewayServer(uvicorn.Server):
 
 
 def freeze_startup_objects() -> None:
-    """What is loaded by now (botocore's models, the schema, the AWS clients: ~190k objects) lives as long as
-    the process. Out of the collector's way, a full collection no longer walks it: ~90 ms with the event loop
-    stopped, for every request in flight, each time (``python -m bench.gc``)."""
+    """What is loaded by now (botocore's models, the schema, the AWS clients: ~210k objects) lives as long as
+    the process. Out of the collector's way, a full collection no longer walks it: ~100 ms with the event loop
+    stopped, for every request in flight, each time (``python -m bench.pauses``)."""
     gc.collect()
     gc.freeze()
 
