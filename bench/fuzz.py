@@ -9,14 +9,12 @@ errors carry no code by design, and have no ``path``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timezone
-from pathlib import Path
 
 import graphql
 import schemathesis
@@ -29,10 +27,8 @@ from schemathesis.graphql import nodes
 from schemathesis.graphql.checks import GraphQLClientError, GraphQLServerError
 from schemathesis.python import asgi
 
-from bench import report
-from gateway.app import create_app
-from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION, DemoBackend
-from gateway.settings import Settings
+from bench import in_process, report
+from gateway.demo.server import DemoBackend
 
 
 @dataclass
@@ -50,15 +46,7 @@ class Failure:
 @contextmanager
 def fuzzed_app(endpoint_url: str) -> Iterator[FastAPI]:
     """The app as the tests run it (no auth, no rate limit, one attempt), its lifespan ended on the way out."""
-    settings = Settings(
-        aws_region=DEMO_REGION,
-        max_attempts=1,
-        introspection=True,  # schemathesis reads the schema by introspection
-        auth_mode="none",
-        allow_insecure=True,
-        rate_limit_per_second=0,
-    )
-    app = create_app(settings, endpoint_url=endpoint_url, credentials=DEMO_CREDENTIALS)
+    app = in_process.app(endpoint_url, introspection=True)  # schemathesis reads the schema by introspection
     try:
         yield app
     finally:
@@ -152,10 +140,9 @@ def fuzz(app: FastAPI, examples: int, seed_value: int = 0) -> tuple[int, list[Fa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.fuzz", description=__doc__)
+    parser = in_process.argument_parser("python -m bench.fuzz", __doc__, "Fuzz")
     parser.add_argument("--examples", type=int, default=200, help="documents per operation (default 200)")
     parser.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0)")
-    parser.add_argument("--out", type=Path, default=Path("bench/results.md"), help="report file (its Fuzz section)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     with DemoBackend() as backend, fuzzed_app(backend.endpoint_url) as app:

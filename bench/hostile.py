@@ -9,22 +9,17 @@ to the Hostile input section of ``bench/results.md``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import logging
 import statistics
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 
-from bench import report
-from gateway.app import create_app
-from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION, DemoBackend
-from gateway.settings import Settings
+from bench import in_process, report
+from gateway.demo.server import DemoBackend
 
 POOL = "us-east-1_Nope"
 
@@ -112,31 +107,19 @@ async def time_request(http: httpx.AsyncClient, name: str, request: HostileReque
 
 async def measure(endpoint_url: str, repeat: int) -> tuple[Timing, list[Timing], int]:
     """The valid query's timing, each hostile request's, and the upstream calls the hostile ones made."""
-    settings = Settings(
-        aws_region=DEMO_REGION,
-        max_attempts=1,
-        introspection=True,  # so circular introspection meets its own limit
-        auth_mode="none",
-        allow_insecure=True,
-        rate_limit_per_second=0,
-    )
-    app = create_app(settings, endpoint_url=endpoint_url, credentials=DEMO_CREDENTIALS)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=60) as http:
-            valid = await time_request(http, "`{ me { subject } }` (valid)", VALID, repeat)
-            app.state.cognito.calls.clear()
-            hostile = [await time_request(http, name, request, repeat) for name, request in HOSTILE.items()]
-        calls = sum(app.state.cognito.calls.values())
-    return valid, hostile, calls
+    # Introspection on, so that circular introspection meets its own limit.
+    async with in_process.started(endpoint_url, introspection=True) as (app, http):
+        valid = await time_request(http, "`{ me { subject } }` (valid)", VALID, repeat)
+        app.state.cognito.calls.clear()
+        hostile = [await time_request(http, name, request, repeat) for name, request in HOSTILE.items()]
+        return valid, hostile, sum(app.state.cognito.calls.values())
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.hostile", description=__doc__)
+    parser = in_process.argument_parser("python -m bench.hostile", __doc__, "Hostile input")
     parser.add_argument("--repeat", type=int, default=20, help="requests of each kind (default 20)")
-    parser.add_argument("--out", type=Path, default=Path("bench/results.md"), help="report file (its section)")
     args = parser.parse_args(argv)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request
+    in_process.quiet_http_client_logs()
     with DemoBackend() as backend:
         valid, hostile, calls = asyncio.run(measure(backend.endpoint_url, args.repeat))
     rows = [

@@ -9,21 +9,13 @@ event loop stopped, so its time is added to every request in flight. Written to 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
-import logging
 import statistics
 import time
-from pathlib import Path
 
-import httpx
-
-from bench import report
-from gateway.app import create_app
-from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION
+from bench import in_process, report
 from gateway.server import freeze_startup_objects
-from gateway.settings import Settings
 
 
 def full_collection_ms(times: int = 5) -> float:
@@ -36,14 +28,10 @@ def full_collection_ms(times: int = 5) -> float:
 
 
 async def measure(warm_up: int) -> dict[str, float]:
-    settings = Settings(aws_region=DEMO_REGION, auth_mode="none", allow_insecure=True, rate_limit_per_second=0)
     # Nothing here calls Cognito: the endpoint is never reached.
-    app = create_app(settings, endpoint_url="http://127.0.0.1:9", credentials=DEMO_CREDENTIALS)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-            for index in range(warm_up):
-                await http.post("/graphql", json={"query": f"{{ me {{ subject }} }} # {index}"})
+    async with in_process.started("http://127.0.0.1:9") as (_, http):
+        for index in range(warm_up):
+            await http.post("/graphql", json={"query": f"{{ me {{ subject }} }} # {index}"})
         figures = {"objects": len(gc.get_objects()), "before": full_collection_ms()}
         freeze_startup_objects()
         figures |= {"frozen": gc.get_freeze_count(), "after": full_collection_ms()}
@@ -52,11 +40,10 @@ async def measure(warm_up: int) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.pauses", description=__doc__)
+    parser = in_process.argument_parser("python -m bench.pauses", __doc__, "GC pauses")
     parser.add_argument("--warm-up", type=int, default=200, help="requests before measuring (default 200)")
-    parser.add_argument("--out", type=Path, default=Path("bench/results.md"), help="report file (its section)")
     args = parser.parse_args(argv)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request
+    in_process.quiet_http_client_logs()
     figures = asyncio.run(measure(args.warm_up))
     text = "\n".join(
         [

@@ -10,9 +10,8 @@ import pytest
 from botocore.client import BaseClient
 from fastapi import FastAPI
 
-from gateway.app import create_app
-from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION, DemoBackend
-from gateway.settings import Settings
+from bench import in_process
+from gateway.demo.server import DemoBackend
 
 
 @pytest.fixture(scope="session")
@@ -69,27 +68,10 @@ class Gateway:
 
 @asynccontextmanager
 async def running_gateway(backend: DemoBackend, **settings: Any) -> AsyncIterator[Gateway]:
-    """The app with its lifespan running, on the moto server, with ``settings`` over the test defaults."""
-    # One attempt: moto answers what it lacks with HTTP 500, which retries would only slow down.
-    app = create_app(
-        Settings(
-            **{
-                "aws_region": DEMO_REGION,
-                "max_attempts": 1,
-                "introspection": True,
-                "auth_mode": "none",
-                "allow_insecure": True,
-                "rate_limit_per_second": 0,
-                **settings,
-            }
-        ),
-        endpoint_url=backend.endpoint_url,
-        credentials=DEMO_CREDENTIALS,
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-            yield Gateway(app, http)
+    """The app with its lifespan running, on the moto server, with ``settings`` over the test defaults (those
+    of ``bench.in_process``, with introspection on)."""
+    async with in_process.started(backend.endpoint_url, **{"introspection": True, **settings}) as (app, http):
+        yield Gateway(app, http)
 
 
 @pytest.fixture
