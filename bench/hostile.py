@@ -34,16 +34,19 @@ class HostileRequest:
     content_type: str = "application/json"
     method: str = "POST"
 
+    def query(self, nonce: int | None = None) -> str | None:
+        """The document; a ``nonce`` (a comment) makes it new to the gateway's caches."""
+        return self.document if nonce is None else f"{self.document}\n# {nonce}"
+
     def body(self, nonce: int | None = None) -> bytes:
-        """The body to POST; a ``nonce`` makes the document new to the gateway's caches."""
+        """The body to POST."""
         if self.raw is not None:
             return self.raw
-        document = self.document if nonce is None else f"{self.document}\n# {nonce}"
-        return orjson.dumps({"query": document, "variables": self.variables})
+        return orjson.dumps({"query": self.query(nonce), "variables": self.variables})
 
     async def send(self, http: httpx.AsyncClient, nonce: int | None = None) -> httpx.Response:
         if self.method == "GET":
-            params = {"query": self.document if nonce is None else f"{self.document}\n# {nonce}"}
+            params = {"query": self.query(nonce)}
             return await http.get("/graphql", params=params, headers={"accept": "application/json"})
         return await http.post("/graphql", content=self.body(nonce), headers={"content-type": self.content_type})
 
