@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.peers import boto_client
+from bench.processes import reap
 from bench.proxy import CALLS_PATH, CountingProxy
 from gateway.demo import extensions
 from gateway.demo.server import DemoBackend
@@ -132,11 +133,7 @@ class BackendProcess:
         if self._process is not None and self._process.poll() is None:
             assert self._process.stdin is not None
             self._process.stdin.close()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            reap(self._process)
         self._log.close()
 
 

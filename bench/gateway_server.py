@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from bench.processes import reap
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -102,11 +104,7 @@ class GatewayProcess:
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            reap(self._process)
         self._log.close()
 
     @property

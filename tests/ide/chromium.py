@@ -14,6 +14,8 @@ from pathlib import Path
 
 from websockets.sync.client import connect
 
+from bench.processes import reap
+
 BINARY = Path("/usr/bin/chromium")
 FLAGS = [
     "--headless",
@@ -119,8 +121,4 @@ class Chromium:
         if closing := getattr(self, "_closing", None):
             closing.close()
         self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        reap(self.process)
