@@ -88,6 +88,14 @@ HOSTILE: dict[str, HostileRequest] = {
         f'mutation {{ adminDeleteUser(input: {{userPoolId: "{POOL}", username: "u"}}) {{ __typename }} }}',
         method="GET",
     ),
+    # Each region would open a client kept for good (~1 MB, ~0.25 s of blocked event loop).
+    "invented region": HostileRequest(
+        '{ userPools(region: "zz-made-up-1") { __typename ... on CognitoError { message } } }'
+    ),
+    # Python's \d takes any Unicode digit: a full-width one used to get past the region's pattern.
+    "full-width digit in pool ID": HostileRequest(
+        '{ userPool(id: "us-east-\uff11_abc") { __typename ... on CognitoError { message } } }'
+    ),
 }
 
 
