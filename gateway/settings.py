@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     tracing: bool = False
     # On SIGTERM: how long in-flight requests may take to finish before the process exits.
     shutdown_timeout_seconds: float = Field(default=20.0, ge=0)
+    # /readyz answers from a check of Cognito made at most this often, which times out after as long.
+    ready_check_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("regions", mode="before")
     @classmethod

@@ -27,6 +27,7 @@ def test_quota_rates_and_cache_ttl_from_the_environment(monkeypatch):
         ("AWS_REGION", "zz-made-up-1", "'zz-made-up-1' is not a region botocore knows for Cognito user pools"),
         ("GATEWAY_REGIONS", "eu-west-1", "AWS_REGION 'us-east-1' is not one of GATEWAY_REGIONS"),
         ("GATEWAY_REGIONS", "us-east-1,us-east-\uff12", "not AWS region names: 'us-east-\uff12'"),
+        ("GATEWAY_READY_CHECK_SECONDS", "0", "greater than 0"),
     ],
 )
 def test_nonsense_is_refused_at_start(monkeypatch, variable, value, complaint):
