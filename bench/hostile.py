@@ -3,13 +3,16 @@
 Sends each request of ``HOSTILE`` (the catalogue tests/test_hostile_input.py checks the refusals of) ``N``
 times to the app in process (ASGI) on moto, next to a small valid query, and prints the p50 and the worst
 time of each and its p50 over the valid query's. Each GraphQL document gets a fresh comment per request,
-so the parse and validation caches do not hide the cost of a document an attacker varies. The figures go
-to the Hostile input section of ``bench/results.md``.
+so the parse and validation caches do not hide the cost of a document an attacker varies. Then it sends
+``INVENTED_REGIONS`` requests each naming a region of its own and reports the process's resident memory before
+and after (a client per region would grow it without bound). The figures go to the Hostile input section of
+``bench/results.md``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import resource
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ from bench import in_process, report
 from gateway.demo.server import DemoBackend
 
 POOL = "us-east-1_Nope"
+INVENTED_REGIONS = 300
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,30 @@ HOSTILE: dict[str, HostileRequest] = {
         f'mutation {{ adminDeleteUser(input: {{userPoolId: "{POOL}", username: "u"}}) {{ __typename }} }}',
         method="GET",
     ),
+    # Each region would open a client kept for good (~1.2 MB each: the RSS figure below).
+    "invented region": HostileRequest(
+        '{ userPools(region: "zz-made-up-1") { __typename ... on CognitoError { message } } }'
+    ),
+    # Python's \d takes any Unicode digit: a full-width one used to get past the region's pattern.
+    "full-width digit in pool ID": HostileRequest(
+        '{ userPool(id: "us-east-\uff11_abc") { __typename ... on CognitoError { message } } }'
+    ),
 }
+
+
+def invented_region(index: int) -> HostileRequest:
+    """``userPools`` in a region that has the shape of one but does not exist."""
+    return HostileRequest(f'{{ userPools(region: "zz-made-up-{index}") {{ __typename }} }}')
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (the peak where /proc is missing), in MB."""
+    try:
+        with open("/proc/self/status") as status:
+            kilobytes = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    except (OSError, StopIteration):
+        kilobytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kilobytes / 1024
 
 
 @dataclass
@@ -108,14 +135,28 @@ async def time_request(http: httpx.AsyncClient, name: str, request: HostileReque
     return Timing(name, status, times)
 
 
-async def measure(endpoint_url: str, repeat: int) -> tuple[Timing, list[Timing], int]:
-    """The valid query's timing, each hostile request's, and the upstream calls the hostile ones made."""
+@dataclass
+class Measured:
+    valid: Timing
+    hostile: list[Timing]
+    calls: int  # upstream calls made by the hostile requests
+    rss_before_mb: float  # before the invented regions
+    rss_after_mb: float
+
+
+async def measure(endpoint_url: str, repeat: int) -> Measured:
+    """The valid query's timing, each hostile request's, the upstream calls the hostile ones made, and the
+    process's memory before and after ``INVENTED_REGIONS`` requests in regions of their own."""
     # Introspection on, so that circular introspection meets its own limit.
     async with in_process.started(endpoint_url, introspection=True) as (app, http):
         valid = await time_request(http, "`{ me { subject } }` (valid)", VALID, repeat)
         app.state.cognito.calls.clear()
         hostile = [await time_request(http, name, request, repeat) for name, request in HOSTILE.items()]
-        return valid, hostile, sum(app.state.cognito.calls.values())
+        calls = sum(app.state.cognito.calls.values())
+        before = rss_mb()
+        for index in range(INVENTED_REGIONS):
+            await invented_region(index).send(http)
+        return Measured(valid, hostile, calls, before, rss_mb())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     in_process.quiet_http_client_logs()
     with DemoBackend() as backend:
-        valid, hostile, calls = asyncio.run(measure(backend.endpoint_url, args.repeat))
+        measured = asyncio.run(measure(backend.endpoint_url, args.repeat))
+    valid, hostile, calls = measured.valid, measured.hostile, measured.calls
     rows = [
         f"| {timing.name} | {timing.status} | {timing.p50:.2f} | {max(timing.times_ms):.2f} |"
         f" {timing.p50 / valid.p50:.1f} |"
@@ -143,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"- The costliest refusal, {worst.name}, takes {worst.p50 / valid.p50:.1f}× the valid query's p50."
         f" Upstream calls made by all {len(hostile) * args.repeat} hostile requests: {calls}.",
+        f"- RSS after {INVENTED_REGIONS} invented regions: {measured.rss_after_mb:.0f} MB"
+        f" (before: {measured.rss_before_mb:.0f} MB).",
     ]
     text = "\n".join(section) + "\n"
     print(text)

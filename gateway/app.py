@@ -18,6 +18,7 @@ from gateway.graphql.schema import build_schema
 from gateway.guard import RequestGuard
 from gateway.ide.page import ASSETS_PATH, AssetFiles, assets_dir
 from gateway.observability import Metrics, RequestObserver, configure_logging, tracing
+from gateway.readiness import Readiness
 from gateway.settings import Settings
 from gateway.view import GraphQLApp
 
@@ -51,9 +52,11 @@ def create_app(
             settings, endpoint_url=endpoint_url, credentials=credentials, metrics=metrics, tracer=tracer
         ) as cognito:
             app.state.cognito = cognito
+            app.state.readiness = Readiness(cognito.reachable, settings.ready_check_seconds)
             try:
                 yield
             finally:
+                await app.state.readiness.aclose()
                 await authenticator.aclose()
                 if tracer_provider:
                     tracer_provider.shutdown()  # exports the spans still buffered
@@ -91,7 +94,7 @@ def create_app(
     async def readyz() -> JSONResponse:
         if app.state.draining:
             return JSONResponse({"status": "draining"}, status_code=503)
-        ready = await app.state.cognito.reachable()
+        ready = await app.state.readiness.ready()  # the last check's answer, within a second
         return JSONResponse({"status": "ready" if ready else "unavailable"}, status_code=200 if ready else 503)
 
     if settings.metrics:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, Field, PositiveFloat, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
 
@@ -27,6 +28,9 @@ class Settings(BaseSettings):
     # The region of `userPools` without a region argument and of the readiness probe. Pools in other
     # regions are served too: a pool's region is read from its ID.
     aws_region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    # The regions served (a comma-separated or JSON list); unset, every region botocore knows for Cognito user
+    # pools. A region outside them is refused before a client is opened for it.
+    regions: Annotated[list[str] | None, NoDecode] = None
     # botocore's defaults (legacy retries, 60 s timeouts, 10 connections) are wrong for a server.
     connect_timeout_seconds: float = Field(default=3.0, gt=0)
     read_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -87,6 +91,28 @@ class Settings(BaseSettings):
     tracing: bool = False
     # On SIGTERM: how long in-flight requests may take to finish before the process exits.
     shutdown_timeout_seconds: float = Field(default=20.0, ge=0)
+    # /readyz answers from a check of Cognito made at most this often, which times out after as long.
+    ready_check_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _region_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [name.strip() for name in text.split(",")]
+        if isinstance(value, list):
+            value = [name for name in value if name != ""]
+        return value or None
+
+    @field_validator("regions")
+    @classmethod
+    def _region_names(cls, regions: list[str] | None) -> list[str] | None:
+        from gateway.cognito.regions import is_region_name
+
+        malformed = [name for name in regions or [] if not is_region_name(name)]
+        if malformed:
+            raise ValueError(f"not AWS region names: {', '.join(map(repr, malformed))} (e.g. eu-west-1)")
+        return regions
 
     @field_validator("quota_rates")
     @classmethod
@@ -118,6 +144,19 @@ class Settings(BaseSettings):
             raise ValueError("GATEWAY_AUTH_MODE=jwt needs GATEWAY_JWT_ISSUER and GATEWAY_JWT_AUDIENCE")
         if self.auth_mode == "api-key" and not self.api_keys:
             raise ValueError("GATEWAY_AUTH_MODE=api-key needs GATEWAY_API_KEYS")
+        return self
+
+    @model_validator(mode="after")
+    def _default_region_served(self) -> "Settings":
+        from gateway.cognito.regions import served_regions
+
+        if self.aws_region not in served_regions(self.regions):
+            if self.regions:
+                raise ValueError(f"AWS_REGION {self.aws_region!r} is not one of GATEWAY_REGIONS")
+            raise ValueError(
+                f"AWS_REGION {self.aws_region!r} is not a region botocore knows for Cognito user pools "
+                "(if it is a new one, list the regions to serve in GATEWAY_REGIONS)"
+            )
         return self
 
     @property

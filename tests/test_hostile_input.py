@@ -82,6 +82,14 @@ async def test_circular_introspection_is_refused_even_with_introspection_on(gate
     refusal(body, None, "Maximum introspection depth exceeded")
 
 
+@pytest.mark.parametrize("name", ["invented region", "full-width digit in pool ID"])
+async def test_a_region_cognito_is_not_in_opens_no_client(gateway, name):
+    [result] = (await send(gateway, HOSTILE[name], 200))["data"].values()
+
+    assert result["__typename"] == "InvalidParameterError", result
+    assert gateway.app.state.cognito.open_regions == {"us-east-1"}  # the default region's, opened at start
+
+
 # --- sizes -------------------------------------------------------------------------------------------------
 
 
@@ -180,5 +188,7 @@ async def test_other_methods_are_not_graphql(gateway):
 async def test_every_request_the_bench_times_is_refused_without_a_call(gateway, name):
     """``python -m bench.hostile`` times these requests; each is a refusal (or a typed error) here."""
     body = await send(gateway, HOSTILE[name], expect=413 if name == "1.1 MB body" else None)
-    refused = body.get("errors") or body["data"]["user"]["__typename"] == "InvalidParameterError"
+    refused = body.get("errors") or all(
+        result["__typename"] == "InvalidParameterError" for result in body["data"].values()
+    )
     assert refused, body

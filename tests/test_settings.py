@@ -24,10 +24,33 @@ def test_quota_rates_and_cache_ttl_from_the_environment(monkeypatch):
         ("GATEWAY_QUOTA_RATES", '{"UserList": 0}', "greater than 0"),
         ("GATEWAY_CACHE_TTL_SECONDS", "-1", "greater than or equal to 0"),
         ("GATEWAY_MAX_ATTEMPTS", "0", "greater than or equal to 1"),
+        ("AWS_REGION", "zz-made-up-1", "'zz-made-up-1' is not a region botocore knows for Cognito user pools"),
+        ("GATEWAY_REGIONS", "eu-west-1", "AWS_REGION 'us-east-1' is not one of GATEWAY_REGIONS"),
+        ("GATEWAY_REGIONS", "us-east-1,us-east-\uff12", "not AWS region names: 'us-east-\uff12'"),
+        ("GATEWAY_READY_CHECK_SECONDS", "0", "greater than 0"),
     ],
 )
 def test_nonsense_is_refused_at_start(monkeypatch, variable, value, complaint):
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("GATEWAY_AUTH_MODE", "none")
     monkeypatch.setenv(variable, value)
 
     with pytest.raises(ValidationError, match=complaint):
         Settings()
+
+
+@pytest.mark.parametrize("value", ["us-east-1, eu-west-1", '["us-east-1", "eu-west-1"]'])
+def test_gateway_regions_as_a_comma_separated_or_json_list(monkeypatch, value):
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("GATEWAY_REGIONS", value)
+    monkeypatch.setenv("GATEWAY_AUTH_MODE", "none")
+
+    assert Settings().regions == ["us-east-1", "eu-west-1"]
+
+
+def test_gateway_regions_may_name_a_region_botocore_does_not_know_yet(monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "xx-newest-1")
+    monkeypatch.setenv("GATEWAY_REGIONS", "xx-newest-1")
+    monkeypatch.setenv("GATEWAY_AUTH_MODE", "none")
+
+    assert Settings().aws_region == "xx-newest-1"

@@ -21,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from gateway.cognito import errors, model
 from gateway.cognito.cache import CACHED_OPERATIONS, ReadCache
 from gateway.cognito.quotas import QuotaLimiter
+from gateway.cognito.regions import REGION_PATTERN, check_region, served_regions
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
 from gateway.settings import Settings
@@ -29,11 +30,12 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
 
 # A pool ID is "<region>_<suffix>" (eu-west-1_AbC123): the region is read from it, so one gateway
-# serves pools in every region.
-_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d+"
-_POOL_ID = re.compile(rf"^(?P<region>{_REGION})_[0-9A-Za-z]+$")
-_ARN = re.compile(rf"^arn:aws[a-z-]*:cognito-idp:(?P<region>{_REGION}):")
-_POOL_ARN = re.compile(rf"^arn:aws[a-z-]*:cognito-idp:{_REGION}:\d*:userpool/(?P<pool>{_REGION}_[0-9A-Za-z]+)$")
+# serves pools in every region. ASCII only, and matched whole (`$` would let a trailing newline through).
+_POOL_ID = re.compile(rf"(?P<region>{REGION_PATTERN})_[0-9A-Za-z]+", re.ASCII)
+_ARN = re.compile(rf"arn:aws[a-z-]*:cognito-idp:(?P<region>{REGION_PATTERN}):", re.ASCII)
+_POOL_ARN = re.compile(
+    rf"arn:aws[a-z-]*:cognito-idp:{REGION_PATTERN}:[0-9]*:userpool/(?P<pool>{REGION_PATTERN}_[0-9A-Za-z]+)", re.ASCII
+)
 
 _MAX_BACKOFF_SECONDS = 20  # botocore's
 
@@ -65,7 +67,7 @@ def _record(request_id: str | None) -> None:
 
 
 def region_of(user_pool_id: str) -> str:
-    match = _POOL_ID.match(user_pool_id)
+    match = _POOL_ID.fullmatch(user_pool_id)
     if match is None:
         raise errors.invalid_parameter(
             f"'{user_pool_id}' is not a user pool ID (expected <region>_<id>, e.g. eu-west-1_AbC123)"
@@ -84,7 +86,7 @@ def region_of_arn(arn: str) -> str:
 
 def pool_of_arn(arn: str) -> str | None:
     """The user pool ID in a user pool's ARN (``...:userpool/eu-west-1_AbC``), or None for any other ARN."""
-    match = _POOL_ARN.match(arn)
+    match = _POOL_ARN.fullmatch(arn)
     return match["pool"] if match else None
 
 
@@ -116,6 +118,8 @@ class CognitoGateway:
         self.metrics = metrics or Metrics()
         self.tracer = tracer
         self.default_region = settings.aws_region
+        # Only these regions get a client: the settings checked at start that the default one is among them.
+        self.regions = served_regions(settings.regions)
         self.calls: Counter[str] = Counter()
         # Calls awaiting an answer now, and the most there have been at once (bounded by max_concurrent_calls).
         self.in_flight = 0
@@ -149,13 +153,18 @@ class CognitoGateway:
         await self._stack.aclose()
         self._clients.clear()
 
+    @property
+    def open_regions(self) -> set[str]:
+        """The regions that have a client open."""
+        return {region for region, _ in self._clients}
+
     async def client(self, region: str, *, write: bool = False) -> Any:
-        """The client of a region (for reads, or for writes), opened on first use and kept until the app stops."""
+        """The client of a served region (for reads, or for writes), opened on first use and kept until the app
+        stops; any other region is an ``InvalidParameterException``."""
         client = self._clients.get((region, write))
         if client is not None:
             return client
-        if not re.fullmatch(_REGION, region):
-            raise errors.invalid_parameter(f"'{region}' is not an AWS region (e.g. eu-west-1)")
+        check_region(region, self.regions)
         async with self._opening:
             if (region, write) not in self._clients:
                 self._clients[(region, write)] = await self._stack.enter_async_context(
@@ -174,7 +183,7 @@ class CognitoGateway:
         Pool-level reads are served from the shared cache within its TTL. Raises
         :class:`~gateway.cognito.errors.CognitoException` (typed per code) on any failure.
         """
-        region = region or region_for(params, self.default_region)
+        region = check_region(region or region_for(params, self.default_region), self.regions)
         too_big = model.over_limit(model.operation(operation).input_shape, params)
         if too_big:
             raise errors.invalid_parameter(too_big)

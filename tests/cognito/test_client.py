@@ -1,9 +1,11 @@
-"""The Cognito layer: regions from pool IDs, clients per region, call counting."""
+"""The Cognito layer: regions from pool IDs, clients per served region only, call counting."""
 
 import pytest
 
 from gateway.cognito.client import region_of
 from gateway.cognito.errors import exception_class
+from gateway.cognito.regions import cognito_regions
+from tests.conftest import running_gateway
 
 
 @pytest.mark.parametrize(
@@ -14,7 +16,20 @@ def test_region_is_read_from_the_pool_id(pool_id, region):
     assert region_of(pool_id) == region
 
 
-@pytest.mark.parametrize("pool_id", ["", "eu-west-1", "_abc", "eu-west-1_", "EU-WEST-1_abc", "eu-west-1_a b", "../x_y"])
+@pytest.mark.parametrize(
+    "pool_id",
+    [
+        "",
+        "eu-west-1",
+        "_abc",
+        "eu-west-1_",
+        "EU-WEST-1_abc",
+        "eu-west-1_a b",
+        "../x_y",
+        "us-east-\uff11_abc",
+        "eu-west-1_a\n",
+    ],
+)
 def test_malformed_pool_ids_are_invalid_parameters(pool_id):
     with pytest.raises(exception_class("InvalidParameterException")):
         region_of(pool_id)
@@ -43,3 +58,66 @@ async def test_values_past_the_model_bounds_are_refused_before_any_call(gateway,
     assert result["__typename"] == "InvalidParameterError"
     assert result["message"] == "UserAttributes[0].Value has 2049 characters; at most 2048 are allowed"
     assert gateway.calls == {}
+
+
+def test_the_regions_served_by_default_are_botocores_for_cognito_user_pools():
+    assert {"us-east-1", "eu-west-1", "ap-southeast-2", "us-gov-west-1"} <= cognito_regions()
+    assert "zz-made-up-1" not in cognito_regions()
+
+
+INVENTED = "zz-made-up-1"
+
+# Every way a request names a region: a pool ID, a resource ARN, the optional pool of a client-side auth flow.
+# Each region would open a client kept for the app's lifetime, so invented ones are refused before that.
+NAMING_A_REGION = {
+    "pool ID": (
+        'query { r: userPool(id: "zz-made-up-1_abc") { __typename ... on CognitoError { message } } }',
+        INVENTED,
+    ),
+    "full-width digit in pool ID": (
+        'query { r: userPool(id: "us-east-\uff11_abc") { __typename ... on CognitoError { message } } }',
+        "us-east-\uff11_abc",
+    ),
+    "resource ARN": (
+        """mutation { r: tagResource(input: {resourceArn: "arn:aws:cognito-idp:zz-made-up-1:123456789012:userpool/zz-made-up-1_abc",
+             tags: {team: "x"}}) { __typename ... on CognitoError { message } } }""",
+        INVENTED,
+    ),
+    "auth flow's pool": (
+        """mutation { r: initiateAuth(input: {userPoolId: "zz-made-up-1_abc", clientId: "c", authFlow: USER_PASSWORD_AUTH,
+             authParameters: {USERNAME: "alice", PASSWORD: "x"}}) { __typename ... on CognitoError { message } } }""",
+        INVENTED,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", NAMING_A_REGION)
+async def test_a_region_not_served_is_refused_before_any_client_exists(gateway, case):
+    document, named = NAMING_A_REGION[case]
+    opened = gateway.app.state.cognito.open_regions
+
+    result = (await gateway.data(document))["r"]
+
+    assert result["__typename"] == "InvalidParameterError", result
+    assert named in result["message"]
+    assert gateway.app.state.cognito.open_regions == opened == {"us-east-1"}
+    assert gateway.calls == {}
+
+
+async def test_gateway_regions_restricts_the_regions_served(backend, cognito):
+    backend.client("eu-west-1").create_user_pool(PoolName="there")
+    async with running_gateway(backend, regions=["us-east-1"]) as gateway:
+        pool = cognito.create_user_pool(PoolName="here")["UserPool"]["Id"]
+        there = backend.client("eu-west-1").list_user_pools(MaxResults=1)["UserPools"][0]["Id"]
+        document = "query($id: ID!) { r: userPool(id: $id) { __typename ... on CognitoError { message } } }"
+
+        served = (await gateway.data(document, {"id": pool}))["r"]
+        refused = (await gateway.data(document, {"id": there}))["r"]
+
+        assert served["__typename"] == "UserPool"
+        assert refused == {
+            "__typename": "InvalidParameterError",
+            "message": "'eu-west-1' is not a region this gateway serves user pools in",
+        }
+        assert gateway.app.state.cognito.open_regions == {"us-east-1"}
+        assert gateway.calls == {"DescribeUserPool": 1}

@@ -6,6 +6,7 @@ import json
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
 
+import httpx
 import pytest
 
 from bench.faults import FaultProxy
@@ -29,6 +30,20 @@ async def gateway_through(proxy: FaultProxy, **settings):
     through = SimpleNamespace(endpoint_url=proxy.endpoint_url)  # running_gateway reads only the endpoint
     async with running_gateway(through, **{"max_attempts": 3, "read_timeout_seconds": 2, **settings}) as gateway:
         yield gateway
+
+
+async def readiness_turns(gateway, status: int) -> dict:
+    """The body of the first /readyz answer with ``status``; every probe must answer (a hung one fails)."""
+
+    async def probe() -> httpx.Response:
+        return await asyncio.wait_for(gateway.http.get("/readyz"), HANG_GUARD_SECONDS)
+
+    async def poll() -> dict:
+        while (response := await probe()).status_code != status:
+            await asyncio.sleep(0.05)
+        return response.json()
+
+    return await asyncio.wait_for(poll(), HANG_GUARD_SECONDS)
 
 
 CREATE_USER = {"username": "alice", "messageAction": "SUPPRESS"}
@@ -124,17 +139,18 @@ async def test_a_throttled_read_is_retried_then_typed_and_retryable(faults, pool
 
 
 async def test_an_unreachable_cognito_is_a_quick_retryable_error_and_not_ready(faults, pool_id):
-    faults.faults.rules = {"AdminGetUser": "reset", "ListUserPools": "reset"}
-    async with gateway_through(faults, connect_timeout_seconds=1) as gateway:
+    async with gateway_through(faults, connect_timeout_seconds=1, ready_check_seconds=0.5) as gateway:
+        ready_before = await readiness_turns(gateway, 200)
+        faults.faults.rules = {"AdminGetUser": "reset", "ListUserPools": "reset"}
         read = gateway.query(
             """query($pool: ID!) { user(userPoolId: $pool, username: "alice") {
                  __typename ... on CognitoError { code retryable fault metadata { attempts } } } }""",
             {"pool": pool_id},
         )
         result = await asyncio.wait_for(read, HANG_GUARD_SECONDS)
-        not_ready = await gateway.http.get("/readyz")
+        not_ready = await readiness_turns(gateway, 503)
         faults.faults.rules = {}
-        ready = await gateway.http.get("/readyz")
+        ready = await readiness_turns(gateway, 200)
 
     assert result["data"]["user"] == {
         "__typename": "ServiceError",
@@ -144,7 +160,23 @@ async def test_an_unreachable_cognito_is_a_quick_retryable_error_and_not_ready(f
         "metadata": None,  # no answer came
     }
     assert faults.calls()["AdminGetUser"] == 3  # a reset read is retried, with backoff, then typed
-    assert (not_ready.status_code, ready.status_code) == (503, 200)
+    # Ready, then not while Cognito resets every connection, then ready again once it answers.
+    assert (ready_before, not_ready, ready) == ({"status": "ready"}, {"status": "unavailable"}, {"status": "ready"})
+
+
+async def test_a_hung_cognito_still_gets_a_readiness_answer_then_unavailable(faults):
+    # Calls wait for Cognito longer than the hang guard: only the readiness check's own bound can answer.
+    async with gateway_through(faults, ready_check_seconds=0.5, read_timeout_seconds=2 * HANG_GUARD_SECONDS) as gateway:
+        ready = await readiness_turns(gateway, 200)
+        faults.faults.rules = {"ListUserPools": "hang"}  # no answer ever, until released
+        # Every probe answers while the check hangs (readiness_turns fails on one that does not), from the last
+        # result until the check times out.
+        not_ready = await readiness_turns(gateway, 503)
+        hung_checks = faults.fault_counts()[("ListUserPools", "hang")]
+    faults.release()
+
+    assert (ready, not_ready) == ({"status": "ready"}, {"status": "unavailable"})
+    assert hung_checks >= 1
 
 
 async def test_a_nested_failure_leaves_the_rest_of_the_response(faults, cognito, pool_id):

@@ -1,5 +1,8 @@
 """The `userPools` and `userPool` queries and the `UserPool` type's nested connections."""
 
+import pytest
+
+from tests.conftest import running_gateway
 from tests.helpers import create_group, create_users
 
 POOLS = """
@@ -53,6 +56,38 @@ async def test_user_pools_of_a_malformed_region_are_refused(gateway):
 
     assert data["userPools"]["__typename"] == "InvalidParameterError"
     assert gateway.calls == {}
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ("zz-made-up-1", "'zz-made-up-1' is not a region this gateway serves user pools in"),
+        ("us-east-\uff11", "'us-east-\uff11' is not an AWS region (e.g. eu-west-1)"),
+    ],
+)
+async def test_user_pools_of_a_region_cognito_is_not_in_are_refused_before_a_client_exists(gateway, region, message):
+    opened = gateway.app.state.cognito.open_regions
+
+    data = await gateway.data(POOLS, {"region": region})
+
+    assert data["userPools"] == {
+        "__typename": "InvalidParameterError",
+        "code": "InvalidParameterException",
+        "message": message,
+    }
+    assert gateway.app.state.cognito.open_regions == opened
+    assert gateway.calls == {}
+
+
+async def test_user_pools_only_in_the_regions_configured(backend, cognito):
+    async with running_gateway(backend, regions=["us-east-1", "eu-west-1"]) as gateway:
+        served = await gateway.data(POOLS, {"region": "eu-west-1"})
+        refused = await gateway.data(POOLS, {"region": "eu-west-2"})  # Cognito is there, this gateway is not
+
+        assert served["userPools"]["__typename"] == "UserPoolConnection"
+        assert refused["userPools"]["__typename"] == "InvalidParameterError"
+        assert gateway.calls == {"ListUserPools": 1}
+        assert gateway.app.state.cognito.open_regions == {"us-east-1", "eu-west-1"}
 
 
 async def test_user_pool_with_every_nested_shape(gateway, cognito):
