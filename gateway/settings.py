@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     jwt_jwks_url: str | None = None  # default: <issuer>/.well-known/jwks.json
     jwt_audience: str | None = None  # matched against `aud`, or Cognito's `client_id` in access tokens
     jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
-    jwt_token_use: list[str] = Field(default_factory=lambda: ["access", "id"])
+    # Accepted `token_use` values: an API authorizes with access tokens; "id" is an opt-in. A token without
+    # the claim (Cognito always sets it, other OIDC issuers may not) is not refused for it.
+    jwt_token_use: list[str] = Field(default_factory=lambda: ["access"], min_length=1)
     jwt_leeway_seconds: float = Field(default=30.0, ge=0, le=300)
     jwt_role_claim: str = "cognito:groups"
     jwks_cache_seconds: float = Field(default=3600.0, gt=0)
