@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, PositiveFloat, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, Field, IPvAnyNetwork, PositiveFloat, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_per_second: float = Field(default=20.0, ge=0)  # per caller; 0 turns it off
     rate_limit_burst: int = Field(default=40, ge=1)
+    # Failed authentication per client address; once over it, the address is refused before its credential
+    # is looked at. 0 turns it off.
+    auth_failure_rate_per_minute: float = Field(default=10.0, ge=0)
+    auth_failure_burst: int = Field(default=20, ge=1)
+    # Callers (and client addresses) each limit tracks at most; past it the least recently seen is forgotten.
+    rate_limit_max_entries: int = Field(default=10_000, ge=1)
+    # The proxies whose X-Forwarded-For (and X-Forwarded-Proto) is believed: IPs or CIDRs. Empty: none is.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
 
     # GraphiQL's assets (`cognito-gateway fetch-ide-assets`): default ~/.cache/cognito-gateway/ide/<pins' hash>.
     ide_assets_dir: Path | None = None

@@ -254,3 +254,21 @@ async def test_a_token_with_no_mapped_group_can_read_nothing(jwt_gateway, idp, r
     assert body["data"]["userPools"] is None
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
+
+async def test_an_address_over_its_failure_budget_costs_no_jwks_fetch(jwt_gateway_with, idp, rsa_key):
+    """Made-up kids would each refetch the JWKS here (no minimum interval); past the budget of failed attempts
+    the address is refused before its token is looked at, a valid one included."""
+    unpublished = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    budget = {"auth_failure_rate_per_minute": 1, "auth_failure_burst": 3, "jwks_min_refresh_seconds": 0}
+    async with jwt_gateway_with(**budget) as gateway:
+        for attempt in range(3):
+            token = idp.token(SigningKey(f"made-up-{attempt}", "RS256", unpublished))
+            assert_unauthenticated(await post(gateway, token), gateway, "unknown signing key")
+        fetches = idp.fetches
+        flood = [await post(gateway, idp.token(SigningKey(f"more-{n}", "RS256", unpublished))) for n in range(5)]
+        valid = await post(gateway, idp.token(rsa_key))
+
+    assert fetches == 3
+    assert [response.status_code for response in flood] == [429] * 5
+    assert valid.status_code == 429
+    assert idp.fetches == fetches
