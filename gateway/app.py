@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import __version__, audit
 from gateway.auth.authenticator import Authenticator
@@ -84,7 +85,11 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
-    app.add_middleware(RequestObserver, metrics=metrics)  # added last: outermost, around CORS and refusals
+    app.add_middleware(RequestObserver, metrics=metrics)  # around CORS and refusals
+    if settings.trusted_proxies:
+        # Outermost: the client address every layer sees (the failed-authentication budget, the access log) is
+        # the one a trusted proxy forwarded. uvicorn's own copy of this middleware is off (gateway.server).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[str(net) for net in settings.trusted_proxies])
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

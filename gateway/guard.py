@@ -1,6 +1,9 @@
-"""What a GraphQL request passes before Strawberry sees it: the body size cap, authentication and the
-per-caller rate limit. A refusal is a GraphQL-shaped error body (``errors[0].extensions.code``) and nothing
-executes."""
+"""What a GraphQL request passes before Strawberry sees it: the body size cap, authentication (with a budget of
+failed attempts per client address) and the per-caller rate limit. A refusal is a GraphQL-shaped error body
+(``errors[0].extensions.code``) and nothing executes.
+
+The client address is ``request.client``: the TCP peer, or what a trusted proxy put in X-Forwarded-For
+(``GATEWAY_TRUSTED_PROXIES``, applied by uvicorn's ProxyHeadersMiddleware in :mod:`gateway.app`)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from starlette.types import Message, Receive
 from gateway.auth import AuthenticationError, Caller
 from gateway.auth.authenticator import Authenticator
 from gateway.settings import Settings
-from gateway.token_bucket import TokenBucket
+from gateway.token_bucket import BucketTable
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +41,28 @@ class RequestGuard:
         self._max_body = settings.max_body_bytes
         self._rate = settings.rate_limit_per_second
         self._burst = settings.rate_limit_burst
-        self._buckets: dict[str, TokenBucket] = {}
+        self._callers = BucketTable(self._rate, self._burst, settings.rate_limit_max_entries) if self._rate else None
+        self._failure_rate = settings.auth_failure_rate_per_minute
+        self._failure_burst = settings.auth_failure_burst
+        self._failures = (
+            BucketTable(self._failure_rate / 60, self._failure_burst, settings.rate_limit_max_entries)
+            if self._failure_rate and authenticator.mode != "none"
+            else None
+        )
         self._clock = clock
         self._challenge = {"jwt": 'Bearer realm="cognito-gateway"', "api-key": 'ApiKey realm="cognito-gateway"'}.get(
             authenticator.mode
         )
+
+    @property
+    def callers_tracked(self) -> int:
+        """Callers whose rate-limit bucket is kept (not full, among the most recent)."""
+        return len(self._callers) if self._callers is not None else 0
+
+    @property
+    def addresses_tracked(self) -> int:
+        """Client addresses whose failed-authentication bucket is kept."""
+        return len(self._failures) if self._failures is not None else 0
 
     async def read_body(self, request: Request) -> bytes:
         """The body, refused past the cap without reading the rest (Content-Length is checked first)."""
@@ -61,22 +81,34 @@ class RequestGuard:
         return error_response(413, "PAYLOAD_TOO_LARGE", f"The request body is over {self._max_body} bytes.")
 
     async def authenticate(self, request: Request) -> Caller:
+        address = request.client.host if request.client else "unknown"
+        # An address over its budget of failures is refused before its credential is looked at, valid or not:
+        # a flood then costs no JWKS fetch and no hash.
+        wait = self._failures.wait(address, self._clock()) if self._failures is not None else 0.0
+        if wait:
+            raise Refused(
+                error_response(
+                    429,
+                    "RATE_LIMITED",
+                    f"Too many failed authentication attempts from this address: at most {self._failure_rate:g} "
+                    f"a minute (burst {self._failure_burst}).",
+                    {"Retry-After": str(math.ceil(wait))},
+                )
+            )
         try:
             return await self.authenticator.authenticate(request.headers)
         except AuthenticationError as error:
+            if self._failures is not None:
+                self._failures.try_take(address, self._clock())
             # The reason is safe to log and to return: it never quotes the credential.
-            logger.warning("authentication refused: %s", error.reason)
+            logger.warning("authentication refused: %s", error.reason, extra={"client": address})
             headers = {"WWW-Authenticate": self._challenge} if self._challenge else None
             raise Refused(error_response(401, "UNAUTHENTICATED", f"Not authenticated: {error.reason}.", headers))
 
     def check_rate(self, caller: Caller) -> None:
-        if not self._rate:
+        if self._callers is None:
             return
-        now = self._clock()
-        bucket = self._buckets.get(caller.subject)
-        if bucket is None:
-            bucket = self._buckets[caller.subject] = TokenBucket(self._rate, self._burst, now)
-        wait = bucket.try_take(now)
+        wait = self._callers.try_take(caller.subject, self._clock())
         if wait:
             raise Refused(
                 error_response(

@@ -28,6 +28,9 @@ class GatewayServer(uvicorn.Server):
                 port=settings.port,
                 log_level=settings.log_level,
                 timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+                # X-Forwarded-For is believed from GATEWAY_TRUSTED_PROXIES only (gateway.app), never from
+                # uvicorn's default of 127.0.0.1.
+                proxy_headers=False,
                 log_config=uvicorn_log_config(settings),
             )
         )

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, PositiveFloat, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, Field, IPvAnyNetwork, PositiveFloat, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
@@ -55,7 +55,9 @@ class Settings(BaseSettings):
     jwt_jwks_url: str | None = None  # default: <issuer>/.well-known/jwks.json
     jwt_audience: str | None = None  # matched against `aud`, or Cognito's `client_id` in access tokens
     jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
-    jwt_token_use: list[str] = Field(default_factory=lambda: ["access", "id"])
+    # Accepted `token_use` values: an API authorizes with access tokens; "id" is an opt-in. A token without
+    # the claim (Cognito always sets it, other OIDC issuers may not) is not refused for it.
+    jwt_token_use: list[str] = Field(default_factory=lambda: ["access"], min_length=1)
     jwt_leeway_seconds: float = Field(default=30.0, ge=0, le=300)
     jwt_role_claim: str = "cognito:groups"
     jwks_cache_seconds: float = Field(default=3600.0, gt=0)
@@ -73,6 +75,14 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_per_second: float = Field(default=20.0, ge=0)  # per caller; 0 turns it off
     rate_limit_burst: int = Field(default=40, ge=1)
+    # Failed authentication per client address; once over it, the address is refused before its credential
+    # is looked at. 0 turns it off.
+    auth_failure_rate_per_minute: float = Field(default=10.0, ge=0)
+    auth_failure_burst: int = Field(default=20, ge=1)
+    # Callers (and client addresses) each limit tracks at most; past it the least recently seen is forgotten.
+    rate_limit_max_entries: int = Field(default=10_000, ge=1)
+    # The proxies whose X-Forwarded-For (and X-Forwarded-Proto) is believed: IPs or CIDRs. Empty: none is.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
 
     # GraphiQL's assets (`cognito-gateway fetch-ide-assets`): default ~/.cache/cognito-gateway/ide/<pins' hash>.
     ide_assets_dir: Path | None = None

@@ -1,6 +1,9 @@
-"""The token bucket behind the Cognito quota limiter (which waits) and the per-caller rate limit (which refuses)."""
+"""The token bucket behind the Cognito quota limiter (which waits) and the per-caller and per-address rate limits
+(which refuse), and the bounded table of buckets those limits keep."""
 
 from __future__ import annotations
+
+from collections import OrderedDict
 
 
 class TokenBucket:
@@ -24,8 +27,63 @@ class TokenBucket:
 
     def try_take(self, now: float) -> float:
         """Take a token if one is left: returns 0, or how long until one will be (and takes nothing)."""
-        self._refill(now)
-        if self.tokens >= 1:
+        wait = self.wait(now)
+        if not wait:
             self.tokens -= 1
+        return wait
+
+    def wait(self, now: float) -> float:
+        """How long until a token is left: 0 if one is now. Takes nothing."""
+        self._refill(now)
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def full(self, now: float) -> bool:
+        return self.tokens + (now - self.updated) * self.rate >= self.capacity
+
+
+class BucketTable:
+    """Token buckets by key (a caller, a client address), all of one ``rate`` and ``capacity``, at most
+    ``max_entries`` of them: a flood of distinct keys cannot grow memory.
+
+    A bucket that has refilled to full is the same as a new one, so it is dropped. Buckets are kept in the order
+    they were last used, so the full ones gather at the front and each use drops them in amortized O(1); past
+    ``max_entries`` the least recently used goes (its key starts again with a full bucket).
+
+    Not the ``limits`` library: its in-process storage has no bound on keys (only expiry, by a task that walks
+    every key) and no injectable clock, and its windows would change what the rate/burst settings mean."""
+
+    def __init__(self, rate: float, capacity: float, max_entries: int) -> None:
+        self.rate = rate
+        self.capacity = capacity
+        self.max_entries = max_entries
+        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def try_take(self, key: str, now: float) -> float:
+        """Take a token of ``key``'s bucket: 0, or how long until one is left (and nothing is taken)."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(self.rate, self.capacity, now)
+        else:
+            self._buckets.move_to_end(key)
+        wait = bucket.try_take(now)
+        self._prune(now)
+        return wait
+
+    def wait(self, key: str, now: float) -> float:
+        """How long until ``key`` has a token: 0 if it has one now. Takes nothing, and keeps no new key."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
             return 0.0
-        return (1 - self.tokens) / self.rate
+        self._buckets.move_to_end(key)
+        wait = bucket.wait(now)
+        self._prune(now)
+        return wait
+
+    def _prune(self, now: float) -> None:
+        while self._buckets and next(iter(self._buckets.values())).full(now):
+            self._buckets.popitem(last=False)
+        while len(self._buckets) > self.max_entries:
+            self._buckets.popitem(last=False)

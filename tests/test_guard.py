@@ -1,9 +1,52 @@
-"""What a request passes before Strawberry sees it: the body cap, the per-caller rate limit and CORS."""
+"""What a request passes before Strawberry sees it: the body cap, the budget of failed authentication per
+client address (and X-Forwarded-For from trusted proxies), the per-caller rate limit, and CORS."""
 
-from tests.conftest import running_gateway
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from gateway.auth.api_keys import hash_key
+from gateway.guard import RequestGuard
+from tests.conftest import Gateway, running_gateway
 
 POOLS = "{ userPools { __typename } }"
 ADMIN_UI = "https://admin.example.com"
+KEY = "cgw_the-one-key-the-tests-know"
+API_KEYS = [{"name": "dashboard", "role": "admin", "hash": hash_key(KEY)}]
+# One failed attempt a minute past a burst of 3: nothing refills while a test runs.
+FAILURE_BUDGET = {"auth_failure_rate_per_minute": 1, "auth_failure_burst": 3}
+
+
+@asynccontextmanager
+async def key_gateway(backend: Any, **settings: Any) -> AsyncIterator[Gateway]:
+    async with running_gateway(backend, auth_mode="api-key", api_keys=API_KEYS, **settings) as gateway:
+        yield gateway
+
+
+@asynccontextmanager
+async def peer(gateway: Gateway, address: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose TCP peer address, as the app sees it, is ``address`` (the tests' default is 127.0.0.1)."""
+    transport = httpx.ASGITransport(app=gateway.app, client=(address, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+        yield http
+
+
+async def post(http: httpx.AsyncClient, key: str, forwarded_for: str | None = None) -> httpx.Response:
+    headers = {"X-API-Key": key} | ({"X-Forwarded-For": forwarded_for} if forwarded_for else {})
+    return await http.post("/graphql", json={"query": POOLS}, headers=headers)
+
+
+def guard_of(gateway: Gateway) -> RequestGuard:
+    (route,) = [route for route in gateway.app.routes if getattr(route, "path", None) == "/graphql"]
+    return route.endpoint.guard
+
+
+def assert_rate_limited(response: httpx.Response) -> None:
+    assert response.status_code == 429, response.text
+    assert response.json()["errors"][0]["extensions"] == {"code": "RATE_LIMITED"}
+    assert 1 <= int(response.headers["retry-after"]) <= 60
 
 
 def preflight(origin: str) -> dict[str, str]:
@@ -65,3 +108,94 @@ async def test_cors_allow_list(backend, cognito):
     assert other.status_code == 400
     assert "access-control-allow-origin" not in other.headers
     assert post.headers["access-control-allow-origin"] == ADMIN_UI
+
+
+async def test_failed_authentication_is_limited_per_address(backend, cognito):
+    async with key_gateway(backend, **FAILURE_BUDGET) as gateway:
+        failed = [await post(gateway.http, f"cgw_guess-{attempt}") for attempt in range(3)]
+        over = await post(gateway.http, "cgw_guess-3")
+        valid_from_there = await post(gateway.http, KEY)
+        async with peer(gateway, "203.0.113.7") as elsewhere:
+            valid_from_elsewhere = await post(elsewhere, KEY)
+            failed_from_elsewhere = await post(elsewhere, "cgw_guess-4")
+        calls = gateway.calls
+
+    assert [response.status_code for response in failed] == [401, 401, 401]
+    assert_rate_limited(over)
+    assert "failed authentication attempts" in over.json()["errors"][0]["message"]
+    assert_rate_limited(valid_from_there)  # refused before its credential is looked at
+    assert valid_from_elsewhere.status_code == 200 and "errors" not in valid_from_elsewhere.json()
+    assert failed_from_elsewhere.status_code == 401
+    assert calls == {"ListUserPools": 1}  # the one valid request from elsewhere
+
+
+async def test_successful_authentication_spends_no_failure_budget(backend, cognito):
+    async with key_gateway(backend, **FAILURE_BUDGET) as gateway:
+        responses = [await post(gateway.http, KEY) for _ in range(5)]
+
+    assert [response.status_code for response in responses] == [200] * 5
+
+
+async def test_failed_authentication_limit_can_be_turned_off(backend, cognito):
+    async with key_gateway(backend, auth_failure_rate_per_minute=0, auth_failure_burst=1) as gateway:
+        responses = [await post(gateway.http, f"cgw_guess-{attempt}") for attempt in range(5)]
+
+        assert [response.status_code for response in responses] == [401] * 5
+        assert guard_of(gateway).addresses_tracked == 0
+
+
+async def test_x_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(backend, cognito):
+    async with key_gateway(backend, **FAILURE_BUDGET) as gateway:
+        for attempt in range(3):  # each claims to be another client
+            assert (await post(gateway.http, "cgw_guess", f"198.51.100.{attempt}")).status_code == 401
+        claimed_new_client = await post(gateway.http, KEY, "198.51.100.50")
+
+    assert_rate_limited(claimed_new_client)
+
+
+async def test_x_forwarded_for_from_a_trusted_proxy_names_the_client(backend, cognito):
+    """The right-most address that is not itself a trusted proxy is the client: what a client writes to the left
+    of what the proxies appended cannot make it another client."""
+    async with key_gateway(backend, trusted_proxies=["127.0.0.1", "10.0.0.0/8"], **FAILURE_BUDGET) as gateway:
+        for _ in range(3):
+            assert (await post(gateway.http, "cgw_guess", "198.51.100.1")).status_code == 401
+        same_client = await post(gateway.http, KEY, "198.51.100.1")
+        through_two_proxies = await post(gateway.http, KEY, "198.51.100.1, 10.1.2.3")
+        spoofed_left = await post(gateway.http, KEY, "198.51.100.99, 198.51.100.1")
+        other_client = await post(gateway.http, KEY, "198.51.100.2")
+        async with peer(gateway, "203.0.113.7") as untrusted:  # not a proxy: its header is not believed
+            for attempt in range(3):
+                assert (await post(untrusted, "cgw_guess", f"198.51.100.{10 + attempt}")).status_code == 401
+            untrusted_claiming_other = await post(untrusted, KEY, "198.51.100.2")
+
+    for response in (same_client, through_two_proxies, spoofed_left, untrusted_claiming_other):
+        assert_rate_limited(response)
+    assert other_client.status_code == 200 and "errors" not in other_client.json(), other_client.text
+
+
+async def test_the_failure_table_stays_bounded(backend, cognito):
+    async with key_gateway(backend, trusted_proxies=["127.0.0.1"], rate_limit_max_entries=5, **FAILURE_BUDGET) as gw:
+        for client in range(20):
+            assert (await post(gw.http, "cgw_guess", f"198.51.100.{client}")).status_code == 401
+        tracked = guard_of(gw).addresses_tracked
+        for _ in range(2):  # the most recent address is still tracked: its budget runs out
+            await post(gw.http, "cgw_guess", "198.51.100.19")
+        latest = await post(gw.http, KEY, "198.51.100.19")
+
+    assert tracked == 5
+    assert_rate_limited(latest)
+
+
+async def test_the_caller_table_stays_bounded(backend, cognito):
+    keys = {f"caller-{n}": f"cgw_key-of-caller-{n}" for n in range(20)}
+    api_keys = [{"name": name, "role": "viewer", "hash": hash_key(key)} for name, key in keys.items()]
+    settings = {"rate_limit_per_second": 0.01, "rate_limit_burst": 2, "rate_limit_max_entries": 5}
+    async with running_gateway(backend, auth_mode="api-key", api_keys=api_keys, **settings) as gateway:
+        first = [await post(gateway.http, key) for key in keys.values()]
+        tracked = guard_of(gateway).callers_tracked
+        again = [await post(gateway.http, keys["caller-19"]) for _ in range(2)]
+
+    assert [response.status_code for response in first] == [200] * 20
+    assert tracked == 5
+    assert again[0].status_code == 200
+    assert again[1].status_code == 429  # still tracked: its burst of 2 is spent

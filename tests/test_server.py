@@ -3,7 +3,10 @@
 import asyncio
 import gc
 
+import httpx
+
 from gateway.app import create_app
+from gateway.auth.api_keys import hash_key
 from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION
 from gateway.server import GatewayServer
 from gateway.settings import Settings
@@ -32,3 +35,33 @@ async def test_a_started_server_takes_its_startup_objects_out_of_the_collectors_
 
     assert frozen > 0 and not walked  # the app's Cognito gateway, made by the lifespan, is frozen
     assert gc.is_tracked(cognito) and collected(cognito)  # and back in a generation once unfrozen
+
+
+async def test_x_forwarded_for_from_localhost_is_not_believed_unless_listed(backend):
+    """uvicorn believes X-Forwarded-For from 127.0.0.1 by default; the gateway only from GATEWAY_TRUSTED_PROXIES,
+    so a local client cannot pose as other addresses to dodge the failed-authentication budget."""
+    api_keys = [{"name": "ci", "role": "viewer", "hash": hash_key("cgw_the-key")}]
+    settings = Settings(
+        aws_region=DEMO_REGION, auth_mode="api-key", api_keys=api_keys, host="127.0.0.1", port=0,
+        auth_failure_rate_per_minute=1, auth_failure_burst=2,
+    )  # fmt: skip
+    app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
+    server = GatewayServer(app, settings)
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            assert not serving.done(), "the server did not start"
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            statuses = []
+            for attempt in range(3):
+                headers = {"X-API-Key": "cgw_guess", "X-Forwarded-For": f"198.51.100.{attempt}"}
+                response = await http.post("/graphql", json={"query": "{ me { subject } }"}, headers=headers)
+                statuses.append(response.status_code)
+    finally:
+        gc.unfreeze()
+        server.should_exit = True
+        await asyncio.wait_for(serving, 30)
+
+    assert statuses == [401, 401, 429]

@@ -51,8 +51,13 @@ class Authenticator:
         return self._caller_from_claims(claims)
 
     def _caller_from_claims(self, claims: dict[str, Any]) -> Caller:
-        values = claims.get(self._role_claim) or []
-        if isinstance(values, str):
+        values = claims.get(self._role_claim)
+        if values is None:
+            values = []
+        elif isinstance(values, str):
             values = values.split()  # a space-separated claim, like OAuth's `scope`
-        subject = str(claims.get("sub") or claims.get("username") or claims.get("client_id") or "unknown")
-        return Caller(subject=subject, auth_mode="jwt", grants=grants_for([str(v) for v in values], self._role_map))
+        # A signed token is still the issuer's data, not ours: a role claim of another shape grants nothing
+        # knowable, so it is refused rather than read (or failing as a 500).
+        if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+            raise AuthenticationError(f"the role claim {self._role_claim} is not a list of strings")
+        return Caller(subject=claims["sub"], auth_mode="jwt", grants=grants_for(values, self._role_map))

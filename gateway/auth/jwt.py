@@ -1,4 +1,6 @@
-"""Bearer JWTs (Cognito ID and access tokens, or any OIDC issuer's): verified against the issuer's JWKS.
+"""Bearer JWTs (Cognito access tokens, ID tokens when ``GATEWAY_JWT_TOKEN_USE`` lists ``id``, or any OIDC
+issuer's): verified against the issuer's JWKS, then checked for the claims' shapes (a signed token of odd shape
+is a 401, never a 500).
 
 The JWKS is cached by ``kid`` for ``jwks_cache_seconds``. A token naming a ``kid`` the cache lacks may be a
 key rotation, so it refetches, but at most once per ``jwks_min_refresh_seconds``: a flood of made-up ``kid``s
@@ -15,6 +17,7 @@ from typing import Any
 
 import httpx
 import jwt
+from jwt.exceptions import InvalidJTIError, InvalidSubjectError
 
 from gateway.auth import AuthenticationError
 from gateway.settings import Settings
@@ -28,6 +31,8 @@ _REASONS: tuple[tuple[type[Exception], str], ...] = (
     (jwt.InvalidIssuerError, "wrong issuer"),
     (jwt.InvalidIssuedAtError, "bad issued-at time"),
     (jwt.MissingRequiredClaimError, "missing required claim"),
+    (InvalidSubjectError, "sub is not a string"),
+    (InvalidJTIError, "jti is not a string"),
     (jwt.InvalidSignatureError, "bad signature"),
     (jwt.InvalidAlgorithmError, "algorithm not allowed"),
     (jwt.DecodeError, "malformed token"),
@@ -84,9 +89,20 @@ class JwtVerifier:
             reason = next((text for kind, text in _REASONS if isinstance(error, kind)), "invalid token")
             raise AuthenticationError(reason) from None
         self._check_audience(claims)
-        if "token_use" in claims and claims["token_use"] not in self._token_use:
-            raise AuthenticationError("unexpected token_use")
+        self._check_token_use(claims)
+        if not claims["sub"]:
+            raise AuthenticationError("empty sub")
         return claims
+
+    def _check_token_use(self, claims: dict[str, Any]) -> None:
+        # Checked when present only: Cognito always sets it, other OIDC issuers may not (README).
+        if "token_use" not in claims:
+            return
+        token_use = claims["token_use"]
+        if not isinstance(token_use, str):
+            raise AuthenticationError("token_use is not a string")
+        if token_use not in self._token_use:
+            raise AuthenticationError("unexpected token_use")
 
     def _check_audience(self, claims: dict[str, Any]) -> None:
         # ID tokens carry the app client in `aud`; Cognito access tokens have no `aud`, only `client_id`.

@@ -69,18 +69,21 @@ class IdentityProvider:
         self,
         key: SigningKey,
         *,
-        groups: list[str] | None = None,
+        groups: Any = None,
         lifetime: float = 300,
         headers: dict[str, Any] | None = None,
         **claims: Any,
     ) -> str:
-        """An ID token by default (``aud``, ``token_use: id``); a claim given as None is left out."""
+        """A Cognito access token by default (``client_id``, ``token_use: access``, no ``aud``); a claim given as
+        None is left out, ``groups`` (the role claim) may be given any shape."""
         now = int(time.time())
         payload = {
             "sub": "user-1",
             "iss": self.url,
-            "aud": AUDIENCE,
-            "token_use": "id",
+            "client_id": AUDIENCE,
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin",
+            "username": "user-1",
             "iat": now,
             "exp": now + lifetime,
             "cognito:groups": groups if groups is not None else ["gateway-admins"],
@@ -88,6 +91,10 @@ class IdentityProvider:
         }
         payload = {name: value for name, value in payload.items() if value is not None}
         return jwt.encode(payload, key.private, algorithm=key.alg, headers={"kid": key.kid, **(headers or {})})
+
+    def id_token(self, key: SigningKey, **claims: Any) -> str:
+        """A Cognito ID token: the app client in ``aud``, ``token_use: id``."""
+        return self.token(key, **{"aud": AUDIENCE, "client_id": None, "token_use": "id", **claims})
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         if handler.path != "/.well-known/jwks.json":

@@ -37,8 +37,8 @@ def hand_made(header: dict[str, Any], claims: dict[str, Any], sign: Any = lambda
 
 def claims_of(idp: IdentityProvider, **overrides: Any) -> dict[str, Any]:
     now = int(time.time())
-    return {"sub": "mallory", "iss": idp.url, "aud": AUDIENCE, "token_use": "id", "iat": now, "exp": now + 300,
-            "cognito:groups": ["gateway-admins"], **overrides}  # fmt: skip
+    return {"sub": "mallory", "iss": idp.url, "client_id": AUDIENCE, "token_use": "access", "iat": now,
+            "exp": now + 300, "cognito:groups": ["gateway-admins"], **overrides}  # fmt: skip
 
 
 @pytest.mark.parametrize("key_fixture", ["rsa_key", "ec_key"])
@@ -52,10 +52,26 @@ async def test_a_good_token_is_accepted(jwt_gateway, idp, key_fixture, request):
     assert response.json()["data"]["userPools"]["__typename"]
 
 
-async def test_an_access_token_is_matched_by_client_id(jwt_gateway, idp, rsa_key):
-    token = idp.token(rsa_key, aud=None, token_use="access", client_id=AUDIENCE)
+async def test_an_id_token_is_refused_by_default(jwt_gateway, idp, rsa_key):
+    response = await post(jwt_gateway, idp.id_token(rsa_key))
 
-    response = await post(jwt_gateway, token)
+    assert_unauthenticated(response, jwt_gateway, "unexpected token_use")
+
+
+async def test_id_tokens_are_an_opt_in_matched_by_aud(jwt_gateway_with, idp, rsa_key):
+    async with jwt_gateway_with(jwt_token_use=["access", "id"]) as gateway:
+        id_token = await post(gateway, idp.id_token(rsa_key))
+        access_token = await post(gateway, idp.token(rsa_key))
+        other_client = await post(gateway, idp.id_token(rsa_key, aud="other-client"))
+
+    assert id_token.status_code == 200 and "errors" not in id_token.json(), id_token.text
+    assert access_token.status_code == 200 and "errors" not in access_token.json(), access_token.text
+    assert other_client.status_code == 401 and "wrong audience" in other_client.text
+
+
+async def test_a_token_without_token_use_is_accepted(jwt_gateway, idp, rsa_key):
+    """Cognito always sets `token_use`; another OIDC issuer's access token may not have it (README)."""
+    response = await post(jwt_gateway, idp.token(rsa_key, token_use=None))
 
     assert response.status_code == 200 and "errors" not in response.json(), response.text
 
@@ -89,15 +105,35 @@ REFUSED = {
     "expired": (lambda idp, key, _: idp.token(key, lifetime=-120), "token expired"),
     "not yet valid": (lambda idp, key, _: idp.token(key, nbf=int(time.time()) + 300), "token not yet valid"),
     "wrong issuer": (lambda idp, key, _: idp.token(key, iss="https://elsewhere.example"), "wrong issuer"),
-    "wrong audience": (lambda idp, key, _: idp.token(key, aud="other-client"), "wrong audience"),
-    "wrong client_id": (
-        lambda idp, key, _: idp.token(key, aud=None, token_use="access", client_id="other-client"),
-        "wrong audience",
-    ),
-    "no audience": (lambda idp, key, _: idp.token(key, aud=None), "wrong audience"),
+    "wrong client_id": (lambda idp, key, _: idp.token(key, client_id="other-client"), "wrong audience"),
+    "wrong audience on an ID token": (lambda idp, key, _: idp.id_token(key, aud="other-client"), "wrong audience"),
+    "no audience": (lambda idp, key, _: idp.token(key, client_id=None), "wrong audience"),
+    "ID token by default": (lambda idp, key, _: idp.id_token(key), "unexpected token_use"),
     "refresh token_use": (lambda idp, key, _: idp.token(key, token_use="refresh"), "unexpected token_use"),
     "odd token_use": (lambda idp, key, _: idp.token(key, token_use="whatever"), "unexpected token_use"),
     "no sub": (lambda idp, key, _: idp.token(key, sub=None), "missing required claim"),
+    # Signed by the issuer, but of shapes no issuer should send: each was a 500 (issue 11, item 7).
+    "token_use a list": (lambda idp, key, _: idp.token(key, token_use=["access"]), "token_use is not a string"),
+    "token_use an object": (lambda idp, key, _: idp.token(key, token_use={"a": 1}), "token_use is not a string"),
+    "groups an integer": (lambda idp, key, _: idp.token(key, groups=5), "cognito:groups is not a list of strings"),
+    "groups an object": (
+        lambda idp, key, _: idp.token(key, groups={"gateway-admins": True}),
+        "cognito:groups is not a list of strings",
+    ),
+    "groups holding a number": (
+        lambda idp, key, _: idp.token(key, groups=["gateway-admins", 7]),
+        "cognito:groups is not a list of strings",
+    ),
+    "groups holding a list": (
+        lambda idp, key, _: idp.token(key, groups=[["gateway-admins"]]),
+        "cognito:groups is not a list of strings",
+    ),
+    "groups false": (lambda idp, key, _: idp.token(key, groups=False), "cognito:groups is not a list of strings"),
+    "sub a number": (lambda idp, key, _: idp.token(key, sub=42), "sub is not a string"),
+    "sub an object": (lambda idp, key, _: idp.token(key, sub={"id": "admin"}), "sub is not a string"),
+    "sub empty": (lambda idp, key, _: idp.token(key, sub=""), "empty sub"),
+    "jti a number": (lambda idp, key, _: idp.token(key, jti=1), "jti is not a string"),
+    "exp a string": (lambda idp, key, _: idp.token(key, exp="tomorrow"), "malformed token"),
     "no kid": (lambda idp, key, _: hand_made({"alg": "RS256"}, claims_of(idp)), "missing key ID"),
     "alg none": (alg_none, "algorithm not allowed"),
     "HS256 with the public key": (hs256_with_the_public_key, "algorithm not allowed"),
@@ -217,3 +253,22 @@ async def test_a_token_with_no_mapped_group_can_read_nothing(jwt_gateway, idp, r
 
     assert body["data"]["userPools"] is None
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_an_address_over_its_failure_budget_costs_no_jwks_fetch(jwt_gateway_with, idp, rsa_key):
+    """Made-up kids would each refetch the JWKS here (no minimum interval); past the budget of failed attempts
+    the address is refused before its token is looked at, a valid one included."""
+    unpublished = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    budget = {"auth_failure_rate_per_minute": 1, "auth_failure_burst": 3, "jwks_min_refresh_seconds": 0}
+    async with jwt_gateway_with(**budget) as gateway:
+        for attempt in range(3):
+            token = idp.token(SigningKey(f"made-up-{attempt}", "RS256", unpublished))
+            assert_unauthenticated(await post(gateway, token), gateway, "unknown signing key")
+        fetches = idp.fetches
+        flood = [await post(gateway, idp.token(SigningKey(f"more-{n}", "RS256", unpublished))) for n in range(5)]
+        valid = await post(gateway, idp.token(rsa_key))
+
+    assert fetches == 3
+    assert [response.status_code for response in flood] == [429] * 5
+    assert valid.status_code == 429
+    assert idp.fetches == fetches
