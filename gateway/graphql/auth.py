@@ -12,7 +12,8 @@ never logs or returns it. The admin operations name their pool; the client-side 
 name only the app client, so their inputs take one field beyond the request's members, an optional
 ``userPoolId``: given, the gateway fills in the hash (and calls the pool's region); absent, the request is sent
 as it is, and a caller of a client with a secret passes ``secretHash`` / ``SECRET_HASH`` itself. A hash the
-caller gives is always kept.
+caller gives is always kept. Given ``userPoolId``, the client must be that pool's, or the flow is not called:
+the grant and the audit go by the pool named, Cognito by the client's.
 
 ``USER_SRP_AUTH``. ``initiateAuth(input: {authFlow: USER_SRP_AUTH, userPoolId, authParameters: {USERNAME,
 PASSWORD}})`` runs the whole SRP exchange: the gateway sends ``SRP_A`` (never the password), answers
