@@ -70,6 +70,16 @@ HOSTILE: dict[str, HostileRequest] = {
     "JSON variable 1000 deep": HostileRequest(
         raw=b'{"query": "query Q($m: JSON) { me { subject } }", "variables": {"m": ' + b"[" * 1000 + b"]" * 1000 + b"}}"
     ),
+    # Every mutation is audited: the audit writes such a value as a marker (and the model check refuses it).
+    "JSON member 990 deep in a mutation": HostileRequest(
+        raw=b'{"query": "mutation M($input: AdminCreateUserInput!) { adminCreateUser(input: $input) { __typename } }",'
+        b' "variables": {"input": {"userPoolId": "'
+        + POOL.encode()
+        + b'", "username": "u", "clientMetadata": {"m": '
+        + b"[" * 990
+        + b"]" * 990
+        + b"}}}}"
+    ),
     "100k-item list variable": HostileRequest(
         "mutation M($names: [String!]!) { adminDeleteUserAttributes(input: "
         f'{{userPoolId: "{POOL}", username: "u", userAttributeNames: $names}}) {{ __typename }} }}',

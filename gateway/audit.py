@@ -33,35 +33,53 @@ logger.setLevel(logging.INFO)
 logger.propagate = False
 
 REDACTED = "REDACTED"  # the mask gateway.graphql.identity_providers shows too
+TRUNCATED = "TRUNCATED"  # what an input's value is written as past MAX_DEPTH
+# How many levels of an input the record holds. A JSON member (clientMetadata...) can arrive nested ~1000
+# deep, past orjson's limit (255) and Python's recursion limit: the record must still be written, and whole.
+MAX_DEPTH = 32
 # The members naming the object a mutation acts on, besides its pool.
 OBJECT_MEMBERS = ("Username", "GroupName", "ClientId", "ProviderName", "DeviceKey", "Identifier")
 
 
-def redact(value: Any, shape: Shape) -> Any:
-    """``value`` (of ``shape``) with every secret replaced by ``REDACTED``."""
-    if model.is_secret(shape):
+def redact(value: Any, shape: Shape | None, depth: int = 0) -> Any:
+    """``value`` (of ``shape``, None where the model says nothing, as inside a JSON member) with every secret
+    replaced by ``REDACTED`` and every list or object deeper than ``MAX_DEPTH`` by ``TRUNCATED``."""
+    if shape is not None and model.is_secret(shape):
         return REDACTED
-    if shape.type_name == "structure" and isinstance(value, dict):
-        return {
-            name: redact(item, shape.members[name]) if name in shape.members else item for name, item in value.items()
-        }
-    if shape.type_name == "list" and isinstance(value, list):
-        return [redact(item, shape.member) for item in value]
-    if shape.type_name == "map" and isinstance(value, dict):
+    if not isinstance(value, (dict, list)):
+        return value
+    if depth >= MAX_DEPTH:
+        return TRUNCATED
+    kind = shape.type_name if shape is not None else None
+    if isinstance(value, list):
+        return [redact(item, shape.member if kind == "list" else None, depth + 1) for item in value]
+    if kind == "structure":
+        return {name: redact(item, shape.members.get(name), depth + 1) for name, item in value.items()}
+    if kind == "map":
         if shape.name == "ProviderDetailsType":
             return {key: REDACTED if key in model.IDP_SECRET_DETAILS else item for key, item in value.items()}
-        return {key: redact(item, shape.value) for key, item in value.items()}
-    return value
+        return {key: redact(item, shape.value, depth + 1) for key, item in value.items()}
+    return {key: redact(item, None, depth + 1) for key, item in value.items()}
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON line per record, whatever the record holds: a record that cannot be written whole (a value
+    json cannot encode, a recursion) is written with its input as ``TRUNCATED`` rather than lost."""
+
     def format(self, record: logging.LogRecord) -> str:
         document = getattr(record, "audit", None) or {"message": record.getMessage()}
         try:
-            return orjson.dumps(document).decode()
-        except orjson.JSONEncodeError:
-            # orjson refuses integers past 64 bits, which a JSON input may hold: the record must still be written.
-            return json.dumps(document, default=str)
+            return _encode(document)
+        except (TypeError, ValueError, RecursionError):
+            return _encode({**document, "input": TRUNCATED, "object": TRUNCATED})
+
+
+def _encode(document: dict[str, Any]) -> str:
+    try:
+        return orjson.dumps(document).decode()
+    except orjson.JSONEncodeError:
+        # orjson refuses integers past 64 bits, which a JSON input may hold: the stdlib encoder writes them.
+        return json.dumps(document, default=str)
 
 
 def configure(path: str | None) -> None:

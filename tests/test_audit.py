@@ -1,6 +1,7 @@
 """The audit trail through HTTP on the real app and the moto server: one JSON line per mutation field."""
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from tests.conftest import Gateway, running_gateway
 
 PASSWORD = "Passw0rd!Passw0rd"
 KEY = "viewer-key-0123456789"
+CODE = "918273"
 
 
 class Audited:
@@ -196,3 +198,67 @@ async def test_an_integer_past_64_bits_in_a_json_input_is_still_recorded(audited
     [record] = audited.records()
     assert record["input"]["ProviderDetails"] == {"a": huge}
     assert record["outcome"] == "InvalidParameterError"
+
+
+async def test_an_input_nested_990_deep_is_still_recorded_once(audited: Audited, pool_id: str):
+    """Past the audit's depth bound a value is written as a marker: the record is never lost to recursion."""
+    deep = "[" * 990 + "]" * 990  # no JSON encoder writes this, so the body is written out
+    document = "mutation($input: AdminCreateUserInput!) { adminCreateUser(input: $input) { __typename } }"
+    audited.gateway.reset_calls()
+    body = (
+        f'{{"query": "{document}", "variables": {{"input": {{"userPoolId": "{pool_id}", "username": "alice",'
+        f' "clientMetadata": {{"deep": {deep}}}}}}}}}'
+    )
+
+    response = await audited.gateway.http.post("/graphql", content=body, headers={"content-type": "application/json"})
+
+    result = response.json()["data"]["adminCreateUser"]
+    assert result["__typename"] == "InvalidParameterError"  # refused before the call: not a string map
+    assert audited.gateway.calls == {}
+    [line] = audited.path.read_text().splitlines()
+    record = json.loads(line)
+    assert (record["operation"], record["outcome"]) == ("AdminCreateUser", result["__typename"])
+    assert record["object"] == {"Username": "alice"}
+    assert json.dumps(record["input"]["ClientMetadata"]).count("[") == audit.MAX_DEPTH - 2
+    assert f'"{audit.TRUNCATED}"' in line
+
+
+def test_the_formatter_writes_what_no_encoder_can():
+    """A value nested past any bound (one the redaction did not meet) costs the record its input, not the record."""
+    deep: list[Any] = []
+    for _ in range(5000):
+        deep = [deep]
+    record = logging.LogRecord("audit", logging.INFO, __file__, 1, "x", None, None)
+    record.audit = {"outcome": "FORBIDDEN", "object": {}, "input": {"ClientMetadata": deep}}
+
+    assert json.loads(audit.JsonFormatter().format(record)) == {
+        "outcome": "FORBIDDEN",
+        "object": audit.TRUNCATED,
+        "input": audit.TRUNCATED,
+    }
+
+
+async def test_confirmation_codes_are_redacted(audited: Audited, cognito: BaseClient, pool_id: str):
+    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="public")["UserPoolClient"]["ClientId"]
+    user = {"userPoolId": pool_id, "clientId": client_id, "username": "alice", "confirmationCode": CODE}
+
+    await audited.gateway.mutate("confirmSignUp", user)
+    await audited.gateway.mutate("confirmForgotPassword", {**user, "password": PASSWORD})
+
+    records = audited.records()
+    assert [record["operation"] for record in records] == ["ConfirmSignUp", "ConfirmForgotPassword"]
+    assert [record["input"]["ConfirmationCode"] for record in records] == ["REDACTED", "REDACTED"]
+    assert CODE not in audited.path.read_text() and PASSWORD not in audited.path.read_text()
+
+
+def test_every_one_time_code_of_the_model_is_redacted():
+    """Members the model leaves unmarked (gateway.cognito.model.UNMARKED_SECRET_MEMBERS), in every operation's
+    input, the ones the graph does not expose (VerifyUserAttribute, VerifySoftwareToken) too."""
+    redacted = set()
+    for name in model.service_model().operation_names:
+        shape = model.operation(name).input_shape
+        for member in model.UNMARKED_SECRET_MEMBERS & set(shape.members if shape else ()):
+            assert audit.redact({member: CODE}, shape) == {member: "REDACTED"}, (name, member)
+            redacted.add(name)
+
+    assert {"ConfirmSignUp", "ConfirmForgotPassword", "VerifyUserAttribute", "VerifySoftwareToken"} <= redacted

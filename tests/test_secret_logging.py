@@ -12,7 +12,10 @@ import pytest
 from botocore.client import BaseClient
 
 from gateway import audit
-from gateway.demo.server import DemoBackend
+from gateway.auth.api_keys import hash_key
+from gateway.auth.roles import mutation_role
+from gateway.demo.server import DEMO_REGION, DemoBackend
+from gateway.settings import ApiKey
 from tests.conftest import Gateway, running_gateway
 from tests.graphql.test_auth import admin_sign_in
 
@@ -152,3 +155,70 @@ async def test_unpinned_botocore_would_log_the_password(
         botocore_logger.setLevel(level)
 
     assert PASSWORD in caplog.text
+
+
+# --- denials and unexpected errors ------------------------------------------------------------------------------
+
+VIEWER_KEY = "viewer-key-0123456789"
+INLINE_PASSWORD = "Inl1ne!Passw0rd-4"
+
+
+def logged_text(records: list[logging.LogRecord]) -> str:
+    """Everything a handler could write of ``records``: messages, arguments and tracebacks."""
+    formatter = logging.Formatter()
+    return "\n".join(f"{formatter.format(record)} {record.args!r}" for record in records)
+
+
+@pytest.mark.parametrize(
+    ("field", "arguments"),
+    [
+        ("adminSetUserPassword", f'username: "alice", password: "{INLINE_PASSWORD}", permanent: true'),
+        (
+            "initiateAuth",
+            f'clientId: "client", authFlow: USER_PASSWORD_AUTH, '
+            f'authParameters: {{USERNAME: "alice", PASSWORD: "{INLINE_PASSWORD}"}}',
+        ),
+    ],
+)
+async def test_a_denial_is_logged_once_below_error_without_the_document(
+    backend: DemoBackend,
+    cognito: BaseClient,
+    pool_id: str,
+    caplog: pytest.LogCaptureFixture,
+    field: str,
+    arguments: str,
+):
+    settings = {"auth_mode": "api-key", "api_keys": [ApiKey(name="ci", role="viewer", hash=hash_key(VIEWER_KEY))]}
+    document = f'mutation {{ {field}(input: {{userPoolId: "{pool_id}", {arguments}}}) {{ __typename }} }}'
+    caplog.set_level(logging.DEBUG)
+    async with running_gateway(backend, **settings) as gateway:
+        response = await gateway.http.post("/graphql", headers={"X-API-Key": VIEWER_KEY}, json={"query": document})
+
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert INLINE_PASSWORD not in logged_text(caplog.records)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    [denial] = [record for record in caplog.records if "denied" in record.getMessage()]
+    assert denial.levelno == logging.WARNING and denial.exc_info is None
+    message = denial.getMessage()
+    role = mutation_role(field[0].upper() + field[1:]).label
+    assert "ci" in message and field in message and f"needs the {role} role" in message
+    assert "mutation" not in message and "{" not in message
+
+
+async def test_an_unexpected_error_is_logged_with_its_trace_but_not_the_document(
+    gateway: Gateway, pool_id: str, caplog: pytest.LogCaptureFixture
+):
+    def fail(**kwargs: Any) -> None:
+        raise RuntimeError("a bug under the resolver")
+
+    client = await gateway.app.state.cognito.client(DEMO_REGION, write=False)
+    client.meta.events.register("before-call.cognito-idp.AdminGetUser", fail)
+    caplog.set_level(logging.DEBUG)
+    body = await gateway.query(
+        f'{{ user(userPoolId: "{pool_id}", username: "needle-in-the-document") {{ __typename }} }}'
+    )
+
+    assert body["errors"][0]["extensions"] == {"code": "INTERNAL"}
+    [logged] = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert "a bug under the resolver" in logged_text([logged])  # the trace is there
+    assert "needle-in-the-document" not in logged_text(caplog.records)

@@ -5,6 +5,7 @@ The model is the one shipped with the botocore that aioboto3 pins; nothing here 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -49,20 +50,51 @@ def page_size_limit(operation_name: str) -> int:
 # The model marks these sensitive too, but they are identifiers and values an admin works with
 # (usernames, attribute values, client IDs, device fingerprints), not secrets.
 _SENSITIVE_IDENTIFIERS = frozenset({"UsernameType", "AttributeValueType", "ClientIdType", "UserContextDataType"})
-# Secret by nature though the model does not mark them: a device's SRP verifier and salt, and the keys of an
-# identity provider's ProviderDetails map that hold its secrets.
+# Secret by nature though the model does not mark them all: the one-time codes that prove a user holds an
+# address or an authenticator (a sign-up or password-reset code, an attribute's verification code, a TOTP
+# code) and a device's SRP verifier and salt. Named by member; their shapes are found across the operations.
+UNMARKED_SECRET_MEMBERS = frozenset({"Code", "ConfirmationCode", "UserCode", "DeviceSecretVerifierConfig"})
+# The keys of an identity provider's ProviderDetails map that hold its secrets.
 IDP_SECRET_DETAILS = frozenset({"client_secret", "private_key"})
-_UNMARKED_SECRETS = frozenset({"DeviceSecretVerifierConfigType"})
+
+
+def input_members() -> Iterator[tuple[str, Shape]]:
+    """Every (member name, member shape) of every operation's input, nested members included."""
+    seen: set[str] = set()
+    pending = [op.input_shape for op in map(operation, service_model().operation_names) if op.input_shape]
+    while pending:
+        current = pending.pop()
+        if current.name in seen:
+            continue
+        seen.add(current.name)
+        if current.type_name == "structure":
+            for name, member in current.members.items():
+                yield name, member
+                pending.append(member)
+        elif current.type_name == "list":
+            pending.append(current.member)
+        elif current.type_name == "map":
+            pending.append(current.value)
+
+
+@cache
+def secret_shapes() -> frozenset[str]:
+    """The names of the secret shapes: those the model marks ``sensitive`` less its identifiers, and the
+    shapes of the members in :data:`UNMARKED_SECRET_MEMBERS`."""
+    model = service_model()
+    marked = {
+        name
+        for name in model.shape_names
+        if (shape := model.shape_for(name)).serialization.get("sensitive") or shape.metadata.get("sensitive")
+    }
+    unmarked = {member.name for name, member in input_members() if name in UNMARKED_SECRET_MEMBERS}
+    return frozenset((marked - _SENSITIVE_IDENTIFIERS) | unmarked)
 
 
 def is_secret(shape: Shape) -> bool:
-    """Passwords, tokens, sessions, client secrets, secret hashes, auth parameters and challenge responses:
-    readable only by admins, never logged. From the model's ``sensitive`` trait, less its identifiers."""
-    if shape.name in _UNMARKED_SECRETS:
-        return True
-    return bool(shape.serialization.get("sensitive") or shape.metadata.get("sensitive")) and (
-        shape.name not in _SENSITIVE_IDENTIFIERS
-    )
+    """Passwords, tokens, sessions, client secrets, secret hashes, auth parameters, challenge responses and
+    one-time codes: readable only by admins, never logged."""
+    return shape.name in secret_shapes()
 
 
 _READ_PREFIXES = ("Describe", "Get", "List", "AdminGet", "AdminList")
@@ -74,8 +106,12 @@ def is_read(operation_name: str) -> bool:
 
 
 def over_limit(shape: Shape, value: Any, path: str = "") -> str | None:
-    """The first value past its shape's ``max`` (string length, list or map size), as a message, or None.
-    botocore checks only the ``min`` bounds before sending; this refuses the rest before a call is spent."""
+    """The first value past its shape's ``max`` (string length, list or map size), or a list or object where
+    a string goes (only a JSON member can hold one), as a message, or None. botocore checks only the ``min``
+    bounds before sending; this refuses the rest before a call is spent. (botocore's own type error would
+    quote the value, whose repr recurses past any limit when it is nested ~1000 deep.)"""
+    if shape.type_name == "string" and isinstance(value, (list, dict)):
+        return f"{path or shape.name} must be a string, not {'a list' if isinstance(value, list) else 'an object'}"
     limit = shape.metadata.get("max")
     if limit is not None and isinstance(value, (str, list, dict)) and len(value) > limit:
         unit = "characters" if isinstance(value, str) else "items"

@@ -12,7 +12,8 @@ never logs or returns it. The admin operations name their pool; the client-side 
 name only the app client, so their inputs take one field beyond the request's members, an optional
 ``userPoolId``: given, the gateway fills in the hash (and calls the pool's region); absent, the request is sent
 as it is, and a caller of a client with a secret passes ``secretHash`` / ``SECRET_HASH`` itself. A hash the
-caller gives is always kept.
+caller gives is always kept. Given ``userPoolId``, the client must be that pool's, or the flow is not called:
+the grant and the audit go by the pool named, Cognito by the client's.
 
 ``USER_SRP_AUTH``. ``initiateAuth(input: {authFlow: USER_SRP_AUTH, userPoolId, authParameters: {USERNAME,
 PASSWORD}})`` runs the whole SRP exchange: the gateway sends ``SRP_A`` (never the password), answers
@@ -27,7 +28,8 @@ from typing import Any, Optional
 import strawberry
 from strawberry.types.field import StrawberryField
 
-from gateway.auth import Role
+from gateway.auth import AccessDenied, Role
+from gateway.auth.roles import mutation_role
 from gateway.cognito import model
 from gateway.cognito.auth_crypto import PASSWORD_VERIFIER, SrpLogin, secret_hash
 from gateway.cognito.client import region_of
@@ -50,6 +52,21 @@ async def _client_secret(context: Context, user_pool_id: Optional[str], client_i
     if not user_pool_id:
         return None
     return (await describe_client(context, user_pool_id, client_id)).get("ClientSecret")
+
+
+async def _check_client_of_pool(context: Context, user_pool_id: str, client_id: str, role: Role) -> None:
+    """Refuses a client-side flow whose app client is not the named pool's. The caller's grant is checked,
+    and the audit written, against the pool named; Cognito acts on the client's own pool. A grant limited to
+    some pools is refused (FORBIDDEN) whatever the reason, since the client may be another pool's; a grant on
+    every pool sees Cognito's answer (ResourceNotFound). One read, shared with SECRET_HASH's lookup."""
+    try:
+        client = await describe_client(context, user_pool_id, client_id)
+    except CognitoException as error:
+        if error.code != "ResourceNotFoundException" or context.caller.may_everywhere(role):
+            raise
+        client = {}
+    if client.get("UserPoolId") != user_pool_id:
+        raise AccessDenied(f"Forbidden: {client_id} is not an app client of user pool {user_pool_id}.")
 
 
 def _string_map(value: Any, field: str) -> dict[str, str]:
@@ -167,6 +184,8 @@ def _auth_mutation(operation: str, payload: type, run: Run) -> StrawberryField:
     async def resolve(info: Info, input: Any) -> Any:
         request = to_cognito(input)
         user_pool_id = request.get("UserPoolId") if admin else (input.user_pool_id or None)
+        if not admin and user_pool_id:  # an admin operation names its pool to Cognito, which checks the client
+            await _check_client_of_pool(info.context, user_pool_id, request["ClientId"], mutation_role(operation))
         result = await run(info.context, request, user_pool_id)
         # Signing in or up, or a new password, changes the user: drop what this request read of it.
         written = {"UserPoolId": user_pool_id, "Username": _username(request)}

@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from gateway.auth import AccessDenied
 from gateway.cognito.errors import CognitoException
 from gateway.graphql.auth import AuthMutations
 from gateway.graphql.clients import ClientMutations, ClientQueries
@@ -62,24 +63,32 @@ Mutation = merge_types(
 
 class GatewaySchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Optional[ExecutionContext] = None) -> None:
-        """Log what reaches ``errors[]`` before it is masked: Cognito failures briefly, unexpected ones with
-        their trace. Syntax and validation errors are the client's and are not logged: graphql-core quotes
-        the rejected input in them, and that input may hold a password or a token.
+        """Log what reaches ``errors[]`` before it is masked, never with the document: a denial once as a warning
+        (who, where, which role), a Cognito failure briefly, an unexpected one with its trace. Strawberry's own
+        logger is not used: it logs the error's source excerpt, the document around the field, and a password or
+        a token may sit in it inline. Syntax and validation errors are the client's and are not logged (graphql-core
+        quotes the rejected input in them).
 
         Also where the limit errors gain their code and, without introspection, every "Did you mean ...?"
         goes: Strawberry's option strips only those of unknown fields, not of arguments, enum values or types."""
-        unexpected = []
         for error in errors:
             add_limit_code(error)
             if self.config.disable_field_suggestions and " Did you mean " in error.message:
                 error.message = error.message.split(" Did you mean ")[0]
             original = error.original_error
-            if isinstance(original, CognitoException):
-                logger.info("Cognito error at %s: %s", error.path, original.code)
+            if isinstance(original, AccessDenied):
+                caller = getattr(getattr(execution_context, "context", None), "caller", None)
+                subject = caller.subject if caller is not None else "-"
+                logger.warning("Access denied to %s at %s: %s", subject, _path(error), original)
+            elif isinstance(original, CognitoException):
+                logger.info("Cognito error at %s: %s", _path(error), original.code)
             elif original is not None and not isinstance(original, GraphQLError):
-                unexpected.append(error)
-        if unexpected:
-            super().process_errors(unexpected, execution_context)
+                logger.error("Unexpected error at %s: %s", _path(error), type(original).__name__, exc_info=original)
+
+
+def _path(error: GraphQLError) -> str:
+    """The field's path in the response (``user.groups.0``), which names no argument."""
+    return ".".join(map(str, error.path or ())) or "-"
 
 
 class OperationObserver(SchemaExtension):

@@ -13,17 +13,22 @@ import hmac
 import json
 import logging
 import weakref
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore import xform_name
 from botocore.client import BaseClient
 
+from gateway.auth.api_keys import hash_key
 from gateway.cognito import model
-from gateway.demo.server import DEMO_REGION
+from gateway.demo.server import DEMO_REGION, DemoBackend
 from gateway.graphql.errors import error_type_name
 from gateway.graphql.schema import build_schema
 from gateway.loaders import Loaders
+from gateway.settings import ApiKey
+from tests.conftest import running_gateway
 from tests.helpers import assert_error
 
 PASSWORD = "Passw0rd!"
@@ -920,3 +925,107 @@ async def test_an_invalid_input_does_not_log_its_password(gateway: Any, caplog: 
 
     assert body["errors"]  # refused before any resolver ran
     assert PASSWORD not in caplog.text
+
+
+# --- a grant limited to pools and the client-side flows --------------------------------------------------------
+
+POOL_ADMIN_KEY = "pool-admin-key-0123456789"
+HASH = "c2VjcmV0LWhhc2g="  # a caller's own SECRET_HASH: no secret lookup is needed for the flow
+# Every client-side flow, with an input that names a user and brings its own hash, so that the gateway needs
+# no DescribeUserPoolClient of its own for the flow.
+CLIENT_SIDE_INPUTS: dict[str, dict[str, Any]] = {
+    "InitiateAuth": {
+        "authFlow": "USER_PASSWORD_AUTH",
+        "authParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD, "SECRET_HASH": HASH},
+    },
+    "RespondToAuthChallenge": {
+        "challengeName": "NEW_PASSWORD_REQUIRED",
+        "session": "s" * 40,
+        "challengeResponses": {"USERNAME": "alice", "NEW_PASSWORD": NEW_PASSWORD, "SECRET_HASH": HASH},
+    },
+    "SignUp": {"username": "alice", "password": PASSWORD, "secretHash": HASH},
+    "ConfirmSignUp": {"username": "alice", "confirmationCode": "123456", "secretHash": HASH},
+    "ResendConfirmationCode": {"username": "alice", "secretHash": HASH},
+    "ForgotPassword": {"username": "alice", "secretHash": HASH},
+    "ConfirmForgotPassword": {
+        "username": "alice",
+        "confirmationCode": "123456",
+        "password": NEW_PASSWORD,
+        "secretHash": HASH,
+    },
+    "RevokeToken": {"token": "t" * 40, "clientSecret": "a-secret"},
+}
+
+
+def test_every_client_side_flow_is_checked_below():
+    client_side = {
+        operation for operation in OPERATIONS if "UserPoolId" not in model.operation(operation).input_shape.members
+    }
+
+    assert set(CLIENT_SIDE_INPUTS) == client_side
+
+
+@pytest.fixture
+def audit_path(tmp_path: Path) -> Path:
+    return tmp_path / "audit.log"
+
+
+@pytest.fixture
+async def pool_admin(backend: DemoBackend, cognito: BaseClient, pool_id: str, audit_path: Path) -> AsyncIterator[Any]:
+    """The app in api-key mode, called as an admin of ``pool_id`` only, writing its audit to ``audit_path``."""
+    key = ApiKey(name="pool-admin", role="admin", pools=[pool_id], hash=hash_key(POOL_ADMIN_KEY))
+    async with running_gateway(backend, auth_mode="api-key", api_keys=[key], audit_log_path=str(audit_path)) as gw:
+        gw.http.headers["X-API-Key"] = POOL_ADMIN_KEY
+        yield gw
+
+
+async def run_flow(gateway: Any, operation: str, pool: str, client: str) -> dict[str, Any]:
+    name = operation[0].lower() + operation[1:]
+    document = f"mutation($input: {operation}Input!) {{ run: {name}(input: $input) {{ __typename }} }}"
+    gateway.reset_calls()
+    return await gateway.query(
+        document, {"input": {"userPoolId": pool, "clientId": client, **CLIENT_SIDE_INPUTS[operation]}}
+    )
+
+
+@pytest.mark.parametrize("operation", CLIENT_SIDE_INPUTS)
+async def test_a_pool_grant_cannot_reach_another_pool_through_its_client(
+    pool_admin: Any, cognito: BaseClient, pool_id: str, audit_path: Path, operation: str
+):
+    other_pool = cognito.create_user_pool(PoolName="other-pool")["UserPool"]["Id"]
+    other_client = cognito.create_user_pool_client(UserPoolId=other_pool, ClientName="public", ExplicitAuthFlows=FLOWS)
+    create_user(cognito, other_pool)
+
+    body = await run_flow(pool_admin, operation, pool_id, other_client["UserPoolClient"]["ClientId"])
+
+    assert body["data"] == {"run": None}
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "FORBIDDEN"}
+    assert "is not an app client of user pool" in error["message"]
+    assert pool_admin.calls == {"DescribeUserPoolClient": 1}  # the flow itself was never called
+    [record] = [json.loads(line) for line in audit_path.read_text().splitlines()]
+    assert (record["operation"], record["pool"], record["outcome"]) == (operation, pool_id, "FORBIDDEN")
+
+
+@pytest.mark.parametrize("operation", CLIENT_SIDE_INPUTS)
+async def test_a_pool_grant_runs_the_flows_of_its_own_pool_s_clients(
+    pool_admin: Any, cognito: BaseClient, pool_id: str, client_id: str, operation: str
+):
+    create_user(cognito, pool_id)
+
+    body = await run_flow(pool_admin, operation, pool_id, client_id)
+
+    assert "errors" not in body, body["errors"]
+    assert body["data"]["run"]["__typename"]  # a payload or Cognito's own answer to the made-up input
+    assert pool_admin.calls["DescribeUserPoolClient"] == 1 and pool_admin.calls[operation] >= 1
+
+
+async def test_an_unknown_client_is_forbidden_to_a_pool_grant_and_not_found_to_a_grant_on_every_pool(
+    pool_admin: Any, gateway: Any, pool_id: str
+):
+    refused = await run_flow(pool_admin, "SignUp", pool_id, "nosuchclient")
+    unknown = await run_flow(gateway, "SignUp", pool_id, "nosuchclient")
+
+    assert refused["errors"][0]["extensions"] == {"code": "FORBIDDEN"}
+    assert unknown["data"]["run"] == {"__typename": "ResourceNotFoundError"}
+    assert gateway.calls == {"DescribeUserPoolClient": 1}
