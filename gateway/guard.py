@@ -26,7 +26,9 @@ logger = logging.getLogger(__name__)
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    body = orjson.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]})
+    """A refusal as a GraphQL response: nothing executed, so no ``data`` entry. It is ``application/json``; the
+    view relabels it in the type the request's Accept header chose."""
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 

@@ -1,5 +1,10 @@
 """The GraphQL HTTP view: Strawberry's ASGI view behind the request guard, with errors in the GraphQL shape,
-orjson both ways, and GraphiQL served from the gateway's own assets."""
+orjson both ways, and GraphiQL served from the gateway's own assets.
+
+GraphQL over HTTP: the response is in the media type the ``Accept`` header prefers (gateway/negotiation.py).
+A request error (one raised before any field ran) has no ``data`` entry; with
+``application/graphql-response+json`` it is a 400 (the guard's refusals keep their own statuses), with
+``application/json`` a 200 as clients written before that type expect. A mutation over GET is a 405."""
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -10,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
@@ -17,6 +23,7 @@ from gateway.graphql.context import Context
 from gateway.graphql.errors import shape_error
 from gateway.guard import Refused, RequestGuard, error_response, replay
 from gateway.ide.page import assets_dir, ide_page
+from gateway.negotiation import CONTENT_TYPES, GRAPHQL_RESPONSE, JSON, response_media_type
 
 
 class GraphQLApp(GraphQL):
@@ -33,18 +40,22 @@ class GraphQLApp(GraphQL):
         request = Request(scope, receive)
         if _is_ide_page(request):  # the page holds no data; the queries it sends carry credentials
             return await (await self.render_graphql_ide(request))(scope, receive, send)
+        media_type = response_media_type(request.headers.get("accept"))
+        if media_type is None:
+            message = f"The Accept header allows neither {GRAPHQL_RESPONSE} nor {JSON}."
+            return await _in_media_type(error_response(406, "NOT_ACCEPTABLE", message), JSON)(scope, receive, send)
+        request.state.media_type = media_type
         try:
             body = await self.guard.read_body(request)
             caller = await self.guard.authenticate(request)
             self.guard.check_rate(caller)
         except Refused as refusal:
-            return await refusal.response(scope, receive, send)
+            return await _in_media_type(refusal.response, media_type)(scope, receive, send)
         request.state.caller = caller
         if request.method == "POST" and _is_json(request) and body.lstrip()[:1] not in (b"{", b"["):
             # Strawberry would call `.get` on a JSON string, number or null and fail with a 500.
-            return await error_response(400, "BAD_REQUEST", "The request body must be a JSON object.")(
-                scope, receive, send
-            )
+            refusal = error_response(400, "BAD_REQUEST", "The request body must be a JSON object.")
+            return await _in_media_type(refusal, media_type)(scope, receive, send)
         await super().__call__(scope, replay(body), send)
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -52,16 +63,31 @@ class GraphQLApp(GraphQL):
         return ide_page(assets_dir(request.app.state.settings.ide_assets_dir))
 
     async def run(self, request: Request | WebSocket, context: object = UNSET, root_value: object = UNSET) -> Response:
-        # Strawberry's refusals of malformed requests are plain text: give them the GraphQL shape, same status.
-        try:
+        if isinstance(request, WebSocket):
             return await super().run(request, context, root_value)  # type: ignore[arg-type]
+        media_type = request.state.media_type
+        try:
+            response = await super().run(request, context, root_value)  # type: ignore[arg-type]
         except HTTPException as error:
-            if isinstance(request, WebSocket):
-                raise
-            return error_response(error.status_code, _HTTP_CODES.get(error.status_code, "BAD_REQUEST"), error.reason)
+            # Strawberry's refusals of malformed requests are plain text: give them the GraphQL shape.
+            if isinstance(error.__cause__, InvalidOperationTypeError):  # a mutation over GET, the only such case
+                refusal = error_response(405, "METHOD_NOT_ALLOWED", error.reason, {"Allow": "POST"})
+            else:
+                code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
+                headers = {"Allow": "GET, POST"} if error.status_code == 405 else None
+                refusal = error_response(error.status_code, code, error.reason, headers)
+            return _in_media_type(refusal, media_type)
+        if response.headers.get("content-type") == JSON:  # a GraphQL response (not the GraphiQL page)
+            if media_type == GRAPHQL_RESPONSE and getattr(request.state, "request_error", False):
+                response.status_code = 400  # the spec's watershed: no data, a 4xx; legacy JSON clients keep 200
+            _in_media_type(response, media_type)
+        return response
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData) and not isinstance(data.operation_name, (str, type(None))):
+            # Strawberry checks the other parameters' types, and would look for an operation named `0`.
+            raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
         # Cognito's lists hold at most 200 items: a longer one is refused here, not sent (and audited) whole.
         if isinstance(data, GraphQLRequestData) and _longest_list(data.variables) > MAX_LIST_ITEMS:
             raise HTTPException(400, f"A list in `variables` has more than {MAX_LIST_ITEMS} items.")
@@ -76,7 +102,11 @@ class GraphQLApp(GraphQL):
             for error in result.errors:
                 if isinstance(error, ValidationAbortedError):  # graphql-core's budget for comparing fields
                     error.extensions = {"code": "QUERY_TOO_COMPLEX"}
-        return process_result(result)
+        response = process_result(result)
+        if _is_request_error(result):
+            del response["data"]  # the GraphQL spec: an error raised before execution leaves no `data` entry
+            request.state.request_error = True
+        return response
 
     def encode_json(self, data: object) -> bytes:
         # orjson: several times faster than the stdlib on large pages of users, and UTF-8 as is.
@@ -90,6 +120,24 @@ class GraphQLApp(GraphQL):
 
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 MAX_LIST_ITEMS = 1000
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """Whether the errors came before any field ran: parsing, validation (the gateway's limits included),
+    choosing the operation, coercing the variables. None of those has a path; a field error always has one.
+    An unexpected failure (INTERNAL) is not the request's fault: it keeps ``data: null``."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(error.path is None and (error.extensions or {}).get("code") != "INTERNAL" for error in result.errors)
+    )
+
+
+def _in_media_type(response: Response, media_type: str) -> Response:
+    """``response`` (a GraphQL-shaped body) labelled with the negotiated type; it varies with Accept."""
+    response.headers["content-type"] = CONTENT_TYPES[media_type]
+    response.headers["vary"] = "Accept"
+    return response
 
 
 def _longest_list(value: object) -> int:

@@ -199,3 +199,40 @@ async def test_the_caller_table_stays_bounded(backend, cognito):
     assert tracked == 5
     assert again[0].status_code == 200
     assert again[1].status_code == 429  # still tracked: its burst of 2 is spent
+
+
+async def test_refusals_are_graphql_responses_in_the_negotiated_type(backend, cognito):
+    """The guard's statuses stay whatever the Accept header; the body has no `data` entry (nothing ran) and is
+    labelled `application/graphql-response+json` when the client asked for it."""
+    content_types = {
+        "application/graphql-response+json": "application/graphql-response+json; charset=utf-8",
+        "application/json": "application/json",
+    }
+    keys = {accept: f"cgw_key-for-{accept.replace('/', '-')}" for accept in content_types}  # a rate bucket each
+    settings = {
+        "auth_mode": "api-key",
+        "api_keys": [{"name": key, "role": "admin", "pools": None, "hash": hash_key(key)} for key in keys.values()],
+        "max_body_bytes": 1024,
+        "rate_limit_per_second": 1,
+        "rate_limit_burst": 1,
+    }
+    too_large = {"query": POOLS, "variables": {"padding": "x" * 2000}}
+    async with running_gateway(backend, **settings) as gateway:
+        answers = {}
+        for accept, key in keys.items():
+            headers = {"accept": accept, "x-api-key": key}
+            answers[accept] = [
+                await gateway.http.post("/graphql", json={"query": POOLS}, headers={"accept": accept}),
+                await gateway.http.post("/graphql", json=too_large, headers=headers),
+                await gateway.http.post("/graphql", json={"query": "{ __typename }"}, headers=headers),
+                await gateway.http.post("/graphql", json={"query": "{ __typename }"}, headers=headers),
+            ]
+        calls = gateway.calls
+
+    for accept, responses in answers.items():
+        assert [response.status_code for response in responses] == [401, 413, 200, 429]
+        for response in responses:
+            assert response.headers["content-type"] == content_types[accept]
+        for response in (responses[0], responses[1], responses[3]):
+            assert "data" not in response.json(), response.text
+    assert calls == {}

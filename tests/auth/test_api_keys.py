@@ -54,7 +54,7 @@ async def test_a_wrong_or_missing_key_is_refused_before_anything_runs(key_gatewa
     response = await post(key_gateway, key)
 
     assert response.status_code == 401, response.text
-    assert response.json()["data"] is None
+    assert "data" not in response.json()
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert response.headers["www-authenticate"].startswith("ApiKey")
     assert key_gateway.calls == {}

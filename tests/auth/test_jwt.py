@@ -145,7 +145,7 @@ REFUSED = {
 def assert_unauthenticated(response: Any, gateway: Gateway, reason: str | None = None) -> None:
     assert response.status_code == 401, response.text
     body = response.json()
-    assert body["data"] is None
+    assert "data" not in body
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     if reason:
         assert reason in body["errors"][0]["message"]

@@ -18,9 +18,9 @@ POOL_USERS_GROUPS = """{
 
 
 async def refusal(gateway, document: str, variables: dict | None = None) -> dict:
-    """The single error of a refused request (no data, no Cognito call)."""
+    """The single error of a refused request (no `data` entry, no Cognito call)."""
     body = await gateway.query(document, variables)
-    assert body["data"] is None, body
+    assert "data" not in body, body
     [error] = body["errors"]
     assert gateway.calls == {}
     return error
@@ -215,12 +215,18 @@ async def test_one_operation_per_request(gateway):
 
 
 async def test_no_mutation_over_get(gateway):
+    """GraphQL over HTTP: a mutation over GET is a 405 naming the method that is allowed, and nothing runs."""
     document = 'mutation { deleteGroup(input: {userPoolId: "us-east-1_x", groupName: "g"}) { __typename } }'
 
     response = await gateway.http.get("/graphql", params={"query": document})
 
-    assert response.status_code == 400
-    assert "mutations are not allowed when using GET" in response.text
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json() == {
+        "errors": [
+            {"message": "mutations are not allowed when using GET", "extensions": {"code": "METHOD_NOT_ALLOWED"}}
+        ]
+    }
     assert gateway.calls == {}
 
 
@@ -268,7 +274,7 @@ async def test_several_operations_need_an_operation_name(gateway):
     refused = await gateway.query(document)
     named = await gateway.http.post("/graphql", json={"query": document, "operationName": "B"})
 
-    assert refused["data"] is None
+    assert "data" not in refused
     assert [error["extensions"] for error in refused["errors"]] == [{"code": "OPERATION_NAME_REQUIRED"}]
     assert gateway.calls == {}
     assert named.json() == {"data": {"__typename": "Query"}}
