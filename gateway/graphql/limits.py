@@ -233,53 +233,66 @@ def recost(execution_context: Any, rule: type[QueryCost]) -> None:
 # graphql-core's OverlappingFieldsCanBeMergedRule compares every pair of fields that share a response key in
 # one selection set: 450 copies of `me { subject }` took seconds to validate. They are counted here first, in
 # one pass over the document, as execution merges them: through fragments, and into the children of parents
-# that share a key. EXPANDED_FIELDS bounds that pass for a document whose fragments expand without end.
-EXPANDED_FIELDS = 5_000
+# that share a key. The pass walks at most as many fields as the token limit lets a document write out.
 
 
-def repeated_selections(document: DocumentNode, max_repeats: int) -> GraphQLError | None:
+def repeated_selections(document: DocumentNode, max_repeats: int, max_fields: int) -> GraphQLError | None:
     """The refusal of a document that selects one response key more than ``max_repeats`` times in one
-    (merged) selection set, if it does; each operation and fragment definition is walked, as validated."""
+    (merged) selection set, or whose fragments expand to more than ``max_fields`` field selections. The
+    operations are walked, then the fragments none of them spreads (validated all the same)."""
     fragments = {node.name.value: node for node in document.definitions if isinstance(node, FragmentDefinitionNode)}
-    # A group: the selection sets that merge into one, and the fragments being expanded above it.
-    groups: list[tuple[list[SelectionSetNode], frozenset[str]]] = [
-        ([node.selection_set], frozenset())
-        for node in document.definitions
-        if isinstance(node, (OperationDefinitionNode, FragmentDefinitionNode))
-    ]
-    budget = EXPANDED_FIELDS
-    while groups:
-        selection_sets, expanding = groups.pop()
-        by_key: dict[str, list[FieldNode]] = {}
-        spread = set(expanding)  # a fragment in a cycle (another rule reports it) is not expanded again
-        while selection_sets:
-            for selection in selection_sets.pop().selections:
-                if isinstance(selection, FieldNode):
-                    by_key.setdefault((selection.alias or selection.name).value, []).append(selection)
-                elif isinstance(selection, InlineFragmentNode):
-                    selection_sets.append(selection.selection_set)
-                elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in spread:
-                    spread.add(selection.name.value)
-                    fragment = fragments.get(selection.name.value)
-                    if fragment is not None:
-                        selection_sets.append(fragment.selection_set)
-        for key, fields in by_key.items():
-            if len(fields) > max_repeats:
+    expanded: set[str] = set()
+    budget = max_fields
+
+    def walk(root: SelectionSetNode) -> GraphQLError | None:
+        nonlocal budget
+        # A group: the selection sets that merge into one, and the fragments being expanded above it.
+        groups: list[tuple[list[SelectionSetNode], frozenset[str]]] = [([root], frozenset())]
+        while groups:
+            selection_sets, expanding = groups.pop()
+            by_key: dict[str, list[FieldNode]] = {}
+            spread = set(expanding)  # a fragment in a cycle (another rule reports it) is not expanded again
+            while selection_sets:
+                for selection in selection_sets.pop().selections:
+                    if isinstance(selection, FieldNode):
+                        by_key.setdefault((selection.alias or selection.name).value, []).append(selection)
+                    elif isinstance(selection, InlineFragmentNode):
+                        selection_sets.append(selection.selection_set)
+                    elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in spread:
+                        spread.add(selection.name.value)
+                        fragment = fragments.get(selection.name.value)
+                        if fragment is not None:
+                            expanded.add(selection.name.value)
+                            selection_sets.append(fragment.selection_set)
+            for key, fields in by_key.items():
+                if len(fields) > max_repeats:
+                    return GraphQLError(
+                        f"`{key}` is selected {len(fields)} times in one selection set (fragments and repeated"
+                        f" parents included); at most {max_repeats} are allowed: select each field once.",
+                        fields[: max_repeats + 1],
+                        extensions={
+                            "code": "TOO_MANY_SELECTIONS",
+                            "selections": len(fields),
+                            "maxSelections": max_repeats,
+                        },
+                    )
+                budget -= len(fields)
+                children = [field.selection_set for field in fields if field.selection_set]
+                if children:
+                    groups.append((children, frozenset(spread)))
+            if budget < 0:
                 return GraphQLError(
-                    f"`{key}` is selected {len(fields)} times in one selection set (fragments and repeated"
-                    f" parents included); at most {max_repeats} are allowed: select each field once.",
-                    fields[: max_repeats + 1],
-                    extensions={"code": "TOO_MANY_SELECTIONS", "selections": len(fields), "maxSelections": max_repeats},
+                    f"The document selects more than {max_fields} fields once its fragments are expanded.",
+                    extensions={"code": "TOO_MANY_SELECTIONS", "maxExpandedFields": max_fields},
                 )
-            budget -= len(fields)
-            children = [field.selection_set for field in fields if field.selection_set]
-            if children:
-                groups.append((children, frozenset(spread)))
-        if budget < 0:
-            return GraphQLError(
-                f"The document selects more than {EXPANDED_FIELDS} fields once its fragments are expanded.",
-                extensions={"code": "TOO_MANY_SELECTIONS", "maxExpandedFields": EXPANDED_FIELDS},
-            )
+        return None
+
+    for node in document.definitions:
+        if isinstance(node, OperationDefinitionNode) and (refusal := walk(node.selection_set)):
+            return refusal
+    for name, fragment in fragments.items():
+        if name not in expanded and (refusal := walk(fragment.selection_set)):
+            return refusal
     return None
 
 
@@ -408,7 +421,7 @@ def limits_extension(
             # Before validation, whose cost is quadratic in repeated selections: a refusal here skips it.
             context = self.execution_context
             if context.graphql_document is not None and not context.pre_execution_errors:
-                refusal = repeated_selections(context.graphql_document, max_field_selections)
+                refusal = repeated_selections(context.graphql_document, max_field_selections, max_tokens)
                 if refusal is not None:
                     context.pre_execution_errors = [refusal]
 
