@@ -40,8 +40,11 @@ class HostileRequest:
     method: str = "POST"
 
     def query(self, nonce: int | None = None) -> str | None:
-        """The document; a ``nonce`` (a comment) makes it new to the gateway's caches."""
-        return self.document if nonce is None else f"{self.document}\n# {nonce}"
+        """The document; a ``nonce`` (a comment) makes it new to the gateway's caches. The parser's is keyed
+        by the text; the validation cache's by the syntax tree, whose nodes compare by their positions but
+        hold no comments: a comment as long as another request's (`# 1`, `# 2`) hit it. So the comment's
+        length differs for every nonce."""
+        return self.document if nonce is None else f"{self.document}\n# {nonce}{' ' * nonce}."
 
     def body(self, nonce: int | None = None) -> bytes:
         """The body to POST."""
