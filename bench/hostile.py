@@ -12,6 +12,7 @@ and after (a client per region would grow it without bound). The figures go to t
 from __future__ import annotations
 
 import asyncio
+import random
 import resource
 import statistics
 import time
@@ -39,8 +40,11 @@ class HostileRequest:
     method: str = "POST"
 
     def query(self, nonce: int | None = None) -> str | None:
-        """The document; a ``nonce`` (a comment) makes it new to the gateway's caches."""
-        return self.document if nonce is None else f"{self.document}\n# {nonce}"
+        """The document; a ``nonce`` (a comment) makes it new to the gateway's caches. The parser's is keyed
+        by the text; the validation cache's by the syntax tree, whose nodes compare by their positions but
+        hold no comments: a comment as long as another request's (`# 1`, `# 2`) hit it. So the comment's
+        length differs for every nonce."""
+        return self.document if nonce is None else f"{self.document}\n# {nonce}{' ' * nonce}."
 
     def body(self, nonce: int | None = None) -> bytes:
         """The body to POST."""
@@ -57,9 +61,41 @@ class HostileRequest:
 
 VALID = HostileRequest("{ me { subject } }")
 
+
+def six_hops(aliases: int = 30) -> str:
+    """A user's groups, their users, their groups... six hops of pages of 60 under the depth limit, each hop
+    ``aliases`` times through fragments: a cost past 2**64 (60 * 30) ** 6."""
+
+    def hop(field: str, fragment: str) -> str:
+        return " ".join(f"a{index}: {field} {{ ...{fragment} }}" for index in range(aliases))
+
+    fragments = ["fragment U0 on User { username }"]
+    for level in range(1, 7):
+        if level % 2:  # a group's users, then their nodes
+            fragments.append(f"fragment G{level} on Group {{ {hop('users(first: 60)', f'N{level}')} }}")
+            fragments.append(f"fragment N{level} on UserConnection {{ nodes {{ ...U{level - 1} }} }}")
+        else:  # a user's groups
+            fragments.append(f"fragment U{level} on User {{ {hop('groups', f'G{level - 1}')} }}")
+    top = f'{{ userPool(id: "{POOL}") {{ ... on UserPool {{ users(first: 60) {{ nodes {{ ...U6 }} }} }} }} }}'
+    return " ".join([top, *fragments])
+
+
+def twelve_hops() -> str:
+    """A user's groups, their users... twelve hops of pages of 60, as deep as written: a cost of 3600 ** 6."""
+    selection = "username"
+    for _ in range(6):
+        selection = f"groups {{ users(first: 60) {{ nodes {{ {selection} }} }} }}"
+    return f'{{ userPool(id: "{POOL}") {{ ... on UserPool {{ users(first: 60) {{ nodes {{ {selection} }} }} }} }} }}'
+
+
 HOSTILE: dict[str, HostileRequest] = {
     "100 aliases": HostileRequest("{" + " ".join(f"a{i}: me {{ subject }}" for i in range(100)) + "}"),
     "one field 1000 times": HostileRequest("{ me { " + "subject " * 1000 + "} }"),
+    "450 repeated fields under an alias": HostileRequest(
+        f"{{ a{random.randrange(10**6)}: me {{ subject }} " + "me { subject } " * 450 + "}"
+    ),
+    "cost past 2^63": HostileRequest(six_hops()),
+    "cost past 2^63, twelve hops": HostileRequest(twelve_hops()),
     "500 directives": HostileRequest("{ me { subject" + " @include(if: true)" * 500 + " } }"),
     "20 levels deep": HostileRequest("{ " + "me { " * 20 + "subject" + " }" * 20 + " }"),
     "list literal 900 deep": HostileRequest("{ userPool(id: " + "[" * 900 + "]" * 900 + ") { __typename } }"),

@@ -21,6 +21,7 @@ from gateway.ide.page import ASSETS_PATH, AssetFiles, assets_dir
 from gateway.observability import Metrics, RequestObserver, configure_logging, tracing
 from gateway.readiness import Readiness
 from gateway.settings import Settings
+from gateway.unexpected import UnexpectedErrors
 from gateway.view import GraphQLApp
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def create_app(
         max_aliases=settings.max_aliases,
         max_tokens=settings.max_tokens,
         max_query_cost=settings.max_query_cost,
+        max_field_selections=settings.max_field_selections,
     )
     graphql = GraphQLApp(schema, RequestGuard(settings, authenticator))
     app.add_route("/graphql", graphql, methods=["GET", "POST"])
@@ -85,6 +87,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
+    app.add_middleware(UnexpectedErrors)  # inside the observer, so that its 500 carries the request ID
     app.add_middleware(RequestObserver, metrics=metrics)  # around CORS and refusals
     if settings.trusted_proxies:
         # Outermost: the client address every layer sees (the failed-authentication budget, the access log) is

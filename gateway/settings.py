@@ -70,7 +70,9 @@ class Settings(BaseSettings):
     max_depth: int = Field(default=12, ge=1)
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=2000, ge=1)
-    max_query_cost: int = Field(default=500, ge=1)  # upstream calls one request may make, estimated before execution
+    # Upstream calls one request may make, estimated before execution; costs are counted up to 1000 times this.
+    max_query_cost: int = Field(default=500, ge=1, le=1_000_000)
+    max_field_selections: int = Field(default=20, ge=1)  # times one field is selected in one selection set
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_per_second: float = Field(default=20.0, ge=0)  # per caller; 0 turns it off

@@ -6,6 +6,9 @@ A request error (one raised before any field ran) has no ``data`` entry; with
 ``application/graphql-response+json`` it is a 400 (the guard's refusals keep their own statuses), with
 ``application/json`` a 200 as clients written before that type expect. A mutation over GET is a 405."""
 
+import json
+import logging
+
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql.validation.validate import ValidationAbortedError
@@ -24,6 +27,8 @@ from gateway.graphql.errors import shape_error
 from gateway.guard import Refused, RequestGuard, error_response, replay
 from gateway.ide.page import assets_dir, ide_page
 from gateway.negotiation import CONTENT_TYPES, GRAPHQL_RESPONSE, JSON, response_media_type
+
+logger = logging.getLogger(__name__)
 
 
 class GraphQLApp(GraphQL):
@@ -109,8 +114,12 @@ class GraphQLApp(GraphQL):
         return response
 
     def encode_json(self, data: object) -> bytes:
-        # orjson: several times faster than the stdlib on large pages of users, and UTF-8 as is.
-        return orjson.dumps(data)
+        # orjson: several times faster than the stdlib on large pages of users, and UTF-8 as is. Never raises:
+        # an exception here, with the status already chosen, would leave the client a plain 500.
+        try:
+            return orjson.dumps(data)
+        except orjson.JSONEncodeError:
+            return _encode_what_orjson_refuses(data)
 
     def decode_json(self, data: str | bytes) -> object:
         # orjson's errors are JSONDecodeErrors (400) where the stdlib raises others (500): invalid UTF-8,
@@ -118,6 +127,19 @@ class GraphQLApp(GraphQL):
         return orjson.loads(data)
 
 
+def _encode_what_orjson_refuses(data: object) -> bytes:
+    """orjson refuses integers past 64 bits, keys that are not strings, unknown types and nesting past 254
+    levels; the stdlib writes the first three. What neither can write becomes an ``INTERNAL`` error."""
+    try:
+        return json.dumps(data, default=str, allow_nan=False, separators=(",", ":")).encode()
+    except (TypeError, ValueError, RecursionError) as error:
+        logger.error("A response could not be encoded as JSON (%s)", type(error).__name__)
+        return UNENCODABLE
+
+
+UNENCODABLE = orjson.dumps(
+    {"data": None, "errors": [{"message": "The response could not be encoded.", "extensions": {"code": "INTERNAL"}}]}
+)
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 MAX_LIST_ITEMS = 1000
 

@@ -2,14 +2,44 @@
 
 import asyncio
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
+import pytest
+from fastapi import FastAPI
 
+from bench.hostile import HOSTILE
 from gateway.app import create_app
 from gateway.auth.api_keys import hash_key
 from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION
 from gateway.server import GatewayServer
 from gateway.settings import Settings
+
+SETTINGS = Settings(aws_region=DEMO_REGION, auth_mode="none", allow_insecure=True, host="127.0.0.1", port=0)
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """``app`` served by uvicorn on a free port, and a client that keeps its one connection alive."""
+    server = GatewayServer(app, SETTINGS)
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            assert not serving.done(), "the server did not start"
+            await asyncio.sleep(0.01)
+        gc.unfreeze()  # the rest of the suite runs in this process
+        port = server.servers[0].sockets[0].getsockname()[1]
+        limits = httpx.Limits(max_connections=1)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, trust_env=False) as http:
+            yield http
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, 30)
+
+
+def connection(response: httpx.Response) -> object:
+    return response.extensions["network_stream"]
 
 
 def collected(obj: object) -> bool:
@@ -65,3 +95,36 @@ async def test_x_forwarded_for_from_localhost_is_not_believed_unless_listed(back
         await asyncio.wait_for(serving, 30)
 
     assert statuses == [401, 401, 429]
+
+
+@pytest.mark.parametrize("name", ["cost past 2^63", "cost past 2^63, twelve hops"])
+async def test_the_connection_serves_the_next_request_after_a_costly_query(backend, cognito, name):
+    """A cost past 64 bits once made the response a plain 500 after which uvicorn closed the connection
+    unannounced: the next request on it was reset."""
+    app = create_app(SETTINGS, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
+    async with serving(app) as http:
+        costly = await http.post("/graphql", json={"query": HOSTILE[name].document})
+        after = await http.post("/graphql", json={"query": "{ me { subject } }"})
+
+    assert costly.status_code == 200 and costly.json()["errors"], costly.text
+    assert after.json() == {"data": {"me": {"subject": "anonymous"}}}
+    assert connection(after) is connection(costly)
+
+
+async def test_an_unexpected_exception_answers_a_whole_500_and_keeps_the_connection(backend, cognito, caplog):
+    app = create_app(SETTINGS, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
+
+    @app.get("/fails")
+    async def fails() -> None:
+        raise RuntimeError("a bug")
+
+    async with serving(app) as http:
+        failed = await http.get("/fails")
+        after = await http.get("/healthz")
+
+    assert failed.status_code == 500
+    assert failed.json()["errors"] == [{"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}}]
+    assert "x-request-id" in failed.headers
+    assert after.status_code == 200
+    assert connection(after) is connection(failed)
+    assert "RuntimeError: a bug" in caplog.text  # the trace is logged, never sent

@@ -1,13 +1,18 @@
 """GraphQL over HTTP: the graphql-http server audits (github.com/graphql/graphql-http, src/audits/server.ts), each
 as the audit sends it and checks it (the audit's ID leads each case), and what the spec asks beyond them: no
 `data` entry on a request error, 4xx for one under `application/graphql-response+json`, 200 with data for a
-field error, 405 with `Allow` for a mutation over GET."""
+field error, 405 with `Allow` for a mutation over GET; and the response is always written whole, whatever the
+result holds."""
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 import pytest
+
+from gateway.graphql.schema import build_schema
+from gateway.view import GraphQLApp
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -185,3 +190,30 @@ async def test_a_mutation_over_get_is_a_405_that_allows_post(gateway, accept):
     assert accept in response.headers["content-type"]
     assert response.json()["errors"][0]["extensions"] == {"code": "METHOD_NOT_ALLOWED"}
     assert gateway.calls == {}
+
+
+# --- the response is written whole ----------------------------------------------------------------------
+
+VIEW = GraphQLApp(build_schema(), guard=None)  # type: ignore[arg-type]  # encoding needs no guard
+
+
+@pytest.mark.parametrize(
+    ("data", "written"),
+    [
+        ({"cost": 2**70}, {"cost": 2**70}),  # past 64 bits
+        ({"counts": {1: "a"}}, {"counts": {"1": "a"}}),  # a key that is not a string
+        ({"value": frozenset()}, {"value": "frozenset()"}),  # a type orjson does not know
+    ],
+)
+def test_what_orjson_refuses_is_written_by_the_stdlib(data, written):
+    assert json.loads(VIEW.encode_json(data)) == written
+
+
+def test_what_no_encoder_can_write_is_an_internal_error(caplog):
+    circular: dict = {}
+    circular["self"] = circular
+
+    body = json.loads(VIEW.encode_json({"data": circular}))
+
+    assert body["errors"] == [{"message": "The response could not be encoded.", "extensions": {"code": "INTERNAL"}}]
+    assert "could not be encoded as JSON (ValueError)" in caplog.text

@@ -1,12 +1,14 @@
-"""Request limits checked before execution: depth, aliases and tokens (Strawberry's limiters) and the query
-cost, the worst-case number of Cognito calls an operation may make, estimated from its selections and page
-sizes. The rules are built once per schema so that the validation cache keeps hitting."""
+"""Request limits checked before execution: repeated selections (before validation), depth, aliases and
+tokens, and the query cost, the worst-case number of Cognito calls an operation may make, estimated from its
+selections and page sizes. The rules are built once per schema so that the validation cache keeps hitting."""
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Optional
 
 from graphql import (
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLNamedType,
@@ -22,6 +24,7 @@ from graphql import (
     is_list_type,
     validate,
 )
+from strawberry.extensions import ValidationCache
 from strawberry.extensions.base_extension import SchemaExtension
 
 from gateway.graphql.pagination import PAGE_SIZE
@@ -66,6 +69,13 @@ DESCRIBED_NODES: dict[str, str] = {
     "IdentityProviderConnection": "DescribeIdentityProvider",
 }
 LIST_SIZE = PAGE_SIZE  # the items assumed in a list that is not a connection (a user's groups)
+# Counting stops at this multiple of a limit: nested lists multiply, and a count past 64 bits could not be
+# written in the response (orjson refuses it). A count at the ceiling is reported as "<ceiling> or more".
+SATURATION = 1000
+
+
+def over(count: int, ceiling: int) -> str:
+    return f"{count} or more" if count >= ceiling else str(count)
 
 
 def nested_call(type_name: str, field_name: str) -> str | None:
@@ -89,7 +99,8 @@ class QueryCost(ValidationRule):
 
     A connection holds its ``first`` nodes. Validation runs once per document, whatever the variables, so
     there a ``first`` from a variable counts as the field's default, which is also its bound; an operation
-    that is over the limit only so is costed again with the request's ``variables`` (:func:`recost`)."""
+    that is over the limit only so is costed again with the request's ``variables`` (:func:`recost`). Costs
+    saturate at ``SATURATION`` times the limit."""
 
     max_cost: int
     variables: Optional[Mapping[str, Any]] = None  # a request's values: set only when costing again
@@ -99,6 +110,7 @@ class QueryCost(ValidationRule):
         if root is None:
             return
         self._memo: dict[tuple[Any, ...], int] = {}
+        self._ceiling = SATURATION * self.max_cost
         self._pages_from_variables = False
         self._variable_defaults = {
             definition.variable.name.value: definition.default_value for definition in node.variable_definitions or ()
@@ -106,7 +118,7 @@ class QueryCost(ValidationRule):
         cost = self._unit_cost([node.selection_set], root, None, root=True)
         if cost > self.max_cost:
             error = CostOverLimit(
-                f"The query may make {cost} Cognito calls, over the limit of {self.max_cost}:"
+                f"The query may make {over(cost, self._ceiling)} Cognito calls, over the limit of {self.max_cost}:"
                 " ask for smaller pages (`first`) or fewer nested lists.",
                 node,
                 extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "maxCost": self.max_cost},
@@ -119,11 +131,11 @@ class QueryCost(ValidationRule):
     ) -> int:
         """The calls the selections make for one object of ``parent``; ``page`` is its ``first`` if it is a
         connection. Memoized, so that a fragment reached along many paths is walked once; a fragment cycle
-        (reported by another rule) costs nothing more when it comes round."""
+        (reported by another rule) costs nothing more when it comes round. At most the ceiling."""
         key = (tuple(map(id, selection_sets)), parent.name, page)
         if key not in self._memo:
             self._memo[key] = 0
-            self._memo[key] = self._compute(selection_sets, parent, page, root)
+            self._memo[key] = min(self._compute(selection_sets, parent, page, root), self._ceiling)
         return self._memo[key]
 
     def _compute(
@@ -217,6 +229,73 @@ def recost(execution_context: Any, rule: type[QueryCost]) -> None:
     ]
 
 
+# --- repeated selections ---------------------------------------------------------------------------
+# graphql-core's OverlappingFieldsCanBeMergedRule compares every pair of fields that share a response key in
+# one selection set: 450 copies of `me { subject }` took seconds to validate. They are counted here first, in
+# one pass over the document, as execution merges them: through fragments, and into the children of parents
+# that share a key. The pass walks at most as many fields as the token limit lets a document write out.
+
+
+def repeated_selections(document: DocumentNode, max_repeats: int, max_fields: int) -> GraphQLError | None:
+    """The refusal of a document that selects one response key more than ``max_repeats`` times in one
+    (merged) selection set, or whose fragments expand to more than ``max_fields`` field selections. The
+    operations are walked, then the fragments none of them spreads (validated all the same)."""
+    fragments = {node.name.value: node for node in document.definitions if isinstance(node, FragmentDefinitionNode)}
+    expanded: set[str] = set()
+    budget = max_fields
+
+    def walk(root: SelectionSetNode) -> GraphQLError | None:
+        nonlocal budget
+        # A group: the selection sets that merge into one, and the fragments being expanded above it.
+        groups: list[tuple[list[SelectionSetNode], frozenset[str]]] = [([root], frozenset())]
+        while groups:
+            selection_sets, expanding = groups.pop()
+            by_key: dict[str, list[FieldNode]] = {}
+            spread = set(expanding)  # a fragment in a cycle (another rule reports it) is not expanded again
+            while selection_sets:
+                for selection in selection_sets.pop().selections:
+                    if isinstance(selection, FieldNode):
+                        by_key.setdefault((selection.alias or selection.name).value, []).append(selection)
+                    elif isinstance(selection, InlineFragmentNode):
+                        selection_sets.append(selection.selection_set)
+                    elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in spread:
+                        spread.add(selection.name.value)
+                        fragment = fragments.get(selection.name.value)
+                        if fragment is not None:
+                            expanded.add(selection.name.value)
+                            selection_sets.append(fragment.selection_set)
+            for key, fields in by_key.items():
+                if len(fields) > max_repeats:
+                    return GraphQLError(
+                        f"`{key}` is selected {len(fields)} times in one selection set (fragments and repeated"
+                        f" parents included); at most {max_repeats} are allowed: select each field once.",
+                        fields[: max_repeats + 1],
+                        extensions={
+                            "code": "TOO_MANY_SELECTIONS",
+                            "selections": len(fields),
+                            "maxSelections": max_repeats,
+                        },
+                    )
+                budget -= len(fields)
+                children = [field.selection_set for field in fields if field.selection_set]
+                if children:
+                    groups.append((children, frozenset(spread)))
+            if budget < 0:
+                return GraphQLError(
+                    f"The document selects more than {max_fields} fields once its fragments are expanded.",
+                    extensions={"code": "TOO_MANY_SELECTIONS", "maxExpandedFields": max_fields},
+                )
+        return None
+
+    for node in document.definitions:
+        if isinstance(node, OperationDefinitionNode) and (refusal := walk(node.selection_set)):
+            return refusal
+    for name, fragment in fragments.items():
+        if name not in expanded and (refusal := walk(fragment.selection_set)):
+            return refusal
+    return None
+
+
 # --- depth and aliases --------------------------------------------------------------------------
 
 
@@ -273,11 +352,15 @@ class QueryDepth(_FragmentsOnce):
 
 
 class AliasCount(_FragmentsOnce):
-    """Aliased fields as executed: a fragment's aliases count once per spread."""
+    """Aliased fields as executed: a fragment's aliases count once per spread, up to ``SATURATION`` times the
+    limit."""
 
     max_aliases: int
 
     def measure(self, selection_set: SelectionSetNode) -> int:
+        return min(self._count(selection_set), SATURATION * self.max_aliases)
+
+    def _count(self, selection_set: SelectionSetNode) -> int:
         total = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
@@ -294,7 +377,7 @@ class AliasCount(_FragmentsOnce):
         if aliases > self.max_aliases:
             self.report_error(
                 GraphQLError(
-                    f"{aliases} aliases found. Allowed: {self.max_aliases}",
+                    f"{over(aliases, SATURATION * self.max_aliases)} aliases found. Allowed: {self.max_aliases}",
                     operation,
                     extensions={"code": "TOO_MANY_ALIASES", "aliases": aliases, "maxAliases": self.max_aliases},
                 )
@@ -305,11 +388,18 @@ class AliasCount(_FragmentsOnce):
 
 
 def limits_extension(
-    *, max_depth: int, max_aliases: int, max_tokens: int, max_query_cost: int, introspection: bool
+    *,
+    max_depth: int,
+    max_aliases: int,
+    max_tokens: int,
+    max_query_cost: int,
+    max_field_selections: int,
+    introspection: bool,
 ) -> type[SchemaExtension]:
-    """One extension for every limit (and introspection off): the parser's token bound and the validation
-    rules. The rule classes are made here, once, as the validation cache is keyed by them; one extension
-    rather than one per limit, as each costs Strawberry a few µs per request and phase."""
+    """One extension for every limit (and introspection off): the parser's token bound, the check of repeated
+    selections and the validation rules. The rule classes are made here, once, as the validation cache is
+    keyed by them; one extension rather than one per limit, as each costs Strawberry a few µs per request and
+    phase. It goes after :class:`ValidationCacheAfterChecks` in the schema's extensions."""
     cost_rule = type("QueryCost", (QueryCost,), {"max_cost": max_query_cost})
     rules: tuple[type[ValidationRule], ...] = (
         type("QueryDepth", (QueryDepth,), {"max_depth": max_depth}),
@@ -325,6 +415,15 @@ def limits_extension(
             context.parse_options["max_tokens"] = max_tokens
             context.validation_rules = (*context.validation_rules, *rules)
             yield
+
+        def on_parse(self) -> Iterator[None]:
+            yield
+            # Before validation, whose cost is quadratic in repeated selections: a refusal here skips it.
+            context = self.execution_context
+            if context.graphql_document is not None and not context.pre_execution_errors:
+                refusal = repeated_selections(context.graphql_document, max_field_selections, max_tokens)
+                if refusal is not None:
+                    context.pre_execution_errors = [refusal]
 
         def on_validate(self) -> Iterator[None]:
             # Validation errors are already in, from the validation cache.
@@ -344,6 +443,17 @@ def limits_extension(
             yield
 
     return RequestLimits
+
+
+class ValidationCacheAfterChecks(ValidationCache):
+    """Strawberry's validation cache, which does not validate a document the request limits refused once it
+    was parsed."""
+
+    def on_validate(self) -> Iterator[None]:
+        if self.execution_context.pre_execution_errors:
+            yield
+        else:
+            yield from super().on_validate()
 
 
 # Strawberry's limiters report plain errors; their messages tell which limit it was.

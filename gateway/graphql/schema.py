@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -21,7 +21,7 @@ from gateway.graphql.devices import DeviceMutations, DeviceQueries
 from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ServiceError, shape_error
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.identity_providers import IdentityProviderMutations, IdentityProviderQueries
-from gateway.graphql.limits import add_limit_code, limits_extension
+from gateway.graphql.limits import ValidationCacheAfterChecks, add_limit_code, limits_extension
 from gateway.graphql.me import MeQueries
 from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries
 from gateway.graphql.scalars import SCALAR_MAP
@@ -132,6 +132,7 @@ def build_schema(
     max_aliases: int = _DEFAULTS["max_aliases"].default,
     max_tokens: int = _DEFAULTS["max_tokens"].default,
     max_query_cost: int = _DEFAULTS["max_query_cost"].default,
+    max_field_selections: int = _DEFAULTS["max_field_selections"].default,
 ) -> strawberry.Schema:
     """The schema, with the request limits (keyword arguments named and defaulting as the settings)."""
     limits = limits_extension(
@@ -139,9 +140,11 @@ def build_schema(
         max_aliases=max_aliases,
         max_tokens=max_tokens,
         max_query_cost=max_query_cost,
+        max_field_selections=max_field_selections,
         introspection=introspection,
     )
-    extensions: list[Any] = [ParserCache, ValidationCache, limits, OperationObserver]
+    # The limits check the parsed document (and may refuse it unvalidated), then the validation cache's errors.
+    extensions: list[Any] = [ParserCache, ValidationCacheAfterChecks, limits, OperationObserver]
     return GatewaySchema(
         query=Query,
         mutation=Mutation,

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from graphql import parse, validate
 
+from bench.hostile import HOSTILE
 from bench.scenarios import DASHBOARD, USER_DETAIL
 from gateway.graphql import limits
 from gateway.graphql.limits import QueryCost
@@ -63,11 +64,10 @@ async def test_a_fragment_bomb_is_measured_without_expanding_it(gateway):
 
     error = await asyncio.wait_for(refusal(gateway, document), timeout=30)
 
-    assert error["extensions"] == {
-        "code": "TOO_MANY_ALIASES",
-        "aliases": sum(6**level for level in range(10)),  # one alias per fragment, once per spread
-        "maxAliases": 30,
-    }
+    # One alias per fragment, once per spread: 6 ** 9 + ..., counted up to 1000 times the limit.
+    assert sum(6**level for level in range(10)) > 30_000
+    assert error["message"] == "30000 or more aliases found. Allowed: 30"
+    assert error["extensions"] == {"code": "TOO_MANY_ALIASES", "aliases": 30_000, "maxAliases": 30}
 
 
 async def test_too_many_tokens(gateway):
@@ -255,16 +255,105 @@ async def test_introspection_and_suggestions_when_on(gateway):
     assert all("Did you mean" in message for message in messages), messages
 
 
-def test_nested_fragments_are_costed_without_walking_every_path():
-    # Each fragment leads twice to the next: 2^40 paths to the last one; each fragment is costed once.
-    fragments = " ".join(
+# Each fragment leads twice to the next: 2^40 paths to the last one.
+NESTED_FRAGMENTS = (
+    '{ user(userPoolId: "p", username: "u") { ...F0 } } '
+    + " ".join(
         f"fragment F{i} on User {{ a{i}: groups {{ users(first: 1) {{ nodes {{ ...F{i + 1} }} }} }}"
         f" b{i}: groups {{ users(first: 1) {{ nodes {{ ...F{i + 1} }} }} }} }}"
         for i in range(40)
     )
-    document = f'{{ user(userPoolId: "p", username: "u") {{ ...F0 }} }} {fragments} fragment F40 on User {{ username }}'
+    + " fragment F40 on User { username }"
+)
 
-    assert cost_of(document) > 2**40
+
+def test_nested_fragments_are_costed_without_walking_every_path():
+    # Each fragment is costed once; the cost (over 2^40) saturates at 1000 times the limit of 1.
+    assert cost_of(NESTED_FRAGMENTS) == 1000
+
+
+async def test_a_cost_past_64_bits_is_reported_saturated(gateway):
+    """3600 ** 6 calls, more than orjson can write: the response was a plain 500, and the connection was
+    closed under the client (tests/test_server.py sends a request after it on the same connection)."""
+    body = await gateway.query(HOSTILE["cost past 2^63, twelve hops"].document)
+
+    assert body["data"] is None
+    assert gateway.calls == {}
+    depth, cost = body["errors"]
+    assert depth["extensions"]["code"] == "QUERY_TOO_DEEP"
+    assert cost["message"].startswith("The query may make 500000 or more Cognito calls, over the limit of 500:")
+    assert cost["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 500_000, "maxCost": 500}
+
+
+# --- repeated selections -------------------------------------------------------------------------------------
+
+
+async def test_a_field_repeated_450_times_is_refused_before_validation(gateway, monkeypatch):
+    """Validation compares every pair of fields of one response key: seconds for this document."""
+    validated = []
+    original = QueryCost.enter_operation_definition
+    monkeypatch.setattr(
+        QueryCost, "enter_operation_definition", lambda self, *args: validated.append(1) or original(self, *args)
+    )
+
+    error = await refusal(gateway, HOSTILE["450 repeated fields under an alias"].document)
+
+    assert error["message"] == (
+        "`me` is selected 450 times in one selection set (fragments and repeated parents included);"
+        " at most 20 are allowed: select each field once."
+    )
+    assert error["extensions"] == {"code": "TOO_MANY_SELECTIONS", "selections": 450, "maxSelections": 20}
+    assert validated == []
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        # through fragments
+        "{ ...A ...B ...C } fragment A on Query { " + "me { subject } " * 7 + "}"
+        " fragment B on Query { "
+        + "me { subject } " * 7
+        + "} fragment C on Query { ... on Query { "
+        + "me { subject } " * 7
+        + "} }",
+        # into the children of parents of one response key
+        "{ me { " + "subject " * 11 + "} me { " + "subject " * 10 + "} }",
+        # in a fragment no operation spreads (validated all the same)
+        "{ __typename } fragment Unused on Me { " + "subject " * 21 + "}",
+    ],
+)
+async def test_repeats_are_counted_as_execution_merges_them(gateway, document):
+    error = await refusal(gateway, document)
+
+    assert error["extensions"] == {"code": "TOO_MANY_SELECTIONS", "selections": 21, "maxSelections": 20}
+
+
+async def test_repeats_up_to_the_limit_are_merged(gateway):
+    document = "{ me { " + "authMode " * 10 + "} ...F } fragment F on Query { me { " + "authMode " * 10 + "} }"
+
+    assert await gateway.data(document) == {"me": {"authMode": "none"}}
+
+
+async def test_the_repeat_limit_is_a_setting(backend, cognito):
+    async with running_gateway(backend, max_field_selections=2) as gateway:
+        error = await refusal(gateway, "{ me { subject subject subject } }")
+
+    assert error["extensions"] == {"code": "TOO_MANY_SELECTIONS", "selections": 3, "maxSelections": 2}
+
+
+async def test_a_fragment_cycle_is_left_to_validation(gateway):
+    body = await gateway.query("{ me { ...A } } fragment A on Me { subject ...B } fragment B on Me { ...A }")
+
+    assert body["data"] is None
+    assert "Cannot spread fragment 'A' within itself via 'B'." in body["errors"][0]["message"]
+
+
+async def test_fragments_that_expand_without_end_are_refused(gateway):
+    error = await asyncio.wait_for(refusal(gateway, NESTED_FRAGMENTS), timeout=30)
+
+    # No more fields than a document within the token limit could write out.
+    assert error["message"] == "The document selects more than 2000 fields once its fragments are expanded."
+    assert error["extensions"] == {"code": "TOO_MANY_SELECTIONS", "maxExpandedFields": 2000}
 
 
 async def test_several_operations_need_an_operation_name(gateway):
