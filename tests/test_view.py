@@ -134,7 +134,7 @@ REQUEST_ERRORS = [  # (body, code): refused before any field runs
     ({"query": "{ " + "me { " * 13 + "subject" + " }" * 13 + " }"}, "QUERY_TOO_DEEP"),
     ({"query": "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"}, "TOO_MANY_ALIASES"),
     ({"query": "{ me { subject" + " @include(if: true)" * 500 + " } }"}, "TOO_MANY_TOKENS"),
-    ({"query": "{ me { " + "subject " * 1000 + "} }"}, "QUERY_TOO_COMPLEX"),
+    ({"query": "{ me { " + "subject " * 1000 + "} }"}, "TOO_MANY_SELECTIONS"),
     (
         {"query": "{ userPools { ... on UserPoolConnection { nodes { users { nodes { groups { groupName } } } } } } }"},
         "QUERY_TOO_COSTLY",
