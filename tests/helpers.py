@@ -1,9 +1,13 @@
-"""Arranging Cognito state through boto3 (the gateway is what the tests exercise, not this)."""
+"""Arranging Cognito state through boto3 (the gateway is what the tests exercise, not this), and waiting for the\ngateway's readiness."""
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 from botocore.client import BaseClient
+
+HANG_GUARD_SECONDS = 30  # catches a hung request; not a speed target (bench/ measures those)
 
 
 def create_users(cognito: BaseClient, pool_id: str, count: int, *, prefix: str = "user") -> list[str]:
@@ -59,3 +63,20 @@ def signed_in_user(cognito: BaseClient, pool_id: str, username: str = "alice") -
         AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
     )["AuthenticationResult"]
     return {"ClientId": client_id, "AccessToken": tokens["AccessToken"], "RefreshToken": tokens["RefreshToken"]}
+
+
+async def readiness_turns(http: httpx.AsyncClient, status: int) -> dict:
+    """The body of the first /readyz answer with ``status``; every probe must answer (a hung one fails).
+
+    /readyz answers from the last check of Cognito, waiting at most a second for one under way: on a stalled
+    machine the first probe may answer before the first check has, as a Kubernetes probe would see it."""
+
+    async def probe() -> httpx.Response:
+        return await asyncio.wait_for(http.get("/readyz"), HANG_GUARD_SECONDS)
+
+    async def poll() -> dict:
+        while (response := await probe()).status_code != status:
+            await asyncio.sleep(0.05)
+        return response.json()
+
+    return await asyncio.wait_for(poll(), HANG_GUARD_SECONDS)

@@ -6,15 +6,12 @@ import json
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
 
-import httpx
 import pytest
 
 from bench.faults import FaultProxy
 from gateway.demo.server import DemoBackend
 from tests.conftest import running_gateway
-from tests.helpers import create_group, create_users
-
-HANG_GUARD_SECONDS = 30  # catches a hung request; not a speed target (bench/ measures those)
+from tests.helpers import HANG_GUARD_SECONDS, create_group, create_users, readiness_turns
 
 
 @pytest.fixture
@@ -30,20 +27,6 @@ async def gateway_through(proxy: FaultProxy, **settings):
     through = SimpleNamespace(endpoint_url=proxy.endpoint_url)  # running_gateway reads only the endpoint
     async with running_gateway(through, **{"max_attempts": 3, "read_timeout_seconds": 2, **settings}) as gateway:
         yield gateway
-
-
-async def readiness_turns(gateway, status: int) -> dict:
-    """The body of the first /readyz answer with ``status``; every probe must answer (a hung one fails)."""
-
-    async def probe() -> httpx.Response:
-        return await asyncio.wait_for(gateway.http.get("/readyz"), HANG_GUARD_SECONDS)
-
-    async def poll() -> dict:
-        while (response := await probe()).status_code != status:
-            await asyncio.sleep(0.05)
-        return response.json()
-
-    return await asyncio.wait_for(poll(), HANG_GUARD_SECONDS)
 
 
 CREATE_USER = {"username": "alice", "messageAction": "SUPPRESS"}
@@ -140,7 +123,7 @@ async def test_a_throttled_read_is_retried_then_typed_and_retryable(faults, pool
 
 async def test_an_unreachable_cognito_is_a_quick_retryable_error_and_not_ready(faults, pool_id):
     async with gateway_through(faults, connect_timeout_seconds=1, ready_check_seconds=0.5) as gateway:
-        ready_before = await readiness_turns(gateway, 200)
+        ready_before = await readiness_turns(gateway.http, 200)
         faults.faults.rules = {"AdminGetUser": "reset", "ListUserPools": "reset"}
         read = gateway.query(
             """query($pool: ID!) { user(userPoolId: $pool, username: "alice") {
@@ -148,9 +131,9 @@ async def test_an_unreachable_cognito_is_a_quick_retryable_error_and_not_ready(f
             {"pool": pool_id},
         )
         result = await asyncio.wait_for(read, HANG_GUARD_SECONDS)
-        not_ready = await readiness_turns(gateway, 503)
+        not_ready = await readiness_turns(gateway.http, 503)
         faults.faults.rules = {}
-        ready = await readiness_turns(gateway, 200)
+        ready = await readiness_turns(gateway.http, 200)
 
     assert result["data"]["user"] == {
         "__typename": "ServiceError",
@@ -167,11 +150,11 @@ async def test_an_unreachable_cognito_is_a_quick_retryable_error_and_not_ready(f
 async def test_a_hung_cognito_still_gets_a_readiness_answer_then_unavailable(faults):
     # Calls wait for Cognito longer than the hang guard: only the readiness check's own bound can answer.
     async with gateway_through(faults, ready_check_seconds=0.5, read_timeout_seconds=2 * HANG_GUARD_SECONDS) as gateway:
-        ready = await readiness_turns(gateway, 200)
+        ready = await readiness_turns(gateway.http, 200)
         faults.faults.rules = {"ListUserPools": "hang"}  # no answer ever, until released
         # Every probe answers while the check hangs (readiness_turns fails on one that does not), from the last
         # result until the check times out.
-        not_ready = await readiness_turns(gateway, 503)
+        not_ready = await readiness_turns(gateway.http, 503)
         hung_checks = faults.fault_counts()[("ListUserPools", "hang")]
     faults.release()
 
