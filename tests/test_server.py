@@ -20,9 +20,9 @@ SETTINGS = Settings(aws_region=DEMO_REGION, auth_mode="none", allow_insecure=Tru
 
 
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def serving(app: FastAPI, settings: Settings = SETTINGS) -> AsyncIterator[httpx.AsyncClient]:
     """``app`` served by uvicorn on a free port, and a client that keeps its one connection alive."""
-    server = GatewayServer(app, SETTINGS)
+    server = GatewayServer(app, settings)
     serving = asyncio.create_task(server.serve())
     try:
         while not server.started:
@@ -76,23 +76,12 @@ async def test_x_forwarded_for_from_localhost_is_not_believed_unless_listed(back
         auth_failure_rate_per_minute=1, auth_failure_burst=2,
     )  # fmt: skip
     app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
-    server = GatewayServer(app, settings)
-    serving = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            assert not serving.done(), "the server did not start"
-            await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            statuses = []
-            for attempt in range(3):
-                headers = {"X-API-Key": "cgw_guess", "X-Forwarded-For": f"198.51.100.{attempt}"}
-                response = await http.post("/graphql", json={"query": "{ me { subject } }"}, headers=headers)
-                statuses.append(response.status_code)
-    finally:
-        gc.unfreeze()
-        server.should_exit = True
-        await asyncio.wait_for(serving, 30)
+    statuses = []
+    async with serving(app, settings) as http:
+        for attempt in range(3):
+            headers = {"X-API-Key": "cgw_guess", "X-Forwarded-For": f"198.51.100.{attempt}"}
+            response = await http.post("/graphql", json={"query": "{ me { subject } }"}, headers=headers)
+            statuses.append(response.status_code)
 
     assert statuses == [401, 401, 429]
 
