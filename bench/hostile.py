@@ -139,6 +139,11 @@ HOSTILE: dict[str, HostileRequest] = {
     "array batching": HostileRequest(raw=b'[{"query": "{ me { subject } }"}, {"query": "{ me { subject } }"}]'),
     "invalid UTF-8": HostileRequest(raw=b'{"query": "{ me { subject \xff\xfe } }"}'),
     "text/plain body": HostileRequest("{ me { subject } }", content_type="text/plain"),
+    # A position written as cursors were before they were sealed: Cognito's token for another pool, skip 0.
+    "forged cursor": HostileRequest(
+        f'{{ users(userPoolId: "{POOL}", first: 1, after: "WyJleUp3WVhKaGJXVjBaWEpEYUdWamEzTjFiU0k2SURGOSIsMF0") '
+        "{ __typename } }"
+    ),
     "mutation over GET": HostileRequest(
         f'mutation {{ adminDeleteUser(input: {{userPoolId: "{POOL}", username: "u"}}) {{ __typename }} }}',
         method="GET",

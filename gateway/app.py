@@ -15,6 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway import __version__, audit
 from gateway.auth.authenticator import Authenticator
 from gateway.cognito import CognitoGateway
+from gateway.graphql.pagination import CursorSeal
 from gateway.graphql.schema import build_schema
 from gateway.guard import RequestGuard
 from gateway.ide.page import ASSETS_PATH, AssetFiles, assets_dir
@@ -68,6 +69,7 @@ def create_app(
     app.state.draining = False  # set by the server on SIGTERM
     app.state.metrics = metrics
     app.state.tracer_provider = tracer_provider
+    app.state.cursors = CursorSeal(settings.cursor_key.get_secret_value() if settings.cursor_key else None)
     schema = build_schema(
         introspection=settings.introspection,
         max_depth=settings.max_depth,

@@ -6,7 +6,16 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, IPvAnyNetwork, PositiveFloat, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    IPvAnyNetwork,
+    PositiveFloat,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
@@ -23,7 +32,8 @@ class ApiKey(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+    # Errors do not echo the values given: some are secrets (GATEWAY_CURSOR_KEY).
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", hide_input_in_errors=True)
 
     # The region of `userPools` without a region argument and of the readiness probe. Pools in other
     # regions are served too: a pool's region is read from its ID.
@@ -47,6 +57,9 @@ class Settings(BaseSettings):
     quota_rates: dict[str, PositiveFloat] = Field(default_factory=dict)
     # Introspection and field suggestions ("Did you mean ...?"): off unless set (on in --demo).
     introspection: bool = False
+    # The key that seals connection cursors (README: "Pagination"): any secret of 32 characters or more, the same
+    # on every replica behind one load balancer. Unset: a random key per process, so cursors die with it.
+    cursor_key: SecretStr | None = Field(default=None, min_length=32)
 
     # Authentication (README: "Authentication and roles"). `none` needs --demo or allow_insecure.
     auth_mode: Literal["jwt", "api-key", "none"] = "jwt"

@@ -99,7 +99,8 @@ class GraphQLApp(GraphQL):
         return data  # type: ignore[return-value]
 
     async def get_context(self, request: Request, response: Response) -> Context:
-        return Context.for_request(request.app.state.cognito, request.state.caller, request.headers)
+        state = request.app.state
+        return Context.for_request(state.cognito, request.state.caller, request.headers, state.cursors)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:

@@ -47,3 +47,45 @@ async def test_readme_example_query_and_its_call_count(gateway, cognito):
         "enabled": True,
     }
     assert again["adminCreateUser"]["__typename"] == "UsernameExistsError"
+
+
+PAGE_TABLE_HEADER = "| connection | Cognito operation | `first` default | `first` bound |"
+
+
+def readme_page_bounds() -> dict[str, tuple[str, int, int]]:
+    """The README's table of connections: ``Type.field`` -> (operation, default, bound)."""
+    lines = [line.strip() for line in (ROOT / "README.md").read_text().splitlines()]
+    start = lines.index(PAGE_TABLE_HEADER) + 2  # past the header's separator row
+    rows = {}
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        fields, operation, default, bound = (cell.strip() for cell in line.strip("|").split("|"))
+        for field in fields.split(","):
+            rows[field.strip().strip("`")] = (operation, int(default), int(bound))
+    return rows
+
+
+def test_the_readme_gives_each_connections_page_bounds_from_the_model_and_the_schema():
+    """Every field with a `first` argument is in the table, with its schema default and its operation's page
+    size in the botocore model (the bound the gateway checks)."""
+    from gateway.cognito import model
+    from gateway.coverage import QUERY_FIELDS
+    from gateway.graphql.schema import build_schema
+
+    operation_of = {field: operation for operation, fields in QUERY_FIELDS.items() for field in fields}
+    schema = build_schema()._schema
+    in_schema = {
+        f"{type_name}.{field_name}": (operation_of[f"{type_name}.{field_name}"], field.args["first"].default_value)
+        for type_name, named in schema.type_map.items()
+        if not type_name.startswith("__")
+        for field_name, field in (getattr(named, "fields", None) or {}).items()
+        if "first" in getattr(field, "args", {})
+    }
+
+    expected = {
+        field: (operation, default, model.page_size_limit(operation))
+        for field, (operation, default) in in_schema.items()
+    }
+    assert readme_page_bounds() == expected
+    assert all(default == bound for _, default, bound in expected.values())  # the default is one full page

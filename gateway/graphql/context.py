@@ -8,6 +8,7 @@ import strawberry
 
 from gateway.auth import Caller
 from gateway.cognito import CognitoGateway
+from gateway.graphql.pagination import CursorSeal
 from gateway.loaders import Loaders
 from gateway.observability import tracing
 
@@ -17,13 +18,17 @@ class Context:
     cognito: CognitoGateway
     loaders: Loaders
     caller: Caller
+    cursors: CursorSeal  # the app's: seals and opens the connections' cursors
     trace_parent: Any = None  # the caller's trace (an OpenTelemetry context) when tracing is on
 
     @classmethod
-    def for_request(cls, cognito: CognitoGateway, caller: Caller, headers: Mapping[str, str]) -> "Context":
+    def for_request(
+        cls, cognito: CognitoGateway, caller: Caller, headers: Mapping[str, str], cursors: CursorSeal
+    ) -> "Context":
         """A request's context: its own dataloaders, built here and never shared with another request."""
         trace_parent = tracing.remote_parent(headers) if cognito.tracer is not None else None
-        return cls(cognito=cognito, loaders=Loaders.build(cognito), caller=caller, trace_parent=trace_parent)
+        loaders = Loaders.build(cognito)
+        return cls(cognito=cognito, loaders=loaders, caller=caller, cursors=cursors, trace_parent=trace_parent)
 
     def written(self, request: dict[str, Any]) -> None:
         """After a mutation: forget what it may have changed, in this request and in the shared cache."""

@@ -27,7 +27,7 @@ from graphql import (
 from strawberry.extensions import ValidationCache
 from strawberry.extensions.base_extension import SchemaExtension
 
-from gateway.graphql.pagination import PAGE_SIZE
+from gateway.graphql.pagination import FILTERED_PAGES, PAGE_SIZE
 
 # --- what calls Cognito ----------------------------------------------------------------------------
 # Every root field is one call. These nested fields are one call per parent object. Fields with no
@@ -69,6 +69,9 @@ DESCRIBED_NODES: dict[str, str] = {
     "IdentityProviderConnection": "DescribeIdentityProvider",
 }
 LIST_SIZE = PAGE_SIZE  # the items assumed in a list that is not a connection (a user's groups)
+# Lists filtered for a caller granted some pools: to fill one page, they read up to FILTERED_PAGES Cognito pages
+# (counted for every caller, as validation is cached per document, whoever sends it).
+FILTERED_LISTS: dict[tuple[str, str], int] = {("Query", "userPools"): FILTERED_PAGES}
 # Counting stops at this multiple of a limit: nested lists multiply, and a count past 64 bits could not be
 # written in the response (orjson refuses it). A count at the ceiling is reported as "<ceiling> or more".
 SATURATION = 1000
@@ -156,6 +159,7 @@ class QueryCost(ValidationRule):
             if operation:
                 loaded = not root and not definition.args  # through a loader: one call per operation
                 calls.add((type_name, operation if loaded else response_key))
+                total += FILTERED_LISTS.get((type_name, name), 1) - 1
             if type_name in DESCRIBED_NODES and name in ("nodes", "edges"):
                 described.add(type_name)
             children = [field.selection_set for field in nodes if field.selection_set]

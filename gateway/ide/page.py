@@ -50,6 +50,14 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+# The tab's icon, inline (the CSP's `img-src data:`): without one the browser asks for /favicon.ico, and its 404
+# is an error in GraphiQL's console.
+ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#e10098"/>'
+    '<path d="M8 2.8 12.5 5.4v5.2L8 13.2 3.5 10.6V5.4z" fill="none" stroke="#fff" stroke-width="1.4"/></svg>'
+)
+ICON_URI = "data:image/svg+xml;base64," + base64.b64encode(ICON.encode()).decode()
+ICON_LINK = f'<link rel="icon" type="image/svg+xml" href="{ICON_URI}">'
 _FILES = [name for package in PACKAGES for name in package.files.values()]
 _TAGS = "\n".join(
     f'<link rel="stylesheet" href="{ASSETS_PATH}/{name}">'
@@ -62,6 +70,7 @@ PAGE = f"""<!doctype html>
 <head>
 <meta charset="utf-8">
 <title>GraphiQL · cognito-gateway</title>
+{ICON_LINK}
 <style>{STYLE}</style>
 {_TAGS}
 </head>
@@ -73,7 +82,7 @@ PAGE = f"""<!doctype html>
 """
 MISSING_PAGE = """<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>GraphiQL · cognito-gateway</title></head>
+<head><meta charset="utf-8"><title>GraphiQL · cognito-gateway</title>{icon}</head>
 <body>
 <h1>GraphiQL's assets are not installed</h1>
 <p>The gateway serves GraphiQL from its own files, never from a CDN, and they are not in <code>{directory}</code>
@@ -92,7 +101,9 @@ def assets_dir(configured: Path | None) -> Path:
 def ide_page(directory: Path) -> Response:
     headers = {"Content-Security-Policy": CSP, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
     if absent := missing(directory):
-        page = MISSING_PAGE.format(directory=html.escape(str(directory)), missing=html.escape(", ".join(absent)))
+        page = MISSING_PAGE.format(
+            directory=html.escape(str(directory)), missing=html.escape(", ".join(absent)), icon=ICON_LINK
+        )
         return HTMLResponse(page, headers=headers)  # a page that explains, not an error: the gateway works
     return HTMLResponse(PAGE, headers=headers)
 

@@ -1,7 +1,12 @@
 """The `userPools` and `userPool` queries and the `UserPool` type's nested connections."""
 
+import base64
+from contextlib import asynccontextmanager
+
 import pytest
 
+from gateway.auth.api_keys import hash_key
+from gateway.settings import ApiKey
 from tests.conftest import running_gateway
 from tests.helpers import create_group, create_users
 
@@ -158,3 +163,100 @@ async def test_missing_user_pool_is_a_typed_error(gateway):
 
     assert data["userPool"]["__typename"] == "ResourceNotFoundError"
     assert data["userPool"]["requestId"]
+
+
+# --- callers granted some pools ---------------------------------------------------------------------
+
+POOL_PAGE = """
+query($first: Int!, $after: String) {
+  userPools(first: $first, after: $after) {
+    __typename
+    ... on UserPoolConnection {
+      edges { cursor node { id } }
+      pageInfo { hasNextPage startCursor endCursor }
+    }
+  }
+}"""
+
+
+@pytest.fixture
+def pools(cognito):
+    """Five pools, in the order ListUserPools gives them."""
+    for name in "ABCDE":
+        cognito.create_user_pool(PoolName=name)
+    return [pool["Id"] for pool in cognito.list_user_pools(MaxResults=60)["UserPools"]]
+
+
+@asynccontextmanager
+async def granted(backend, pool_ids):
+    """The gateway, called by a viewer whose grant holds on ``pool_ids`` only."""
+    key = ApiKey(name="limited", role="viewer", pools=pool_ids, hash=hash_key("limited-key"))
+    async with running_gateway(backend, auth_mode="api-key", api_keys=[key]) as gateway:
+        gateway.http.headers["X-API-Key"] = "limited-key"
+        yield gateway
+
+
+async def walk(gateway, first, after=None):
+    """Every page from ``after`` on, as the response bodies' ``userPools`` (a walk of more than ten pages fails)."""
+    pages = []
+    for _ in range(10):
+        page = (await gateway.data(POOL_PAGE, {"first": first, "after": after}))["userPools"]
+        pages.append(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            return pages
+        after = page["pageInfo"]["endCursor"]
+    pytest.fail(f"more than ten pages: {pages}")
+
+
+def cursors_of(pages):
+    info = [page["pageInfo"] for page in pages]
+    return [edge["cursor"] for page in pages for edge in page["edges"]] + [
+        cursor for page_info in info for cursor in (page_info["startCursor"], page_info["endCursor"]) if cursor
+    ]
+
+
+@pytest.mark.parametrize(
+    "visible", [[0], [1, 2], [4], [0, 2, 4]], ids=["first", "two after one", "last", "every other"]
+)
+async def test_a_caller_granted_some_pools_pages_through_those_only(backend, pools, visible):
+    """No empty page, the last page says there is no next one, and no cursor holds another pool (moto's tokens
+    are base64 JSON naming the ARN of the pool they stop at)."""
+    granted_pools = [pools[index] for index in visible]
+    hidden = [pool for pool in pools if pool not in granted_pools]
+    async with granted(backend, granted_pools) as gateway:
+        pages = await walk(gateway, first=1)
+        calls = gateway.calls
+
+    assert [[edge["node"]["id"] for edge in page["edges"]] for page in pages] == [[pool] for pool in granted_pools]
+    assert pages[-1]["pageInfo"]["hasNextPage"] is False
+    assert calls == {"ListUserPools": len(granted_pools)}  # five pools are one Cognito page
+    for cursor in cursors_of(pages):
+        for secret in (cursor.encode(), base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))):
+            assert not any(pool.encode() in secret or pool.split("_")[1].encode() in secret for pool in hidden)
+
+
+async def test_a_filled_page_resumes_after_any_of_its_edges(backend, pools):
+    granted_pools = [pools[0], pools[2], pools[4]]
+    async with granted(backend, granted_pools) as gateway:
+        page = (await gateway.data(POOL_PAGE, {"first": 2}))["userPools"]
+        rest = (await gateway.data(POOL_PAGE, {"first": 2, "after": page["edges"][0]["cursor"]}))["userPools"]
+
+    assert [edge["node"]["id"] for edge in page["edges"]] == granted_pools[:2]
+    assert page["pageInfo"]["hasNextPage"] is True
+    assert [edge["node"]["id"] for edge in rest["edges"]] == granted_pools[1:]
+    assert rest["pageInfo"]["hasNextPage"] is False
+
+
+async def test_a_caller_granted_no_pool_of_the_region_gets_one_empty_last_page(backend, pools):
+    async with granted(backend, ["eu-west-1_Elsewhere"]) as gateway:
+        pages = await walk(gateway, first=1)
+
+    assert len(pages) == 1 and pages[0]["edges"] == []
+    assert pages[0]["pageInfo"] == {"hasNextPage": False, "startCursor": None, "endCursor": None}
+
+
+async def test_an_unlimited_caller_still_pages_with_one_call_a_page(gateway, pools):
+    pages = await walk(gateway, first=2)
+
+    assert [edge["node"]["id"] for page in pages for edge in page["edges"]] == pools
+    assert gateway.calls == {"ListUserPools": 3}

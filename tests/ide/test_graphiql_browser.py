@@ -94,6 +94,11 @@ def test_graphiql_runs_a_query_with_nothing_from_outside_the_gateway(demo, brows
         sum(url.startswith(f"{origin}/graphql/ide/") for url in urls) == 6
     )  # react, react-dom, graphiql x2, explorer x2
     assert any(request["method"] == "POST" and request["url"] == f"{origin}/graphql" for request in requests)
+    responses = [
+        event["params"]["response"] for event in browser.events if event.get("method") == "Network.responseReceived"
+    ]
+    failed = [(response["url"], response["status"]) for response in responses if response["status"] >= 400]
+    assert not failed, f"requests of the page failed (the console shows them): {failed}"
     errors = [event["params"] for event in browser.events if event.get("method") == "Runtime.exceptionThrown"]
     assert not errors
     if os.environ.get("UPDATE_SCREENSHOT") == "1" or not SCREENSHOT.exists():

@@ -10,7 +10,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.ide.assets import PACKAGES
-from gateway.ide.page import SCRIPT, STYLE
+from gateway.ide.page import ICON, ICON_URI, SCRIPT, STYLE
 from gateway.settings import Settings
 
 FILES = [name for package in PACKAGES for name in package.files.values()]
@@ -44,7 +44,7 @@ async def test_the_page_loads_everything_from_the_gateway(assets):
     assert response.status_code == 200
     assert not re.search(r"(https?:)?//", response.text.replace("<!doctype html>", "")), "an external URL"
     sources = re.findall(r'(?:src|href)="([^"]+)"', response.text)
-    assert sorted(sources) == sorted(f"/graphql/ide/{name}" for name in FILES)
+    assert sorted(sources) == sorted([*(f"/graphql/ide/{name}" for name in FILES), ICON_URI])
     assert (
         "GraphiQLPluginExplorer.explorerPlugin()" in response.text and "isHeadersEditorEnabled: true" in response.text
     )
@@ -60,6 +60,17 @@ async def test_the_page_has_a_csp_of_self_and_its_own_inline_hashes(assets):
     assert policy["style-src"] == ["'self'", sha256(STYLE)]
     assert policy["connect-src"] == ["'self'"]
     assert f"<script>{SCRIPT}</script>" in response.text and f"<style>{STYLE}</style>" in response.text
+
+
+@pytest.mark.parametrize("installed", [True, False], ids=["page", "missing-assets page"])
+async def test_the_page_has_its_icon_inline_so_the_browser_asks_for_no_favicon(assets, tmp_path, installed):
+    async with client(assets if installed else tmp_path / "nowhere") as http:
+        response = await http.get("/graphql", headers={"accept": "text/html"})
+
+    [link] = re.findall(r'<link rel="icon"[^>]*>', response.text)
+    assert f'href="{ICON_URI}"' in link
+    assert base64.b64decode(ICON_URI.split(",", 1)[1]).decode() == ICON and ICON.startswith("<svg")
+    assert "data:" in csp(response)["img-src"]  # the policy lets the page show it
 
 
 async def test_the_assets_are_served_with_long_cache_headers_and_without_credentials(assets):
