@@ -65,7 +65,7 @@ app.kubernetes.io/component: gateway
 {{- define "cognito-gateway.secretName" -}}
 {{- if .Values.secret.existingSecret }}
 {{- .Values.secret.existingSecret }}
-{{- else if .Values.secret.values }}
+{{- else }}
 {{- printf "%s-secret" (include "cognito-gateway.fullname" .) }}
 {{- end }}
 {{- end }}
