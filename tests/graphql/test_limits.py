@@ -273,15 +273,13 @@ def test_nested_fragments_are_costed_without_walking_every_path():
     assert cost_of(NESTED_FRAGMENTS) == 1000
 
 
-async def test_a_cost_past_64_bits_is_reported_saturated(gateway):
+async def test_a_cost_past_64_bits_is_reported_saturated(backend, cognito):
     """3600 ** 6 calls, more than orjson can write: the response was a plain 500, and the connection was
-    closed under the client (tests/test_server.py sends a request after it on the same connection)."""
-    body = await gateway.query(HOSTILE["cost past 2^63, twelve hops"].document)
+    closed under the client (tests/test_server.py sends a request after it on the same connection). Within the
+    default depth limit the document is refused for its depth before it is costed."""
+    async with running_gateway(backend, max_depth=21) as gateway:
+        cost = await refusal(gateway, HOSTILE["cost past 2^63, twelve hops"].document)
 
-    assert "data" not in body
-    assert gateway.calls == {}
-    depth, cost = body["errors"]
-    assert depth["extensions"]["code"] == "QUERY_TOO_DEEP"
     assert cost["message"].startswith("The query may make 500000 or more Cognito calls, over the limit of 500:")
     assert cost["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 500_000, "maxCost": 500}
 
@@ -350,8 +348,11 @@ async def test_a_fragment_cycle_is_left_to_validation(gateway):
 
 
 async def test_fragments_that_expand_without_end_are_refused(gateway):
-    error = await asyncio.wait_for(refusal(gateway, NESTED_FRAGMENTS), timeout=30)
+    body = await asyncio.wait_for(gateway.query(NESTED_FRAGMENTS), timeout=30)
 
+    assert "data" not in body and gateway.calls == {}
+    depth, aliases, error = body["errors"]  # all measured before validation, each fragment once
+    assert (depth["extensions"]["code"], aliases["extensions"]["code"]) == ("QUERY_TOO_DEEP", "TOO_MANY_ALIASES")
     # No more fields than a document within the token limit could write out.
     assert error["message"] == "The document selects more than 2000 fields once its fragments are expanded."
     assert error["extensions"] == {"code": "TOO_MANY_SELECTIONS", "maxExpandedFields": 2000}
