@@ -99,3 +99,17 @@ app.kubernetes.io/component: gateway
 {{- . | toString }}
 {{- end }}
 {{- end }}
+
+{{/* The gateway refuses to start in jwt mode (the default) without an issuer and an audience: say so at install,
+     not through a crash-looping pod. An existingSecret may hold them, which the chart cannot read. */}}
+{{- define "cognito-gateway.checkAuth" -}}
+{{- $mode := .Values.config.GATEWAY_AUTH_MODE | default "jwt" }}
+{{- if and (eq $mode "jwt") (not .Values.secret.existingSecret) }}
+{{- $secret := .Values.secret.values | default dict }}
+{{- range $key := list "GATEWAY_JWT_ISSUER" "GATEWAY_JWT_AUDIENCE" }}
+{{- if not (or (get $.Values.config $key) (get $secret $key)) }}
+{{- fail (printf "GATEWAY_AUTH_MODE is jwt (the default) and %s is empty: set config.%s (e.g. --set config.GATEWAY_JWT_ISSUER=https://cognito-idp.<region>.amazonaws.com/<pool ID> --set config.GATEWAY_JWT_AUDIENCE=<app client ID>), or choose config.GATEWAY_AUTH_MODE=api-key" $key $key) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
