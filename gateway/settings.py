@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,7 +17,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
 
@@ -31,9 +38,35 @@ class ApiKey(BaseModel):
     hash: str = Field(pattern=r"^sha256\$[0-9a-f]{32}\$[0-9a-f]{64}$")
 
 
+# A directory of files named after settings (GATEWAY_API_KEYS, GATEWAY_CURSOR_KEY...), each holding its value: a
+# Kubernetes Secret mounted as a volume, so that secrets need not be environment variables. The environment wins.
+SECRETS_DIR_VARIABLE = "GATEWAY_SECRETS_DIR"
+
+
 class Settings(BaseSettings):
     # Errors do not echo the values given: some are secrets (GATEWAY_CURSOR_KEY).
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", hide_input_in_errors=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        secrets_dir = os.environ.get(SECRETS_DIR_VARIABLE)
+        if not secrets_dir:
+            return init_settings, env_settings, dotenv_settings
+        if not Path(secrets_dir).is_dir():
+            raise ValueError(f"{SECRETS_DIR_VARIABLE}={secrets_dir} is not a directory")
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir),
+        )
 
     # The region of `userPools` without a region argument and of the readiness probe. Pools in other
     # regions are served too: a pool's region is read from its ID.

@@ -54,3 +54,25 @@ def test_gateway_regions_may_name_a_region_botocore_does_not_know_yet(monkeypatc
     monkeypatch.setenv("GATEWAY_AUTH_MODE", "none")
 
     assert Settings().aws_region == "xx-newest-1"
+
+
+def test_secrets_from_files_and_the_environment_first(monkeypatch, tmp_path):
+    (tmp_path / "GATEWAY_CURSOR_KEY").write_text("k" * 40 + "\n")
+    (tmp_path / "GATEWAY_JWT_AUDIENCE").write_text("from-the-file")
+    monkeypatch.setenv("GATEWAY_SECRETS_DIR", str(tmp_path))
+    monkeypatch.setenv("GATEWAY_AUTH_MODE", "jwt")
+    monkeypatch.setenv("GATEWAY_JWT_ISSUER", "https://issuer.example")
+    monkeypatch.setenv("GATEWAY_JWT_AUDIENCE", "from-the-environment")
+
+    settings = Settings()
+
+    assert settings.cursor_key.get_secret_value() == "k" * 40
+    assert settings.jwt_audience == "from-the-environment"
+
+
+def test_a_secrets_dir_that_is_not_one_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("GATEWAY_SECRETS_DIR", str(tmp_path / "missing"))
+    monkeypatch.setenv("GATEWAY_AUTH_MODE", "none")
+
+    with pytest.raises(ValueError, match="GATEWAY_SECRETS_DIR=.*missing is not a directory"):
+        Settings()

@@ -94,3 +94,16 @@ async def test_a_pool_limited_key_is_refused_on_other_pools(backend, cognito, ca
     assert other["data"]["user"] is None
     assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert theirs in other["errors"][0]["message"]
+
+
+async def test_keys_read_from_a_mounted_secret_s_files(backend, cognito, tmp_path, monkeypatch):
+    """GATEWAY_SECRETS_DIR: a Kubernetes Secret mounted as files, one per setting, instead of variables."""
+    (tmp_path / "GATEWAY_API_KEYS").write_text(json.dumps([entry("dashboard", "viewer", VIEWER_KEY)]) + "\n")
+    monkeypatch.setenv("GATEWAY_SECRETS_DIR", str(tmp_path))
+
+    async with running_gateway(backend, auth_mode="api-key") as gateway:
+        accepted = await post(gateway, VIEWER_KEY)
+        refused = await post(gateway, ADMIN_KEY)
+
+    assert accepted.status_code == 200 and "errors" not in accepted.json(), accepted.text
+    assert refused.status_code == 401
