@@ -49,11 +49,17 @@ RUN --mount=type=bind,source=gateway/ide,target=/ide \
 
 FROM python:3.12-slim-bookworm AS runtime
 
+# VERSION is gateway.__version__ (.ci/chart-check checks it); REVISION and SOURCE come from the build:
+#   docker build --build-arg REVISION="$(git rev-parse HEAD)" --build-arg SOURCE=https://... .
 ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE=""
 LABEL org.opencontainers.image.title="cognito-gateway" \
       org.opencontainers.image.description="A GraphQL admin gateway over Amazon Cognito user pools" \
       org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.version="${VERSION}"
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}"
 
 # A numeric, fixed, non-root user: Kubernetes' runAsNonRoot can only verify a numeric USER.
 RUN groupadd --system --gid 10001 gateway \
