@@ -80,7 +80,8 @@ ENV PATH=/opt/venv/bin:$PATH \
 
 USER 10001:10001
 WORKDIR /tmp
-EXPOSE 8000
+# 8000: the API (GATEWAY_PORT); 9090: /metrics (GATEWAY_METRICS_PORT).
+EXPOSE 8000 9090
 
 # For plain `docker run` / compose; Kubernetes ignores it and uses the chart's probes. No curl in the image: Python asks.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \

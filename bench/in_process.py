@@ -23,6 +23,7 @@ SETTINGS: dict[str, Any] = {
     "auth_mode": "none",
     "allow_insecure": True,
     "rate_limit_per_second": 0,
+    "metrics_port": 0,  # /metrics on the app itself: there is no server, and so no second port
 }
 
 

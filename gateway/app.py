@@ -1,15 +1,18 @@
-"""The FastAPI app: the lifespan owns the Cognito clients; /graphql, /healthz, /readyz and /metrics."""
+"""The FastAPI app: the lifespan owns the Cognito clients; /graphql, /healthz, /readyz, and /metrics (or the app that
+serves it on a port of its own)."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import __version__, audit
@@ -107,11 +110,19 @@ def create_app(
         ready = await app.state.readiness.ready()  # the last check's answer, within a second
         return JSONResponse({"status": "ready" if ready else "unavailable"}, status_code=200 if ready else 503)
 
-    if settings.metrics:
-
-        async def metrics_endpoint(request: Request) -> Response:
-            return Response(generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-        app.add_route("/metrics", metrics_endpoint, methods=["GET"])
+    if settings.metrics and not settings.metrics_port:
+        app.add_route("/metrics", metrics_endpoint(metrics), methods=["GET"])
 
     return app
+
+
+def metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    return endpoint
+
+
+def metrics_app(app: FastAPI) -> Starlette:
+    """``GET /metrics`` of ``app``, to serve on ``GATEWAY_METRICS_PORT``: nothing else answers there."""
+    return Starlette(routes=[Route("/metrics", metrics_endpoint(app.state.metrics), methods=["GET"])])

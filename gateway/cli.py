@@ -33,8 +33,9 @@ def _serve(args: argparse.Namespace) -> int:
     from gateway.demo.seed import seed_demo_pool
     from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION, DemoBackend
 
-    # The demo needs no configuration: no authentication and introspection on, unless the environment says otherwise.
-    demo_defaults = {"introspection": True, "auth_mode": "none"}
+    # The demo needs no configuration: no authentication, introspection on and /metrics on its one port, unless the
+    # environment says otherwise.
+    demo_defaults = {"introspection": True, "auth_mode": "none", "metrics_port": 0}
     demo_defaults = {
         name: value for name, value in demo_defaults.items() if f"GATEWAY_{name.upper()}" not in os.environ
     }

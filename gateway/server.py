@@ -12,6 +12,7 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
+from gateway.app import metrics_app
 from gateway.observability import uvicorn_log_config
 from gateway.settings import Settings
 
@@ -34,11 +35,40 @@ class GatewayServer(uvicorn.Server):
                 log_config=uvicorn_log_config(settings),
             )
         )
+        # /metrics on GATEWAY_METRICS_PORT: a second listener in the same event loop, started and stopped with this
+        # one (after the API has drained). No lifespan of its own: the app's owns the state it reports.
+        self.metrics_server: uvicorn.Server | None = None
+        if settings.metrics and settings.metrics_port:
+            self.metrics_server = uvicorn.Server(
+                uvicorn.Config(
+                    metrics_app(app),
+                    host=settings.host,
+                    port=settings.metrics_port,
+                    lifespan="off",
+                    access_log=False,  # a scrape every few seconds is not news
+                    proxy_headers=False,
+                    log_config=None,  # logging is the API server's to configure
+                )
+            )
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
-        if not self.should_exit:
-            freeze_startup_objects()
+        if self.should_exit:
+            return
+        if self.metrics_server is not None:
+            config = self.metrics_server.config
+            config.load()
+            self.metrics_server.lifespan = config.lifespan_class(config)
+            await self.metrics_server.startup()
+        self.freeze()
+
+    def freeze(self) -> None:
+        freeze_startup_objects()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets)
+        if self.metrics_server is not None and self.metrics_server.started:
+            await self.metrics_server.shutdown()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if not self.app.state.draining:

@@ -144,6 +144,9 @@ class Settings(BaseSettings):
     # Observability (README: "Observability"): JSON or text logs, /metrics, OpenTelemetry (the `tracing` extra).
     log_format: Literal["json", "text"] = "json"
     metrics: bool = True
+    # /metrics on a port of its own, so that a NetworkPolicy can let scrapers in apart from callers; 0 serves it on
+    # the API's port.
+    metrics_port: int = Field(default=9090, ge=0, le=65535)
     # Distinct GraphQL operation names kept as metric labels; later ones are counted as `other`.
     metrics_max_operation_names: int = Field(default=100, ge=0)
     tracing: bool = False
@@ -195,6 +198,14 @@ class Settings(BaseSettings):
 
         parse_role_map(text)
         return text
+
+    @model_validator(mode="after")
+    def _ports_differ(self) -> "Settings":
+        if self.metrics_port and self.metrics_port == self.port:
+            raise ValueError(
+                f"GATEWAY_METRICS_PORT and GATEWAY_PORT are both {self.port}: 0 serves /metrics on the API's port"
+            )
+        return self
 
     @model_validator(mode="after")
     def _auth_configured(self) -> "Settings":

@@ -93,6 +93,7 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits(backend, cognito):
         "GATEWAY_AUTH_MODE": "none",
         "GATEWAY_ALLOW_INSECURE": "true",
         "GATEWAY_PORT": str(port),
+        "GATEWAY_METRICS_PORT": str(closed_port()),
         "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS": "10",
     }
     process = subprocess.Popen(

@@ -43,7 +43,7 @@ def test_dockerfile_runs_the_console_script_as_a_numeric_non_root_user_on_all_in
     assert len(stages) >= 2 and all(re.fullmatch(r"python:3\.1[1-9]-slim(-\w+)?", image) for image in stages)
     assert re.search(r"^USER 10001(:10001)?$", dockerfile, re.M)
     assert re.search(r"^\s+GATEWAY_HOST=0\.0\.0\.0", dockerfile, re.M)
-    assert re.search(r"^EXPOSE 8000$", dockerfile, re.M)
+    assert re.search(r"^EXPOSE 8000 9090$", dockerfile, re.M)  # the API, and /metrics (GATEWAY_METRICS_PORT)
     assert re.search(r'^CMD \["cognito-gateway", "serve"\]$', dockerfile, re.M)
     # The dependency layer is keyed on pyproject.toml alone: it is copied before the source.
     assert dockerfile.index("COPY pyproject.toml") < dockerfile.index("COPY gateway")

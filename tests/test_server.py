@@ -2,13 +2,11 @@
 
 import asyncio
 import gc
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from bench.hostile import HOSTILE
@@ -17,16 +15,19 @@ from gateway.auth.api_keys import hash_key
 from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION
 from gateway.server import GatewayServer
 from gateway.settings import Settings
+from tests.test_app import closed_port
 
-SETTINGS = Settings(aws_region=DEMO_REGION, auth_mode="none", allow_insecure=True, host="127.0.0.1", port=0)
+SETTINGS = Settings(
+    aws_region=DEMO_REGION, auth_mode="none", allow_insecure=True, host="127.0.0.1", port=0, metrics_port=0
+)
 
 
 class UnfrozenServer(GatewayServer):
     """`serve`'s server but for the freeze after startup (its own test is below): in the whole suite's heap, the
     freeze's full collection takes seconds, which the tests that only talk to the server need not spend."""
 
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await uvicorn.Server.startup(self, sockets)
+    def freeze(self) -> None:
+        pass
 
 
 @asynccontextmanager
@@ -57,7 +58,7 @@ def collected(obj: object) -> bool:
 
 
 async def test_a_started_server_takes_its_startup_objects_out_of_the_collectors_way(backend):
-    settings = Settings(aws_region=DEMO_REGION, auth_mode="none", allow_insecure=True, host="127.0.0.1", port=0)
+    settings = SETTINGS
     app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
     server = GatewayServer(app, settings)
     serving = asyncio.create_task(server.serve())
@@ -82,7 +83,7 @@ async def test_x_forwarded_for_from_localhost_is_not_believed_unless_listed(back
     api_keys = [{"name": "ci", "role": "viewer", "hash": hash_key("cgw_the-key")}]
     settings = Settings(
         aws_region=DEMO_REGION, auth_mode="api-key", api_keys=api_keys, host="127.0.0.1", port=0,
-        auth_failure_rate_per_minute=1, auth_failure_burst=2,
+        auth_failure_rate_per_minute=1, auth_failure_burst=2, metrics_port=0,
     )  # fmt: skip
     app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
     statuses = []
@@ -126,3 +127,20 @@ async def test_an_unexpected_exception_answers_a_whole_500_and_keeps_the_connect
     assert after.status_code == 200
     assert connection(after) is connection(failed)
     assert "RuntimeError: a bug" in caplog.text  # the trace is logged, never sent
+
+
+async def test_metrics_are_served_on_a_port_of_their_own(backend, cognito):
+    """GATEWAY_METRICS_PORT: scrapers reach /metrics there, and only /metrics; the API's port has none."""
+    settings = SETTINGS.model_copy(update={"metrics_port": closed_port()})
+    app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
+    async with serving(app, settings) as http:
+        await http.post("/graphql", json={"query": "{ me { subject } }"})
+        on_api_port = await http.get("/metrics")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.metrics_port}", trust_env=False) as scraper:
+            scraped = await scraper.get("/metrics")
+            graphql = await scraper.post("/graphql", json={"query": "{ me { subject } }"})
+
+    assert on_api_port.status_code == 404
+    assert scraped.status_code == 200
+    assert 'cognito_gateway_graphql_operations_total{name="anonymous",type="query"} 1.0' in scraped.text
+    assert graphql.status_code == 404

@@ -28,6 +28,7 @@ def test_quota_rates_and_cache_ttl_from_the_environment(monkeypatch):
         ("GATEWAY_REGIONS", "eu-west-1", "AWS_REGION 'us-east-1' is not one of GATEWAY_REGIONS"),
         ("GATEWAY_REGIONS", "us-east-1,us-east-\uff12", "not AWS region names: 'us-east-\uff12'"),
         ("GATEWAY_READY_CHECK_SECONDS", "0", "greater than 0"),
+        ("GATEWAY_METRICS_PORT", "8000", "GATEWAY_METRICS_PORT and GATEWAY_PORT are both 8000"),
     ],
 )
 def test_nonsense_is_refused_at_start(monkeypatch, variable, value, complaint):
