@@ -31,21 +31,27 @@ class UnfrozenServer(GatewayServer):
 
 
 @asynccontextmanager
-async def serving(app: FastAPI, settings: Settings = SETTINGS) -> AsyncIterator[httpx.AsyncClient]:
-    """``app`` served by uvicorn on a free port, and a client that keeps its one connection alive."""
-    server = UnfrozenServer(app, settings)
+async def running(server: GatewayServer) -> AsyncIterator[GatewayServer]:
+    """``server`` serving, from its start until the block ends."""
     serving = asyncio.create_task(server.serve())
     try:
         while not server.started:
             assert not serving.done(), "the server did not start"
             await asyncio.sleep(0.01)
+        yield server
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, 30)
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, settings: Settings = SETTINGS) -> AsyncIterator[httpx.AsyncClient]:
+    """``app`` served by uvicorn on a free port, and a client that keeps its one connection alive."""
+    async with running(UnfrozenServer(app, settings)) as server:
         port = server.servers[0].sockets[0].getsockname()[1]
         limits = httpx.Limits(max_connections=1)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, trust_env=False) as http:
             yield http
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(serving, 30)
 
 
 def connection(response: httpx.Response) -> object:
@@ -58,20 +64,13 @@ def collected(obj: object) -> bool:
 
 
 async def test_a_started_server_takes_its_startup_objects_out_of_the_collectors_way(backend):
-    settings = SETTINGS
-    app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
-    server = GatewayServer(app, settings)
-    serving = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            assert not serving.done(), "the server did not start"
-            await asyncio.sleep(0.01)
-        cognito = app.state.cognito
-        frozen, walked = gc.get_freeze_count(), collected(cognito)
-    finally:
-        gc.unfreeze()  # the rest of the suite runs in this process
-        server.should_exit = True
-        await asyncio.wait_for(serving, 30)
+    app = create_app(SETTINGS, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
+    async with running(GatewayServer(app, SETTINGS)):
+        try:
+            cognito = app.state.cognito
+            frozen, walked = gc.get_freeze_count(), collected(cognito)
+        finally:
+            gc.unfreeze()  # the rest of the suite runs in this process
 
     assert frozen > 0 and not walked  # the app's Cognito gateway, made by the lifespan, is frozen
     assert gc.is_tracked(cognito) and collected(cognito)  # and back in a generation once unfrozen
