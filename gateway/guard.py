@@ -88,14 +88,10 @@ class RequestGuard:
         # a flood then costs no JWKS fetch and no hash.
         wait = self._failures.wait(address, self._clock()) if self._failures is not None else 0.0
         if wait:
-            raise Refused(
-                error_response(
-                    429,
-                    "RATE_LIMITED",
-                    f"Too many failed authentication attempts from this address: at most {self._failure_rate:g} "
-                    f"a minute (burst {self._failure_burst}).",
-                    {"Retry-After": str(math.ceil(wait))},
-                )
+            raise _rate_limited(
+                f"Too many failed authentication attempts from this address: at most {self._failure_rate:g} "
+                f"a minute (burst {self._failure_burst}).",
+                wait,
             )
         try:
             return await self.authenticator.authenticate(request.headers)
@@ -112,14 +108,14 @@ class RequestGuard:
             return
         wait = self._callers.try_take(caller.subject, self._clock())
         if wait:
-            raise Refused(
-                error_response(
-                    429,
-                    "RATE_LIMITED",
-                    f"Too many requests from {caller.subject}: at most {self._rate:g}/s (burst {self._burst}).",
-                    {"Retry-After": str(math.ceil(wait))},
-                )
+            raise _rate_limited(
+                f"Too many requests from {caller.subject}: at most {self._rate:g}/s (burst {self._burst}).", wait
             )
+
+
+def _rate_limited(message: str, wait: float) -> Refused:
+    """HTTP 429 ``RATE_LIMITED``, with ``Retry-After`` in whole seconds."""
+    return Refused(error_response(429, "RATE_LIMITED", message, {"Retry-After": str(math.ceil(wait))}))
 
 
 def replay(body: bytes) -> Receive:

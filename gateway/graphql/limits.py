@@ -1,6 +1,7 @@
-"""Request limits checked before execution: repeated selections (before validation), depth, aliases and
-tokens, and the query cost, the worst-case number of Cognito calls an operation may make, estimated from its
-selections and page sizes. The rules are built once per schema so that the validation cache keeps hitting."""
+"""Request limits checked before execution: tokens (by the parser), depth, aliases and repeated selections
+(on the parsed document, before validation), and the query cost, the worst-case number of Cognito calls an
+operation may make, estimated from its selections and page sizes. The rules are built once per schema so that
+the validation cache keeps hitting."""
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Optional
@@ -408,9 +409,10 @@ def limits_extension(
     introspection: bool,
 ) -> type[SchemaExtension]:
     """One extension for every limit (and introspection off): the parser's token bound, the checks of depth,
-    aliases and repeated selections on the parsed document, and the validation rules. The rule classes are made here, once, as the validation cache is
-    keyed by them; one extension rather than one per limit, as each costs Strawberry a few µs per request and
-    phase. It goes after :class:`ValidationCacheAfterChecks` in the schema's extensions."""
+    aliases and repeated selections on the parsed document, and the validation rules. The rule classes are made
+    here, once, as the validation cache is keyed by them; one extension rather than one per limit, as each costs
+    Strawberry a few µs per request and phase. It goes after :class:`ValidationCacheAfterChecks` in the schema's
+    extensions."""
     cost_rule = type("QueryCost", (QueryCost,), {"max_cost": max_query_cost})
     rules: tuple[type[ValidationRule], ...] = (cost_rule,)
     if not introspection:
