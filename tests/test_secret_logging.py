@@ -134,7 +134,7 @@ async def test_no_secret_in_any_log_record_nor_audit_line(
 
 
 def test_botocore_loggers_stay_at_info_or_above():
-    for name in ("botocore", "aiobotocore", "aioboto3", "urllib3"):
+    for name in ("botocore", "aiobotocore", "urllib3"):
         assert logging.getLogger(name).getEffectiveLevel() >= logging.INFO
 
 

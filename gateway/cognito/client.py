@@ -1,4 +1,4 @@
-"""One aioboto3 ``cognito-idp`` client per region for the app's lifetime, and the call wrapper."""
+"""One aiobotocore ``cognito-idp`` client per region for the app's lifetime, and the call wrapper."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from contextlib import AsyncExitStack, contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-import aioboto3
 from aiobotocore.config import AioConfig
+from aiobotocore.session import get_session
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
@@ -41,7 +41,7 @@ _MAX_BACKOFF_SECONDS = 20  # botocore's
 
 # At DEBUG these log every request body and response (passwords, tokens, client secrets): whatever the
 # root logger's level, they never go below INFO.
-for _name in ("botocore", "aiobotocore", "aioboto3", "boto3", "urllib3"):
+for _name in ("botocore", "aiobotocore", "boto3", "urllib3"):
     if logging.getLogger(_name).level < logging.INFO:
         logging.getLogger(_name).setLevel(logging.INFO)
 
@@ -127,7 +127,8 @@ class CognitoGateway:
         # `endpoint_url` is for the embedded demo backend; otherwise botocore reads AWS_ENDPOINT_URL(_*)
         # and the credential chain from the environment itself.
         self._endpoint_url = endpoint_url
-        self._session = aioboto3.Session(**(credentials or {}))
+        self._session = get_session()
+        self._credentials = credentials or {}
         self._config = AioConfig(
             retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
             connect_timeout=settings.connect_timeout_seconds,
@@ -168,11 +169,12 @@ class CognitoGateway:
         async with self._opening:
             if (region, write) not in self._clients:
                 self._clients[(region, write)] = await self._stack.enter_async_context(
-                    self._session.client(
+                    self._session.create_client(
                         model.SERVICE_NAME,
                         region_name=region,
                         endpoint_url=self._endpoint_url,
                         config=self._write_config if write else self._config,
+                        **self._credentials,
                     )
                 )
             return self._clients[(region, write)]

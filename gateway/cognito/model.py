@@ -1,6 +1,6 @@
 """The botocore service model of ``cognito-idp``: the source of truth for shapes, errors and limits.
 
-The model is the one shipped with the botocore that aioboto3 pins; nothing here hard-codes what it says.
+The model is the one shipped with the botocore that aiobotocore pins; nothing here hard-codes what it says.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A throw-away Cognito backend: moto running as a real HTTP server in a thread.
 
 moto's in-process ``mock_aws`` patches botocore's synchronous HTTP layer, which
-aiobotocore/aioboto3 bypass (they use aiohttp), so the gateway's async clients
+aiobotocore bypasses (they use aiohttp), so the gateway's async clients
 would hit real AWS.  Running moto as an actual HTTP server on localhost works
 for every client, sync or async: they are simply given ``endpoint_url``.
 

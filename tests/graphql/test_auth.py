@@ -953,7 +953,7 @@ CLIENT_SIDE_INPUTS: dict[str, dict[str, Any]] = {
         "password": NEW_PASSWORD,
         "secretHash": HASH,
     },
-    "RevokeToken": {"token": "t" * 40, "clientSecret": "a-secret"},
+    "RevokeToken": {"token": "t" * 40, "clientSecret": "s" * 24},  # ClientSecretType: 24 to 64 characters
 }
 
 

@@ -1,4 +1,4 @@
-"""Typed errors: checked against the botocore model the installed aioboto3 pins, never against a constant."""
+"""Typed errors: checked against the botocore model the installed aiobotocore pins, never against a constant."""
 
 import strawberry
 
