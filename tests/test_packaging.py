@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -37,22 +38,61 @@ def test_chart_app_version_is_the_gateway_version():
     assert chart["appVersion"] == gateway.__version__
 
 
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def _stage(name: str) -> str:
+    """The instructions of one stage of the Dockerfile."""
+    return re.search(rf"^FROM \S+ AS {name}$(.*?)(?=^FROM |\Z)", DOCKERFILE, re.M | re.S).group(1)
+
+
 def test_dockerfile_runs_the_console_script_as_a_numeric_non_root_user_on_all_interfaces():
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    stages = re.findall(r"^FROM (\S+)", dockerfile, re.M)
-    assert len(stages) >= 2 and all(re.fullmatch(r"python:3\.1[1-9]-slim(-\w+)?", image) for image in stages)
-    assert re.search(r"^USER 10001(:10001)?$", dockerfile, re.M)
-    assert re.search(r"^\s+GATEWAY_HOST=0\.0\.0\.0", dockerfile, re.M)
-    assert re.search(r"^EXPOSE 8000 9090$", dockerfile, re.M)  # the API, and /metrics (GATEWAY_METRICS_PORT)
-    assert re.search(r'^CMD \["cognito-gateway", "serve"\]$', dockerfile, re.M)
-    # The dependency layer is keyed on pyproject.toml alone: it is copied before the source.
-    assert dockerfile.index("COPY pyproject.toml") < dockerfile.index("COPY gateway")
+    assert re.search(r"^USER 10001(:10001)?$", DOCKERFILE, re.M)
+    assert re.search(r"^\s+GATEWAY_HOST=0\.0\.0\.0", DOCKERFILE, re.M)
+    assert re.search(r"^EXPOSE 8000 9090$", DOCKERFILE, re.M)  # the API, and /metrics (GATEWAY_METRICS_PORT)
+    assert re.search(r'^CMD \["cognito-gateway", "serve"\]$', DOCKERFILE, re.M)
+
+
+def test_every_stage_starts_from_one_base_image_pinned_by_digest():
+    [default] = re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", DOCKERFILE, re.M)
+    assert re.fullmatch(r"python:3\.1[1-9]-slim-\w+@sha256:[0-9a-f]{64}", default)
+    # The ARG comes before the first FROM, so every stage can use it; and every stage does.
+    assert DOCKERFILE.index("ARG PYTHON_IMAGE=") < DOCKERFILE.index("\nFROM ")
+    stages = re.findall(r"^FROM (\S+) AS (\S+)$", DOCKERFILE, re.M)
+    assert {name for _, name in stages} == {"deps", "project", "ide-assets", "runtime"}
+    assert {image for image, _ in stages} == {"${PYTHON_IMAGE}"}
+
+
+def test_the_image_installs_from_the_lock_with_hashes_and_ships_the_project_in_a_layer_of_its_own():
+    deps, project, runtime = _stage("deps"), _stage("project"), _stage("runtime")
+    # The dependency layer is keyed on the lock alone: no source, no pyproject.toml, no resolution.
+    assert re.findall(r"^COPY (\S+)", deps, re.M) == ["requirements.lock"]
+    assert "--require-hashes" in deps and "--no-deps" in deps
+    # The build backend is the locked one (hash-checked), used without build isolation (which would fetch it).
+    assert "--require-hashes" in project and "requirements-build.lock" in project and "--no-build-isolation" in project
+    # Pip and the build cache never reach a layer: cache mounts.
+    assert "--mount=type=cache,target=/root/.cache/pip" in deps and "PIP_NO_CACHE_DIR" not in DOCKERFILE
+    # Runtime: the dependencies, the assets, then the project, each copied on its own.
+    assert re.findall(r"^COPY --from=(\S+) (\S+)", runtime, re.M) == [
+        ("deps", "/opt/venv"),
+        ("ide-assets", "/opt/ide"),
+        ("project", "/opt/cognito-gateway/app"),
+    ]
+    assert "pip uninstall --yes" in runtime
+
+
+def test_the_build_backend_is_pinned_and_locked():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    [backend] = pyproject["build-system"]["requires"]
+    assert re.fullmatch(r"setuptools==[0-9.]+", backend)
+    assert pyproject["dependency-groups"]["build"] == [backend]
+    assert backend in (ROOT / "requirements-build.lock").read_text().replace(" ", "")
 
 
 def test_dockerignore_lets_in_what_the_dockerfile_copies():
     allowed = {line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines() if line[:1] == "!"}
     copied = set()
-    for sources in re.findall(r"^COPY (?!--from)(.+) \S+$", (ROOT / "Dockerfile").read_text(), re.M):
+    for sources in re.findall(r"^COPY (?!--from)(.+) \S+$", DOCKERFILE, re.M):
         copied |= set(sources.split())
     assert copied <= allowed
 
