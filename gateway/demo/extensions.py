@@ -983,6 +983,11 @@ def install() -> None:
             return
         for name, handler in _OPERATIONS.items():
             setattr(CognitoIdpResponse, name, handler)
+        from gateway.demo import import_jobs  # imports this module's helpers
+
+        for name, handler in import_jobs.OPERATIONS.items():
+            setattr(CognitoIdpResponse, name, handler)
+        import_jobs.guard_uploads()
         CognitoIdpResponse.admin_initiate_auth = _records_password_sign_ins(  # type: ignore[method-assign]
             CognitoIdpResponse.admin_initiate_auth, "ContextData"
         )
