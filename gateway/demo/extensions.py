@@ -983,6 +983,12 @@ def install() -> None:
             return
         for name, handler in _OPERATIONS.items():
             setattr(CognitoIdpResponse, name, handler)
+        # Operation families in modules of their own (they import this module, hence here).
+        from gateway.demo import branding, pool_settings, terms
+
+        for family in (pool_settings.OPERATIONS, branding.OPERATIONS, terms.OPERATIONS):
+            for name, handler in family.items():
+                setattr(CognitoIdpResponse, name, handler)
         CognitoIdpResponse.admin_initiate_auth = _records_password_sign_ins(  # type: ignore[method-assign]
             CognitoIdpResponse.admin_initiate_auth, "ContextData"
         )
