@@ -983,10 +983,12 @@ def install() -> None:
             return
         for name, handler in _OPERATIONS.items():
             setattr(CognitoIdpResponse, name, handler)
-        from gateway.demo import import_jobs  # imports this module's helpers
+        # Operation families in modules of their own (they import this module, hence here).
+        from gateway.demo import branding, import_jobs, pool_settings, terms
 
-        for name, handler in import_jobs.OPERATIONS.items():
-            setattr(CognitoIdpResponse, name, handler)
+        for family in (pool_settings.OPERATIONS, branding.OPERATIONS, terms.OPERATIONS, import_jobs.OPERATIONS):
+            for name, handler in family.items():
+                setattr(CognitoIdpResponse, name, handler)
         import_jobs.guard_uploads()
         CognitoIdpResponse.admin_initiate_auth = _records_password_sign_ins(  # type: ignore[method-assign]
             CognitoIdpResponse.admin_initiate_auth, "ContextData"
