@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 
-from gateway import audit
+from gateway.graphql import audit
 from gateway.auth.api_keys import hash_key
 from gateway.auth.roles import mutation_role
 from gateway.demo.server import DEMO_REGION, DemoBackend

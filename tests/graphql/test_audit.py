@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 
-from gateway import audit
+from gateway.graphql import audit
 from gateway.auth.api_keys import hash_key
 from gateway.cognito import model
 from gateway.demo.server import DemoBackend
@@ -126,7 +126,7 @@ def test_redaction_follows_the_model():
         "ProviderName": "Google",
         "ProviderDetails": {"client_id": "id", "client_secret": "s3cret", "authorize_scopes": "openid"},
     }
-    assert audit.redact(request, shape)["ProviderDetails"] == {
+    assert model.redact(request, shape)["ProviderDetails"] == {
         "client_id": "id",
         "client_secret": "REDACTED",
         "authorize_scopes": "openid",
@@ -137,7 +137,7 @@ def test_redaction_follows_the_model():
         "DeviceKey": "key",
         "DeviceSecretVerifierConfig": {"PasswordVerifier": "v", "Salt": "s"},
     }
-    assert audit.redact(request, confirm) == {
+    assert model.redact(request, confirm) == {
         "AccessToken": "REDACTED",
         "DeviceKey": "key",
         "DeviceSecretVerifierConfig": "REDACTED",
@@ -219,8 +219,8 @@ async def test_an_input_nested_990_deep_is_still_recorded_once(audited: Audited,
     record = json.loads(line)
     assert (record["operation"], record["outcome"]) == ("AdminCreateUser", result["__typename"])
     assert record["object"] == {"Username": "alice"}
-    assert json.dumps(record["input"]["ClientMetadata"]).count("[") == audit.MAX_DEPTH - 2
-    assert f'"{audit.TRUNCATED}"' in line
+    assert json.dumps(record["input"]["ClientMetadata"]).count("[") == model.MAX_DEPTH - 2
+    assert f'"{model.TRUNCATED}"' in line
 
 
 def test_the_formatter_writes_what_no_encoder_can():
@@ -233,8 +233,8 @@ def test_the_formatter_writes_what_no_encoder_can():
 
     assert json.loads(audit.JsonFormatter().format(record)) == {
         "outcome": "FORBIDDEN",
-        "object": audit.TRUNCATED,
-        "input": audit.TRUNCATED,
+        "object": model.TRUNCATED,
+        "input": model.TRUNCATED,
     }
 
 
@@ -258,7 +258,7 @@ def test_every_one_time_code_of_the_model_is_redacted():
     for name in model.service_model().operation_names:
         shape = model.operation(name).input_shape
         for member in model.UNMARKED_SECRET_MEMBERS & set(shape.members if shape else ()):
-            assert audit.redact({member: CODE}, shape) == {member: "REDACTED"}, (name, member)
+            assert model.redact({member: CODE}, shape) == {member: "REDACTED"}, (name, member)
             redacted.add(name)
 
     assert {"ConfirmSignUp", "ConfirmForgotPassword", "VerifyUserAttribute", "VerifySoftwareToken"} <= redacted
