@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema
-from strawberry.extensions import FieldExtension
+from strawberry.extensions import FieldExtension, SchemaExtension
 
 from gateway.auth import Role
 from gateway.cognito import model
@@ -72,6 +72,15 @@ class Declared(FieldExtension):
     async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any) -> Any:
         with declaring(self._operations):
             return await next_(source, info, **kwargs)
+
+
+class DeclaredCalls(SchemaExtension):
+    """Within an execution, a call is declared by the field being resolved, or by none: a resolver without a
+    declaration declares nothing (rather than leaving calls unchecked)."""
+
+    def on_execute(self) -> Iterator[None]:
+        with declaring(frozenset()):
+            yield
 
 
 def calls(

@@ -2,8 +2,8 @@
 
 import pytest
 
-from gateway.cognito.model import region_of
 from gateway.cognito.errors import exception_class
+from gateway.cognito.model import region_of
 from gateway.cognito.regions import cognito_regions
 from tests.conftest import running_gateway
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 
-from gateway.graphql import audit
 from gateway.auth.api_keys import hash_key
 from gateway.cognito import model
 from gateway.demo.server import DemoBackend
+from gateway.graphql import audit
 from gateway.settings import ApiKey
 from tests.conftest import Gateway, running_gateway
 
