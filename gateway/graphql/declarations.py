@@ -12,12 +12,12 @@ With ``GATEWAY_CHECK_DECLARATIONS`` (on in the tests) a Cognito call is refused 
 declares its operation (its own, one in ``also``, or ``each_node``): a field that calls Cognito without a declaration,
 or calls more than it declares, fails its tests.
 
-A query field::
+A field (root or nested)::
 
-    @strawberry.field(description="One group (GetGroup).", extensions=calls("GetGroup", role=Role.VIEWER))
-    async def group(self, info: Info, user_pool_id: strawberry.ID, group_name: str) -> GroupResult: ...
+    @strawberry.field(description="...", extensions=calls("<Operation>", role=Role.VIEWER))
+    async def thing(self, info: Info, user_pool_id: strawberry.ID) -> ThingResult: ...
 
-A mutation: ``mutation("AdminDeleteUser", payload, role=Role.OPERATOR)`` (:mod:`gateway.graphql.operations`).
+A mutation: ``mutation("<Operation>", payload, role=Role.OPERATOR)`` (:mod:`gateway.graphql.operations`).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class CognitoCall:
     operation: str  # the Cognito operation the field calls (a mutation: the one named after it)
     role: Role  # the role the field needs, on the pool it names (or its parent's)
     # Operations it may call besides, which the cost rule leaves to the fields that declare them: the reads it starts
-    # early for its children (Query.user's edges), a secret's lookup (DescribeUserPoolClient for SECRET_HASH)...
+    # early for its children (Query.user's edges), an app client's secret looked up for SECRET_HASH...
     also: tuple[str, ...] = ()
     pages: int = 1  # the calls it makes at most: a list filtered for the caller reads several Cognito pages
     # A connection of summaries whose every node is described with this operation when the query selects more.
@@ -92,7 +92,7 @@ def calls(
     each_node: str | None = None,
 ) -> list[FieldExtension]:
     """The extensions of a query or nested field that calls ``operation``: the permission check for ``role`` and
-    the declaration (``extensions=calls("ListGroups", role=Role.VIEWER)``). Other extensions go after them."""
+    the declaration (``extensions=calls("<Operation>", role=Role.VIEWER)``). Other extensions go after them."""
     call = CognitoCall(operation, role, also=also, pages=pages, each_node=each_node)
     return [requires(role), Declared(call)]
 
