@@ -15,9 +15,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gateway import __version__, audit
+from gateway import __version__
 from gateway.auth.authenticator import Authenticator
 from gateway.cognito import CognitoGateway
+from gateway.graphql import audit
 from gateway.graphql.pagination import CursorSeal
 from gateway.graphql.schema import build_schema
 from gateway.guard import RequestGuard

@@ -1,8 +1,8 @@
 """How much of the Cognito API the graph covers, measured against the botocore model: ``docs/coverage.md``.
 
-Every operation of the model is either exposed (a mutation named after it, or the query fields listed in
-:data:`QUERY_FIELDS`) or listed in :data:`NOT_EXPOSED` with the reason. ``cognito-gateway coverage``
-prints the report; a test fails when ``docs/coverage.md`` differs from it.
+Every operation of the model is either exposed (by the fields that declare it: gateway.graphql.declarations) or
+listed in :data:`NOT_EXPOSED` with the reason. ``cognito-gateway coverage`` prints the report; a test fails when
+``docs/coverage.md`` differs from it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, 
 from strawberry.utils.str_converters import to_camel_case
 
 from gateway.cognito import model
+from gateway.graphql.declarations import declared_fields
 from gateway.graphql.errors import error_type_name
 from gateway.graphql.shapes import (
     EXCLUDED_MEMBERS,
@@ -24,41 +25,6 @@ from gateway.graphql.shapes import (
     registered_input_types,
     registered_output_types,
 )
-
-# The read operations and the fields that call them (mutations are found in the schema itself).
-QUERY_FIELDS: dict[str, tuple[str, ...]] = {
-    "ListUserPools": ("Query.userPools",),
-    "DescribeUserPool": (
-        "Query.userPool",
-        "User.userPool",
-        "Group.userPool",
-        "UserPoolClient.userPool",
-        "userPools nodes beyond the summary",
-    ),
-    "ListUsers": ("Query.users", "UserPool.users"),
-    "AdminGetUser": ("Query.user", "User.preferredMfaSetting", "User.userMfaSettingList", "payload `user` fields"),
-    "ListGroups": ("Query.groups", "UserPool.groups"),
-    "GetGroup": ("Query.group", "payload `group` fields"),
-    "AdminListGroupsForUser": ("User.groups",),
-    "ListUsersInGroup": ("Group.users",),
-    "ListUserPoolClients": ("Query.userPoolClients", "UserPool.clients"),
-    "DescribeUserPoolClient": (
-        "Query.userPoolClient",
-        "Query.userPoolClientSecret",
-        "userPoolClients nodes beyond the summary",
-    ),
-    "ListIdentityProviders": ("Query.identityProviders", "UserPool.identityProviders"),
-    "DescribeIdentityProvider": ("Query.identityProvider", "identityProviders nodes beyond the summary"),
-    "GetIdentityProviderByIdentifier": ("Query.identityProviderByIdentifier",),
-    "AdminListDevices": ("Query.devices", "User.devices"),
-    "AdminGetDevice": ("Query.device", "AdminUpdateDeviceStatusPayload.device"),
-    "AdminListUserAuthEvents": ("User.authEvents",),
-    "GetUserPoolMfaConfig": ("UserPool.mfaConfig",),
-    "DescribeUserPoolDomain": ("UserPool.domainDescription",),
-    "ListResourceServers": ("Query.resourceServers", "UserPool.resourceServers"),
-    "DescribeResourceServer": ("Query.resourceServer",),
-    "ListTagsForResource": ("UserPool.tags", "TagResourcePayload.tags", "UntagResourcePayload.tags"),
-}
 
 _SELF_SERVICE = "an end user's own operation, authorized by their access token; the admin graph exposes {}"
 _NOT_YET = "{}: no issue has asked for it yet"
@@ -131,6 +97,12 @@ def field_name(member: str) -> str:
     return to_camel_case(xform_name(member))
 
 
+def _mutations_first(shown: str) -> tuple[int, str]:
+    """Mutations, then root queries, then nested fields, then descriptions, each in name order."""
+    rank = 0 if shown.startswith("Mutation.") else 1 if shown.startswith("Query.") else 3 if " " in shown else 2
+    return rank, shown
+
+
 @dataclass(frozen=True)
 class ShapeCoverage:
     shape: str
@@ -147,21 +119,27 @@ class Coverage:
         self.schema = schema
 
     @cached_property
-    def mutations(self) -> dict[str, str]:
-        """Operation -> mutation field, for the mutations named after an operation of the model."""
-        operations = set(model.service_model().operation_names)
-        fields = self.schema.mutation_type.fields if self.schema.mutation_type else {}
-        return {
-            name[0].upper() + name[1:]: f"Mutation.{name}"
-            for name in fields
-            if name[0].upper() + name[1:] in operations
-        }
+    def declared(self) -> dict[str, tuple[str, ...]]:
+        """Operation -> the fields that declare it (``Type.field``), mutations first."""
+        found: dict[str, list[str]] = {}
+        for type_name, field_name, _, call in declared_fields(self.schema):
+            found.setdefault(call.operation, []).append(f"{type_name}.{field_name}")
+        return {operation: tuple(sorted(fields, key=_mutations_first)) for operation, fields in found.items()}
 
     @cached_property
     def exposed(self) -> dict[str, tuple[str, ...]]:
-        exposed = {operation: (field,) for operation, field in self.mutations.items()}
-        exposed.update(QUERY_FIELDS)
-        return dict(sorted(exposed.items()))
+        """Operation -> where the graph exposes it, as the report shows it: the fields that declare it, a payload's
+        read-back once for all payloads (``payload `user` fields``), and the connections that describe their nodes."""
+        exposed: dict[str, list[str]] = {}
+        for type_name, field_name, field, call in declared_fields(self.schema):
+            shown = f"payload `{field_name}` fields" if type_name.endswith("Payload") else f"{type_name}.{field_name}"
+            if shown not in exposed.setdefault(call.operation, []):
+                exposed[call.operation].append(shown)
+            if call.each_node is not None:
+                exposed.setdefault(call.each_node, []).append(f"{field_name} nodes beyond the summary")
+        return {
+            operation: tuple(sorted(set(shown), key=_mutations_first)) for operation, shown in sorted(exposed.items())
+        }
 
     @cached_property
     def object_shapes(self) -> list[ShapeCoverage]:

@@ -81,13 +81,16 @@ class Settings(BaseSettings):
     max_pool_connections: int = Field(default=50, ge=1)
     # Upper bound on Cognito calls in flight from this process (all requests together).
     max_concurrent_calls: int = Field(default=20, ge=1)
-    # Shared cache of pool-level reads (DescribeUserPool, ListGroups, GetGroup, DescribeUserPoolClient,
-    # GetUserPoolMfaConfig, group memberships); 0 turns it off.
+    # Shared cache of pool-level reads (those marked `cached` in gateway/cognito/operations.py, and group
+    # memberships); 0 turns it off.
     cache_ttl_seconds: float = Field(default=10.0, ge=0)
     # Client-side limits per Cognito quota category (requests/s, per region): overrides of the defaults,
     # e.g. GATEWAY_QUOTA_RATES='{"UserList": 60}' after a quota increase.
     quota_limiter: bool = True
     quota_rates: dict[str, PositiveFloat] = Field(default_factory=dict)
+    # Refuse a Cognito call that no GraphQL field being resolved declares (gateway.graphql.declarations): the test
+    # suite turns it on, so a field calling an undeclared operation fails its tests.
+    check_declarations: bool = False
     # Introspection and field suggestions ("Did you mean ...?"): off unless set (on in --demo).
     introspection: bool = False
     # The key that seals connection cursors (README: "Pagination"): any secret of 32 characters or more, the same

@@ -69,8 +69,10 @@ class Gateway:
 @asynccontextmanager
 async def running_gateway(backend: DemoBackend, **settings: Any) -> AsyncIterator[Gateway]:
     """The app with its lifespan running, on the moto server, with ``settings`` over the test defaults (those
-    of ``bench.in_process``, with introspection on)."""
-    async with in_process.started(backend.endpoint_url, **{"introspection": True, **settings}) as (app, http):
+    of ``bench.in_process``, with introspection on, and every Cognito call checked against the declarations of the
+    fields being resolved)."""
+    defaults = {"introspection": True, "check_declarations": True}
+    async with in_process.started(backend.endpoint_url, **{**defaults, **settings}) as (app, http):
         yield Gateway(app, http)
 
 

@@ -70,11 +70,12 @@ def test_the_readme_gives_each_connections_page_bounds_from_the_model_and_the_sc
     """Every field with a `first` argument is in the table, with its schema default and its operation's page
     size in the botocore model (the bound the gateway checks)."""
     from gateway.cognito import model
-    from gateway.coverage import QUERY_FIELDS
+    from gateway.coverage import Coverage
     from gateway.graphql.schema import build_schema
 
-    operation_of = {field: operation for operation, fields in QUERY_FIELDS.items() for field in fields}
     schema = build_schema()._schema
+    declared = Coverage(schema).declared
+    operation_of = {field: operation for operation, fields in declared.items() for field in fields}
     in_schema = {
         f"{type_name}.{field_name}": (operation_of[f"{type_name}.{field_name}"], field.args["first"].default_value)
         for type_name, named in schema.type_map.items()

@@ -1,38 +1,9 @@
-"""Which role each field needs, and ``GATEWAY_ROLE_MAP``: the caller's groups (or other claim values) to grants."""
+"""``GATEWAY_ROLE_MAP``: the caller's groups (or other claim values) to grants. Which role each field needs is
+declared on the field (gateway.graphql.declarations)."""
 
 from __future__ import annotations
 
 from gateway.auth import Grant, Role
-
-# The mutations an operator may run: user lifecycle, attributes, passwords, sign-out, MFA preference,
-# devices and group membership. Every other mutation (pools, clients, identity providers and provider
-# links, groups, domains, resource servers, tags, auth flows) needs an admin.
-OPERATOR_OPERATIONS = frozenset(
-    {
-        "AdminCreateUser",
-        "AdminDeleteUser",
-        "AdminEnableUser",
-        "AdminDisableUser",
-        "AdminConfirmSignUp",
-        "AdminUpdateUserAttributes",
-        "AdminDeleteUserAttributes",
-        "AdminResetUserPassword",
-        "AdminSetUserPassword",
-        "AdminUserGlobalSignOut",
-        "AdminSetUserMFAPreference",
-        "AdminSetUserSettings",
-        "AdminUpdateAuthEventFeedback",
-        "AdminForgetDevice",
-        "AdminUpdateDeviceStatus",
-        "ConfirmDevice",
-        "AdminAddUserToGroup",
-        "AdminRemoveUserFromGroup",
-    }
-)
-
-
-def mutation_role(operation: str) -> Role:
-    return Role.OPERATOR if operation in OPERATOR_OPERATIONS else Role.ADMIN
 
 
 def parse_role_map(text: str) -> dict[str, tuple[Grant, ...]]:

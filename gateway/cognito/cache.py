@@ -13,12 +13,11 @@ import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
+from gateway.cognito.operations import OPERATIONS
 from gateway.observability.metrics import Metrics
 
-# The reads the cache keeps: pool-level objects, not users.
-CACHED_OPERATIONS = frozenset(
-    {"DescribeUserPool", "ListGroups", "GetGroup", "DescribeUserPoolClient", "GetUserPoolMfaConfig"}
-)
+# The reads the cache keeps: pool-level objects, not users (marked `cached` in the operations table).
+CACHED_OPERATIONS = frozenset(operation for operation, facts in OPERATIONS.items() if facts.cached)
 
 
 _PURGE_ABOVE = 4096  # entries; expired ones are dropped when the cache grows past this

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -20,22 +19,15 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from gateway.cognito import errors, model
 from gateway.cognito.cache import CACHED_OPERATIONS, ReadCache
+from gateway.cognito.model import pool_of_arn, region_for
 from gateway.cognito.quotas import QuotaLimiter
-from gateway.cognito.regions import REGION_PATTERN, check_region, served_regions
+from gateway.cognito.regions import check_region, served_regions
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
 from gateway.settings import Settings
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
-
-# A pool ID is "<region>_<suffix>" (eu-west-1_AbC123): the region is read from it, so one gateway
-# serves pools in every region. ASCII only, and matched whole (`$` would let a trailing newline through).
-_POOL_ID = re.compile(rf"(?P<region>{REGION_PATTERN})_[0-9A-Za-z]+", re.ASCII)
-_ARN = re.compile(rf"arn:aws[a-z-]*:cognito-idp:(?P<region>{REGION_PATTERN}):", re.ASCII)
-_POOL_ARN = re.compile(
-    rf"arn:aws[a-z-]*:cognito-idp:{REGION_PATTERN}:[0-9]*:userpool/(?P<pool>{REGION_PATTERN}_[0-9A-Za-z]+)", re.ASCII
-)
 
 _MAX_BACKOFF_SECONDS = 20  # botocore's
 
@@ -60,43 +52,38 @@ def collecting_request_ids() -> Iterator[list[str]]:
         _request_ids.reset(token)
 
 
+# The operations declared by the GraphQL field being resolved (gateway.graphql.declarations): set around each
+# declared resolver, empty elsewhere in a GraphQL execution, None outside one (start-up, the readiness probe).
+_declared: ContextVar[frozenset[str] | None] = ContextVar("declared_operations", default=None)
+
+
+@contextmanager
+def declaring(operations: frozenset[str]) -> Iterator[None]:
+    """Calls made in this context (and the tasks it starts) are declared to be of ``operations``."""
+    token = _declared.set(operations)
+    try:
+        yield
+    finally:
+        _declared.reset(token)
+
+
+class UndeclaredCall(RuntimeError):
+    """A Cognito call that the fields being resolved do not declare (only with ``GATEWAY_CHECK_DECLARATIONS``)."""
+
+
+def check_declared(operation: str) -> None:
+    declared = _declared.get()
+    if declared is not None and operation not in declared:
+        raise UndeclaredCall(
+            f"{operation} was called where the GraphQL field being resolved declares {sorted(declared) or 'nothing'}:"
+            " declare it on the field (gateway.graphql.declarations)"
+        )
+
+
 def _record(request_id: str | None) -> None:
     collected = _request_ids.get()
     if collected is not None and request_id:
         collected.append(request_id)
-
-
-def region_of(user_pool_id: str) -> str:
-    match = _POOL_ID.fullmatch(user_pool_id)
-    if match is None:
-        raise errors.invalid_parameter(
-            f"'{user_pool_id}' is not a user pool ID (expected <region>_<id>, e.g. eu-west-1_AbC123)"
-        )
-    return match["region"]
-
-
-def region_of_arn(arn: str) -> str:
-    match = _ARN.match(arn)
-    if match is None:
-        raise errors.invalid_parameter(
-            f"'{arn}' is not the ARN of a Cognito resource (arn:aws:cognito-idp:<region>:...)"
-        )
-    return match["region"]
-
-
-def pool_of_arn(arn: str) -> str | None:
-    """The user pool ID in a user pool's ARN (``...:userpool/eu-west-1_AbC``), or None for any other ARN."""
-    match = _POOL_ARN.fullmatch(arn)
-    return match["pool"] if match else None
-
-
-def region_for(params: dict[str, Any], default: str) -> str:
-    """The region a request goes to: its user pool's, its resource ARN's, else the default."""
-    if params.get("UserPoolId"):
-        return region_of(params["UserPoolId"])
-    if params.get("ResourceArn"):
-        return region_of_arn(params["ResourceArn"])
-    return default
 
 
 class CognitoGateway:
@@ -118,6 +105,7 @@ class CognitoGateway:
         self.metrics = metrics or Metrics()
         self.tracer = tracer
         self.default_region = settings.aws_region
+        self.check_declarations = settings.check_declarations
         # Only these regions get a client: the settings checked at start that the default one is among them.
         self.regions = served_regions(settings.regions)
         self.calls: Counter[str] = Counter()
@@ -185,6 +173,8 @@ class CognitoGateway:
         Pool-level reads are served from the shared cache within its TTL. Raises
         :class:`~gateway.cognito.errors.CognitoException` (typed per code) on any failure.
         """
+        if self.check_declarations:
+            check_declared(operation)
         region = check_region(region or region_for(params, self.default_region), self.regions)
         too_big = model.over_limit(model.operation(operation).input_shape, params)
         if too_big:

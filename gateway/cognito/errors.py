@@ -150,26 +150,10 @@ class OutcomeUnknown(CognitoException):
         self.check = check
 
 
-# What a write acts on, most specific first, and how to name it.
-_OBJECTS = (
-    ("Username", "the user"),
-    ("GroupName", "the group"),
-    ("DeviceKey", "the device"),
-    ("ProviderName", "the identity provider"),
-    ("Identifier", "the resource server"),
-    ("ClientId", "the app client"),
-    ("ClientName", "the app clients, for one named"),
-    ("Domain", "the domain"),
-    ("PoolName", "the user pools, for one named"),
-    ("UserPoolId", "the user pool"),
-    ("ResourceArn", "the tags of"),
-)
-
-
 def what_to_check(operation: str, params: dict[str, Any]) -> str:
     """The read that tells whether a write whose answer was lost took effect."""
     pool = params.get("UserPoolId")
-    for member, thing in _OBJECTS:
+    for member, thing in model.OBJECT_MEMBERS:
         value = params.get(member)
         if isinstance(value, str):
             where = f" of user pool {pool}" if pool and member != "UserPoolId" else ""

@@ -1,7 +1,8 @@
 """Client-side request-rate limits per Cognito quota category, so one gateway never throttles itself.
 
 Cognito's request-rate quotas are per account and region and shared by every caller; its operations are
-grouped in categories (the "Quotas in Amazon Cognito" page of the developer guide). The limiter keeps
+grouped in categories (the "Quotas in Amazon Cognito" page of the developer guide; each operation's is in
+:data:`gateway.cognito.operations.OPERATIONS`). The limiter keeps
 this process under each category's rate with a token bucket per (region, category): a burst beyond the
 rate waits for its turn instead of failing with TooManyRequestsException.
 """
@@ -13,103 +14,11 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 
+from gateway.cognito.operations import DEFAULT_RATES, OPERATIONS
 from gateway.observability.metrics import Metrics
 from gateway.token_bucket import TokenBucket
 
-# Default requests per second of each category, as the Cognito quotas page gives them (raise them in
-# GATEWAY_QUOTA_RATES when the account has a quota increase).
-DEFAULT_RATES: Mapping[str, float] = {
-    "UserAuthentication": 120,
-    "UserCreation": 50,
-    "UserFederation": 25,
-    "UserAccountRecovery": 30,
-    "UserRead": 120,
-    "UserUpdate": 25,
-    "UserResourceRead": 50,
-    "UserResourceUpdate": 25,
-    "UserList": 30,
-    "UserToken": 120,
-    "UserPoolRead": 15,
-    "UserPoolUpdate": 15,
-    "UserPoolResourceRead": 20,
-    "UserPoolResourceUpdate": 15,
-    "UserPoolClientRead": 15,
-    "UserPoolClientUpdate": 15,
-}
-
-_CATEGORIES: Mapping[str, tuple[str, ...]] = {
-    "UserAuthentication": (
-        "AdminInitiateAuth",
-        "AdminRespondToAuthChallenge",
-        "InitiateAuth",
-        "RespondToAuthChallenge",
-        "ConfirmDevice",
-    ),
-    "UserCreation": ("AdminCreateUser", "SignUp", "ConfirmSignUp", "AdminConfirmSignUp"),
-    "UserFederation": ("AdminLinkProviderForUser", "AdminDisableProviderForUser"),
-    "UserAccountRecovery": ("ForgotPassword", "ConfirmForgotPassword", "ResendConfirmationCode"),
-    "UserRead": ("AdminGetUser",),
-    "UserUpdate": (
-        "AdminDeleteUser",
-        "AdminEnableUser",
-        "AdminDisableUser",
-        "AdminUpdateUserAttributes",
-        "AdminDeleteUserAttributes",
-        "AdminResetUserPassword",
-        "AdminSetUserPassword",
-        "AdminUserGlobalSignOut",
-        "AdminSetUserMFAPreference",
-        "AdminSetUserSettings",
-        "AdminUpdateAuthEventFeedback",
-        "AdminUpdateDeviceStatus",
-        "AdminForgetDevice",
-    ),
-    "UserResourceRead": ("AdminListGroupsForUser", "AdminListDevices", "AdminGetDevice", "AdminListUserAuthEvents"),
-    "UserResourceUpdate": ("AdminAddUserToGroup", "AdminRemoveUserFromGroup"),
-    "UserList": ("ListUsers", "ListUsersInGroup"),
-    "UserToken": ("RevokeToken",),
-    "UserPoolRead": ("DescribeUserPool", "ListUserPools", "GetUserPoolMfaConfig"),
-    "UserPoolUpdate": (
-        "CreateUserPool",
-        "UpdateUserPool",
-        "DeleteUserPool",
-        "SetUserPoolMfaConfig",
-        "AddCustomAttributes",
-    ),
-    "UserPoolResourceRead": (
-        "GetGroup",
-        "ListGroups",
-        "DescribeIdentityProvider",
-        "ListIdentityProviders",
-        "GetIdentityProviderByIdentifier",
-        "DescribeResourceServer",
-        "ListResourceServers",
-        "DescribeUserPoolDomain",
-        "ListTagsForResource",
-    ),
-    "UserPoolResourceUpdate": (
-        "CreateGroup",
-        "UpdateGroup",
-        "DeleteGroup",
-        "CreateIdentityProvider",
-        "UpdateIdentityProvider",
-        "DeleteIdentityProvider",
-        "CreateResourceServer",
-        "UpdateResourceServer",
-        "DeleteResourceServer",
-        "CreateUserPoolDomain",
-        "UpdateUserPoolDomain",
-        "DeleteUserPoolDomain",
-        "TagResource",
-        "UntagResource",
-    ),
-    "UserPoolClientRead": ("DescribeUserPoolClient", "ListUserPoolClients"),
-    "UserPoolClientUpdate": ("CreateUserPoolClient", "UpdateUserPoolClient", "DeleteUserPoolClient"),
-}
-
-CATEGORY_OF: Mapping[str, str] = {
-    operation: category for category, operations in _CATEGORIES.items() for operation in operations
-}
+CATEGORY_OF: Mapping[str, str] = {operation: facts.category for operation, facts in OPERATIONS.items()}
 
 
 def check_categories(rates: Mapping[str, float]) -> Mapping[str, float]:

@@ -14,10 +14,8 @@ from collections.abc import Collection
 import botocore.session
 
 from gateway.cognito import errors
-from gateway.cognito.model import SERVICE_NAME
+from gateway.cognito.model import REGION_PATTERN, SERVICE_NAME
 
-# The shape of a region name (eu-west-1, us-gov-west-1), ASCII only: `\d` would also take full-width digits.
-REGION_PATTERN = r"[a-z]{2}(?:-[a-z]+)+-[0-9]+"
 _REGION = re.compile(REGION_PATTERN, re.ASCII)
 _SHOWN_CHARACTERS = 40  # of a refused region in the error message
 

@@ -29,15 +29,14 @@ import strawberry
 from strawberry.types.field import StrawberryField
 
 from gateway.auth import AccessDenied, Role
-from gateway.auth.roles import mutation_role
 from gateway.cognito import model
 from gateway.cognito.auth_crypto import PASSWORD_VERIFIER, SrpLogin, secret_hash
-from gateway.cognito.client import region_of
 from gateway.cognito.errors import CognitoException, invalid_parameter
+from gateway.cognito.model import region_of
 from gateway.graphql.clients import describe_client
 from gateway.graphql.context import Context, Info
+from gateway.graphql.declarations import calls
 from gateway.graphql.operations import mutation_field, payload_type
-from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import from_cognito, input_type, summary, to_cognito
 from gateway.graphql.users import User, load_user
 
@@ -151,7 +150,7 @@ class UserOfClient:
 
     @strawberry.field(
         description="The user, read after the operation (AdminGetUser); null without userPoolId.",
-        extensions=[requires(Role.VIEWER)],
+        extensions=calls("AdminGetUser", role=Role.VIEWER),
     )
     async def user(self, info: Info) -> Optional[User]:
         if not self.user_pool_id:
@@ -176,7 +175,9 @@ RevokeTokenPayload = payload_type("RevokeToken", RevokedToken)
 Run = Callable[[Context, dict[str, Any], Optional[str]], Awaitable[Any]]
 
 
-def _auth_mutation(operation: str, payload: type, run: Run) -> StrawberryField:
+def _auth_mutation(operation: str, payload: type, run: Run, *, also: tuple[str, ...] = ()) -> StrawberryField:
+    """An auth flow's mutation: an admin's, which may read the app client (its secret, its pool) first."""
+    role = Role.ADMIN
     op = model.operation(operation)
     admin = "UserPoolId" in op.input_shape.members
     input_cls = _input(operation, optional_pool=not admin)
@@ -185,7 +186,7 @@ def _auth_mutation(operation: str, payload: type, run: Run) -> StrawberryField:
         request = to_cognito(input)
         user_pool_id = request.get("UserPoolId") if admin else (input.user_pool_id or None)
         if not admin and user_pool_id:  # an admin operation names its pool to Cognito, which checks the client
-            await _check_client_of_pool(info.context, user_pool_id, request["ClientId"], mutation_role(operation))
+            await _check_client_of_pool(info.context, user_pool_id, request["ClientId"], role)
         result = await run(info.context, request, user_pool_id)
         # Signing in or up, or a new password, changes the user: drop what this request read of it.
         written = {"UserPoolId": user_pool_id, "Username": _username(request)}
@@ -195,7 +196,7 @@ def _auth_mutation(operation: str, payload: type, run: Run) -> StrawberryField:
 
     # The union holds exactly the operation's errors (the contract): a code it lacks, such as one of
     # DescribeUserPoolClient's or of the SRP answer's, is a ServiceError with its real code.
-    return mutation_field(operation, input_cls, payload, resolve)
+    return mutation_field(operation, input_cls, payload, resolve, role=role, also=("DescribeUserPoolClient", *also))
 
 
 # --- sign-in -----------------------------------------------------------------------------------------
@@ -321,7 +322,10 @@ class AuthMutations:
         AdminRespondToAuthChallengePayload,
         _respond_to_challenge("AdminRespondToAuthChallenge", AdminRespondToAuthChallengePayload),
     )
-    initiate_auth = _auth_mutation("InitiateAuth", InitiateAuthPayload, _initiate_auth)
+    # USER_SRP_AUTH with a password: the gateway answers PASSWORD_VERIFIER itself.
+    initiate_auth = _auth_mutation(
+        "InitiateAuth", InitiateAuthPayload, _initiate_auth, also=("RespondToAuthChallenge",)
+    )
     respond_to_auth_challenge = _auth_mutation(
         "RespondToAuthChallenge",
         RespondToAuthChallengePayload,

@@ -11,6 +11,7 @@ import strawberry
 
 from gateway.auth import Role
 from gateway.graphql.context import Context, Info
+from gateway.graphql.declarations import calls
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection, selects_beyond, summary_fields
@@ -25,7 +26,9 @@ UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools"
 
 @cognito_type("UserPoolClientType")
 class UserPoolClient:
-    @strawberry.field(description="The user pool the app client belongs to.", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="The user pool the app client belongs to.", extensions=calls("DescribeUserPool", role=Role.VIEWER)
+    )
     async def user_pool(self, info: Info) -> Optional[UserPoolRef]:
         from gateway.graphql.user_pools import user_pool_by_id
 
@@ -83,7 +86,8 @@ UserPoolClientSecretResult = result_union("UserPoolClientSecretResult", UserPool
 @strawberry.type
 class ClientQueries:
     @strawberry.field(
-        description="The app clients of a user pool (ListUserPoolClients).", extensions=[requires(Role.VIEWER)]
+        description="The app clients of a user pool (ListUserPoolClients).",
+        extensions=calls("ListUserPoolClients", role=Role.VIEWER, each_node="DescribeUserPoolClient"),
     )
     async def user_pool_clients(
         self, info: Info, user_pool_id: strawberry.ID, first: int = PAGE_SIZE, after: Optional[str] = None
@@ -91,14 +95,15 @@ class ClientQueries:
         return await list_clients(info, user_pool_id, first, after)
 
     @strawberry.field(
-        description="One app client (DescribeUserPoolClient), without its secret.", extensions=[requires(Role.VIEWER)]
+        description="One app client (DescribeUserPoolClient), without its secret.",
+        extensions=calls("DescribeUserPoolClient", role=Role.VIEWER),
     )
     async def user_pool_client(self, info: Info, user_pool_id: strawberry.ID, client_id: str) -> UserPoolClientResult:
         return await user_pool_client(info.context, user_pool_id, client_id)
 
     @strawberry.field(
         description="An app client's secret (DescribeUserPoolClient): the one query that returns it.",
-        extensions=[requires(Role.ADMIN)],
+        extensions=calls("DescribeUserPoolClient", role=Role.ADMIN),
     )
     async def user_pool_client_secret(
         self, info: Info, user_pool_id: strawberry.ID, client_id: str
@@ -136,10 +141,13 @@ def _client_created(context: Context, request: dict[str, Any], response: dict[st
 
 @strawberry.type
 class ClientMutations:
-    create_user_pool_client = mutation("CreateUserPoolClient", CreateUserPoolClientPayload, _client_created)
-    update_user_pool_client = mutation("UpdateUserPoolClient", payload_type("UpdateUserPoolClient"))
+    create_user_pool_client = mutation(
+        "CreateUserPoolClient", CreateUserPoolClientPayload, _client_created, role=Role.ADMIN
+    )
+    update_user_pool_client = mutation("UpdateUserPoolClient", payload_type("UpdateUserPoolClient"), role=Role.ADMIN)
     delete_user_pool_client = mutation(
         "DeleteUserPoolClient",
         payload_type("DeleteUserPoolClient", UserPoolClientIdentifiers),
+        role=Role.ADMIN,
         identifiers=("UserPoolId", "ClientId"),
     )

@@ -8,8 +8,8 @@ import strawberry
 
 from gateway.auth import Caller
 from gateway.cognito import CognitoGateway
+from gateway.graphql.loaders import Loaders
 from gateway.graphql.pagination import CursorSeal
-from gateway.loaders import Loaders
 from gateway.observability import tracing
 
 

@@ -6,10 +6,10 @@ import strawberry
 
 from gateway.auth import Role
 from gateway.graphql.context import Context, Info
+from gateway.graphql.declarations import calls
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection
-from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 
@@ -56,7 +56,8 @@ DeviceResult = result_union("DeviceResult", Device, "AdminGetDevice")
 @strawberry.type
 class DeviceQueries:
     @strawberry.field(
-        description="The devices a user has signed in from (AdminListDevices).", extensions=[requires(Role.VIEWER)]
+        description="The devices a user has signed in from (AdminListDevices).",
+        extensions=calls("AdminListDevices", role=Role.VIEWER),
     )
     async def devices(
         self,
@@ -68,7 +69,9 @@ class DeviceQueries:
     ) -> DevicesResult:
         return await list_devices(info.context, user_pool_id, username, first, after)
 
-    @strawberry.field(description="One device of a user (AdminGetDevice).", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="One device of a user (AdminGetDevice).", extensions=calls("AdminGetDevice", role=Role.VIEWER)
+    )
     async def device(self, info: Info, user_pool_id: strawberry.ID, username: str, device_key: str) -> DeviceResult:
         return await get_device(info.context, user_pool_id, username, device_key)
 
@@ -85,7 +88,9 @@ class DeviceIdentifiers:
 
 @strawberry.type
 class DeviceChange(DeviceIdentifiers):
-    @strawberry.field(description="The device, read after the change.", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="The device, read after the change.", extensions=calls("AdminGetDevice", role=Role.VIEWER)
+    )
     async def device(self, info: Info) -> Optional[Device]:
         return await get_device(info.context, self.user_pool_id, self.username, self.device_key)
 
@@ -101,11 +106,17 @@ _DEVICE = ("UserPoolId", "Username", "DeviceKey")
 @strawberry.type
 class DeviceMutations:
     admin_forget_device = mutation(
-        "AdminForgetDevice", payload_type("AdminForgetDevice", DeviceIdentifiers), identifiers=_DEVICE
+        "AdminForgetDevice",
+        payload_type("AdminForgetDevice", DeviceIdentifiers),
+        role=Role.OPERATOR,
+        identifiers=_DEVICE,
     )
     admin_update_device_status = mutation(
-        "AdminUpdateDeviceStatus", payload_type("AdminUpdateDeviceStatus", DeviceChange), identifiers=_DEVICE
+        "AdminUpdateDeviceStatus",
+        payload_type("AdminUpdateDeviceStatus", DeviceChange),
+        role=Role.OPERATOR,
+        identifiers=_DEVICE,
     )
     confirm_device = mutation(
-        "ConfirmDevice", payload_type("ConfirmDevice", ConfirmedDevice), identifiers=("DeviceKey",)
+        "ConfirmDevice", payload_type("ConfirmDevice", ConfirmedDevice), role=Role.OPERATOR, identifiers=("DeviceKey",)
     )

@@ -6,10 +6,10 @@ import strawberry
 
 from gateway.auth import Role
 from gateway.graphql.context import Context, Info
+from gateway.graphql.declarations import calls
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection
-from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools"
 class Group:
     @strawberry.field(
         description="The group's members (ListUsersInGroup), one Cognito page at a time.",
-        extensions=[requires(Role.VIEWER)],
+        extensions=calls("ListUsersInGroup", role=Role.VIEWER),
     )
     async def users(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
@@ -34,7 +34,9 @@ class Group:
 
         return await users_in_group(info.context, self.user_pool_id, self.group_name, first, after)
 
-    @strawberry.field(description="The user pool the group belongs to.", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="The user pool the group belongs to.", extensions=calls("DescribeUserPool", role=Role.VIEWER)
+    )
     async def user_pool(self, info: Info) -> Optional[UserPoolRef]:
         from gateway.graphql.user_pools import user_pool_by_id
 
@@ -67,13 +69,15 @@ GroupResult = result_union("GroupResult", Group, "GetGroup")
 
 @strawberry.type
 class GroupQueries:
-    @strawberry.field(description="The groups of a user pool (ListGroups).", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="The groups of a user pool (ListGroups).", extensions=calls("ListGroups", role=Role.VIEWER)
+    )
     async def groups(
         self, info: Info, user_pool_id: strawberry.ID, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> GroupsResult:
         return await list_groups(info.context, user_pool_id, first, after)
 
-    @strawberry.field(description="One group (GetGroup).", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(description="One group (GetGroup).", extensions=calls("GetGroup", role=Role.VIEWER))
     async def group(self, info: Info, user_pool_id: strawberry.ID, group_name: str) -> GroupResult:
         return group_from(await info.context.loaders.group.load((user_pool_id, group_name)))
 
@@ -93,30 +97,34 @@ class MembershipChange:
     username: str
     group_name: str
 
-    @strawberry.field(description="The user, read after the change.", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="The user, read after the change.", extensions=calls("AdminGetUser", role=Role.VIEWER)
+    )
     async def user(self, info: Info) -> Optional[UserRef]:
         from gateway.graphql.users import load_user
 
         return await load_user(info.context, self.user_pool_id, self.username)
 
-    @strawberry.field(description="The group, read after the change.", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(description="The group, read after the change.", extensions=calls("GetGroup", role=Role.VIEWER))
     async def group(self, info: Info) -> Optional[Group]:
         return group_from(await info.context.loaders.group.load((self.user_pool_id, self.group_name)))
 
 
-_MEMBERSHIP = ("UserPoolId", "Username", "GroupName")
+def _membership(operation: str) -> Any:
+    """Adding a user to a group or removing one: an operator's change, whose payload reads both after it."""
+    payload = payload_type(operation, MembershipChange)
+    return mutation(operation, payload, role=Role.OPERATOR, identifiers=("UserPoolId", "Username", "GroupName"))
 
 
 @strawberry.type
 class GroupMutations:
-    create_group = mutation("CreateGroup", payload_type("CreateGroup"))
-    update_group = mutation("UpdateGroup", payload_type("UpdateGroup"))
+    create_group = mutation("CreateGroup", payload_type("CreateGroup"), role=Role.ADMIN)
+    update_group = mutation("UpdateGroup", payload_type("UpdateGroup"), role=Role.ADMIN)
     delete_group = mutation(
-        "DeleteGroup", payload_type("DeleteGroup", GroupIdentifiers), identifiers=("UserPoolId", "GroupName")
+        "DeleteGroup",
+        payload_type("DeleteGroup", GroupIdentifiers),
+        role=Role.ADMIN,
+        identifiers=("UserPoolId", "GroupName"),
     )
-    admin_add_user_to_group = mutation(
-        "AdminAddUserToGroup", payload_type("AdminAddUserToGroup", MembershipChange), identifiers=_MEMBERSHIP
-    )
-    admin_remove_user_from_group = mutation(
-        "AdminRemoveUserFromGroup", payload_type("AdminRemoveUserFromGroup", MembershipChange), identifiers=_MEMBERSHIP
-    )
+    admin_add_user_to_group = _membership("AdminAddUserToGroup")
+    admin_remove_user_from_group = _membership("AdminRemoveUserFromGroup")

@@ -14,10 +14,10 @@ from gateway.auth import Role
 from gateway.cognito import model
 from gateway.cognito.errors import invalid_parameter
 from gateway.graphql.context import Context, Info
+from gateway.graphql.declarations import calls
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import PAGE_SIZE, Connection, list_connection, selects_beyond, summary_fields
-from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 if TYPE_CHECKING:
@@ -25,20 +25,17 @@ if TYPE_CHECKING:
 
 UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools")]
 
-REDACTED = "REDACTED"
-
 
 def redact(provider: dict[str, Any]) -> dict[str, Any]:
-    details = provider.get("ProviderDetails")
-    if not details:
-        return provider
-    shown = {key: REDACTED if key in model.IDP_SECRET_DETAILS else value for key, value in details.items()}
-    return {**provider, "ProviderDetails": shown}
+    """A provider as Cognito describes it, with the secrets of its details masked (as the audit masks them)."""
+    return model.redact(provider, model.shape("IdentityProviderType"))
 
 
 @cognito_type("IdentityProviderType")
 class IdentityProvider:
-    @strawberry.field(description="The user pool the provider belongs to.", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="The user pool the provider belongs to.", extensions=calls("DescribeUserPool", role=Role.VIEWER)
+    )
     async def user_pool(self, info: Info) -> Optional[UserPoolRef]:
         from gateway.graphql.user_pools import user_pool_by_id
 
@@ -98,7 +95,8 @@ IdentityProviderByIdentifierResult = result_union(
 @strawberry.type
 class IdentityProviderQueries:
     @strawberry.field(
-        description="The identity providers of a user pool (ListIdentityProviders).", extensions=[requires(Role.VIEWER)]
+        description="The identity providers of a user pool (ListIdentityProviders).",
+        extensions=calls("ListIdentityProviders", role=Role.VIEWER, each_node="DescribeIdentityProvider"),
     )
     async def identity_providers(
         self, info: Info, user_pool_id: strawberry.ID, first: int = PAGE_SIZE, after: Optional[str] = None
@@ -106,7 +104,8 @@ class IdentityProviderQueries:
         return await list_providers(info, user_pool_id, first, after)
 
     @strawberry.field(
-        description="One identity provider by name (DescribeIdentityProvider).", extensions=[requires(Role.VIEWER)]
+        description="One identity provider by name (DescribeIdentityProvider).",
+        extensions=calls("DescribeIdentityProvider", role=Role.VIEWER),
     )
     async def identity_provider(
         self, info: Info, user_pool_id: strawberry.ID, provider_name: str
@@ -115,7 +114,7 @@ class IdentityProviderQueries:
 
     @strawberry.field(
         description="The identity provider that has an IdP identifier (GetIdentityProviderByIdentifier).",
-        extensions=[requires(Role.VIEWER)],
+        extensions=calls("GetIdentityProviderByIdentifier", role=Role.VIEWER),
     )
     async def identity_provider_by_identifier(
         self, info: Info, user_pool_id: strawberry.ID, idp_identifier: str
@@ -141,17 +140,17 @@ def _provider_written(operation: str) -> Any:
     def respond(context: Context, request: dict[str, Any], response: dict[str, Any]) -> Any:
         return from_cognito(payload, {**response, "IdentityProvider": redact(response["IdentityProvider"])})
 
-    return mutation(operation, payload, respond, check=refuse_redacted_details)
+    return mutation(operation, payload, respond, role=Role.ADMIN, check=refuse_redacted_details)
 
 
 def refuse_redacted_details(request: dict[str, Any]) -> None:
     details = request.get("ProviderDetails")
     if not isinstance(details, dict):
         return  # not a string map at all: botocore refuses it as an InvalidParameter before sending
-    sent_back = sorted(key for key, value in details.items() if value == REDACTED)
+    sent_back = sorted(key for key, value in details.items() if value == model.REDACTED)
     if sent_back:
         raise invalid_parameter(
-            f"providerDetails {', '.join(sent_back)} is '{REDACTED}', the gateway's mask: send the real value or leave it out"
+            f"providerDetails {', '.join(sent_back)} is '{model.REDACTED}', the gateway's mask: send the real value or leave it out"
         )
 
 
@@ -162,5 +161,6 @@ class IdentityProviderMutations:
     delete_identity_provider = mutation(
         "DeleteIdentityProvider",
         payload_type("DeleteIdentityProvider", IdentityProviderIdentifiers),
+        role=Role.ADMIN,
         identifiers=("UserPoolId", "ProviderName"),
     )

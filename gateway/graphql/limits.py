@@ -4,6 +4,7 @@ operation may make, estimated from its selections and page sizes. The rules are 
 the validation cache keeps hitting."""
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cache
 from typing import Any, Optional
 
 from graphql import (
@@ -13,6 +14,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLNamedType,
+    GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
     NoSchemaIntrospectionCustomRule,
@@ -23,56 +25,22 @@ from graphql import (
     get_named_type,
     get_nullable_type,
     is_list_type,
+    is_union_type,
     validate,
 )
 from strawberry.extensions import ValidationCache
 from strawberry.extensions.base_extension import SchemaExtension
 
-from gateway.graphql.pagination import FILTERED_PAGES, PAGE_SIZE
+from gateway.graphql.declarations import declaration, declared_fields
+from gateway.graphql.pagination import PAGE_SIZE
 
 # --- what calls Cognito ----------------------------------------------------------------------------
-# Every root field is one call. These nested fields are one call per parent object. Fields with no
-# arguments go through a per-request loader, so two of them reading the same operation on one parent
-# (preferredMfaSetting and userMfaSettingList) are one call.
-NESTED_CALLS: dict[tuple[str, str], str] = {
-    ("UserPool", "users"): "ListUsers",
-    ("UserPool", "groups"): "ListGroups",
-    ("UserPool", "clients"): "ListUserPoolClients",
-    ("UserPool", "identityProviders"): "ListIdentityProviders",
-    ("UserPool", "resourceServers"): "ListResourceServers",
-    ("UserPool", "mfaConfig"): "GetUserPoolMfaConfig",
-    ("UserPool", "domainDescription"): "DescribeUserPoolDomain",
-    ("UserPool", "tags"): "ListTagsForResource",
-    ("User", "groups"): "AdminListGroupsForUser",
-    ("User", "devices"): "AdminListDevices",
-    ("User", "authEvents"): "AdminListUserAuthEvents",
-    ("User", "preferredMfaSetting"): "AdminGetUser",
-    ("User", "userMfaSettingList"): "AdminGetUser",
-    ("User", "userPool"): "DescribeUserPool",
-    ("Group", "users"): "ListUsersInGroup",
-    ("Group", "userPool"): "DescribeUserPool",
-    ("UserPoolClient", "userPool"): "DescribeUserPool",
-    ("IdentityProvider", "userPool"): "DescribeUserPool",
-}
-# The fields of a mutation payload (`<Operation>Payload`) that read the changed object after the change.
-PAYLOAD_READS: dict[str, str] = {
-    "user": "AdminGetUser",
-    "group": "GetGroup",
-    "userPool": "DescribeUserPool",
-    "device": "AdminGetDevice",
-    "tags": "ListTagsForResource",
-}
-# Lists whose items are summaries: when a query selects more than the summary, every node is described,
-# one call each. Counted whenever the nodes are selected (the worst case).
-DESCRIBED_NODES: dict[str, str] = {
-    "UserPoolConnection": "DescribeUserPool",
-    "UserPoolClientConnection": "DescribeUserPoolClient",
-    "IdentityProviderConnection": "DescribeIdentityProvider",
-}
+# Read from the fields' declarations (gateway.graphql.declarations): a declared field is one call per parent object
+# (`pages` calls when declared so). A nested field with no arguments goes through a per-request loader, so two of them
+# reading the same operation on one parent (preferredMfaSetting and userMfaSettingList) are one call. A connection
+# declared `each_node` may describe every node, one call each: counted whenever the nodes are selected (the worst
+# case).
 LIST_SIZE = PAGE_SIZE  # the items assumed in a list that is not a connection (a user's groups)
-# Lists filtered for a caller granted some pools: to fill one page, they read up to FILTERED_PAGES Cognito pages
-# (counted for every caller, as validation is cached per document, whoever sends it).
-FILTERED_LISTS: dict[tuple[str, str], int] = {("Query", "userPools"): FILTERED_PAGES}
 # Counting stops at this multiple of a limit: nested lists multiply, and a count past 64 bits could not be
 # written in the response (orjson refuses it). A count at the ceiling is reported as "<ceiling> or more".
 SATURATION = 1000
@@ -82,11 +50,13 @@ def over(count: int, ceiling: int) -> str:
     return f"{count} or more" if count >= ceiling else str(count)
 
 
-def nested_call(type_name: str, field_name: str) -> str | None:
-    """The Cognito operation a nested field calls once per parent object, if any."""
-    if type_name.endswith("Payload"):
-        return PAYLOAD_READS.get(field_name)
-    return NESTED_CALLS.get((type_name, field_name))
+@cache
+def described_connections(schema: GraphQLSchema) -> frozenset[str]:
+    """The connection types whose nodes may each be described by a call (declared ``each_node``); a root field's
+    connection is a member of its result union."""
+    named = [get_named_type(field.type) for _, _, field, call in declared_fields(schema) if call.each_node is not None]
+    members = [member for item in named for member in (item.types if is_union_type(item) else [item])]
+    return frozenset(member.name for member in members if "nodes" in member.fields)
 
 
 # --- the cost rule ---------------------------------------------------------------------------------
@@ -150,18 +120,19 @@ class QueryCost(ValidationRule):
         self._collect(selection_sets, parent, fields, set())
         calls: set[tuple[str, str]] = set()  # (type, operation or response key): one call each
         described: set[str] = set()
+        described_types = described_connections(self.context.schema)
         total = 0
         for (type_name, response_key), (owner, nodes) in fields.items():
             name = nodes[0].name.value
             definition = getattr(owner, "fields", {}).get(name)
             if definition is None:  # __typename, or an unknown field another rule reports
                 continue
-            operation = "root" if root else nested_call(type_name, name)
-            if operation:
+            call = declaration(definition)
+            if call is not None:
                 loaded = not root and not definition.args  # through a loader: one call per operation
-                calls.add((type_name, operation if loaded else response_key))
-                total += FILTERED_LISTS.get((type_name, name), 1) - 1
-            if type_name in DESCRIBED_NODES and name in ("nodes", "edges"):
+                calls.add((type_name, call.operation if loaded else response_key))
+                total += call.pages - 1
+            if type_name in described_types and name in ("nodes", "edges"):
                 described.add(type_name)
             children = [field.selection_set for field in nodes if field.selection_set]
             if children:

@@ -10,10 +10,11 @@ import strawberry
 from botocore import xform_name
 from strawberry.types.field import StrawberryField
 
-from gateway.audit import Audit
-from gateway.auth.roles import mutation_role
+from gateway.auth import Role
 from gateway.cognito import model
+from gateway.graphql.audit import Audit
 from gateway.graphql.context import Context, Info
+from gateway.graphql.declarations import CognitoCall, Declared
 from gateway.graphql.errors import result_union
 from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito, input_type, python_name, summary, to_cognito
@@ -49,10 +50,12 @@ def mutation(
     payload: type,
     respond: Responder | None = None,
     *,
+    role: Role,
     identifiers: tuple[str, ...] = (),
     check: Callable[[dict[str, Any]], None] | None = None,
 ) -> StrawberryField:
-    """A mutation field that sends its input to ``operation`` and answers with a payload.
+    """A mutation field that sends its input to ``operation`` and answers with a payload; ``role`` is the role it
+    needs on the pool it names (its declaration, with the operation).
 
     ``respond`` builds the payload (default: :func:`answer` with ``identifiers``); ``check`` may refuse a
     request, raising a Cognito exception, before anything is sent.
@@ -69,14 +72,22 @@ def mutation(
         info.context.written(request)
         return respond(info.context, request, response)
 
-    return mutation_field(operation, input_cls, payload, resolve)
+    return mutation_field(operation, input_cls, payload, resolve, role=role)
 
 
 def mutation_field(
-    operation: str, input_cls: type, payload: type, resolve: Callable[..., Awaitable[Any]]
+    operation: str,
+    input_cls: type,
+    payload: type,
+    resolve: Callable[..., Awaitable[Any]],
+    *,
+    role: Role,
+    also: tuple[str, ...] = (),
 ) -> StrawberryField:
     """The mutation field of ``operation``: ``(input: <input_cls>!): <Operation>Result``, whose union holds
-    exactly the errors the model declares for the operation (and ServiceError). Every execution is audited."""
+    exactly the errors the model declares for the operation (and ServiceError). Its declaration: ``operation``,
+    ``role`` and the operations it calls ``also`` (an app client's secret...). Every execution is audited."""
+    call = CognitoCall(operation, role, also=also, changes=True)
     resolve.__name__ = xform_name(operation)
     resolve.__annotations__ = {
         "info": Info,
@@ -90,5 +101,5 @@ def mutation_field(
         name=name,
         description=summary(model.operation(operation).documentation),
         # The last extension is the outermost: the audit wraps the permission check and sees its denials.
-        extensions=[requires(mutation_role(operation), changes=True), Audit(operation, name)],
+        extensions=[requires(role, changes=True), Declared(call), Audit(call, name)],
     )

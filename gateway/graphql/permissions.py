@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from strawberry.permission import BasePermission, PermissionExtension
 
 from gateway.auth import AccessDenied, Role
-from gateway.cognito.client import pool_of_arn
+from gateway.cognito.model import pool_of_arn
 
 
 def pool_of(source: Any, arguments: dict[str, Any]) -> str | None:

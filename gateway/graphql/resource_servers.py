@@ -7,10 +7,10 @@ import strawberry
 from gateway.auth import Role
 from gateway.cognito import model
 from gateway.graphql.context import Context, Info
+from gateway.graphql.declarations import calls
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import Connection, list_connection
-from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 # ListResourceServers pages up to 50, not 60 like the other lists: `first` defaults to one page of it.
@@ -52,7 +52,8 @@ ResourceServerResult = result_union("ResourceServerResult", ResourceServer, "Des
 @strawberry.type
 class ResourceServerQueries:
     @strawberry.field(
-        description="The resource servers of a user pool (ListResourceServers).", extensions=[requires(Role.VIEWER)]
+        description="The resource servers of a user pool (ListResourceServers).",
+        extensions=calls("ListResourceServers", role=Role.VIEWER),
     )
     async def resource_servers(
         self, info: Info, user_pool_id: strawberry.ID, first: int = PAGE_SIZE, after: Optional[str] = None
@@ -60,7 +61,8 @@ class ResourceServerQueries:
         return await list_resource_servers(info.context, user_pool_id, first, after)
 
     @strawberry.field(
-        description="One resource server by identifier (DescribeResourceServer).", extensions=[requires(Role.VIEWER)]
+        description="One resource server by identifier (DescribeResourceServer).",
+        extensions=calls("DescribeResourceServer", role=Role.VIEWER),
     )
     async def resource_server(self, info: Info, user_pool_id: strawberry.ID, identifier: str) -> ResourceServerResult:
         response = await info.context.loaders.read(
@@ -77,10 +79,11 @@ class ResourceServerIdentifiers:
 
 @strawberry.type
 class ResourceServerMutations:
-    create_resource_server = mutation("CreateResourceServer", payload_type("CreateResourceServer"))
-    update_resource_server = mutation("UpdateResourceServer", payload_type("UpdateResourceServer"))
+    create_resource_server = mutation("CreateResourceServer", payload_type("CreateResourceServer"), role=Role.ADMIN)
+    update_resource_server = mutation("UpdateResourceServer", payload_type("UpdateResourceServer"), role=Role.ADMIN)
     delete_resource_server = mutation(
         "DeleteResourceServer",
         payload_type("DeleteResourceServer", ResourceServerIdentifiers),
+        role=Role.ADMIN,
         identifiers=("UserPoolId", "Identifier"),
     )

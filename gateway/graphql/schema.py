@@ -17,6 +17,7 @@ from gateway.auth import AccessDenied
 from gateway.cognito.errors import CognitoException
 from gateway.graphql.auth import AuthMutations
 from gateway.graphql.clients import ClientMutations, ClientQueries
+from gateway.graphql.declarations import DeclaredCalls
 from gateway.graphql.devices import DeviceMutations, DeviceQueries
 from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ServiceError, shape_error
 from gateway.graphql.groups import GroupMutations, GroupQueries
@@ -144,7 +145,7 @@ def build_schema(
         introspection=introspection,
     )
     # The limits check the parsed document (and may refuse it unvalidated), then the validation cache's errors.
-    extensions: list[Any] = [ParserCache, ValidationCacheAfterChecks, limits, OperationObserver]
+    extensions: list[Any] = [ParserCache, ValidationCacheAfterChecks, limits, OperationObserver, DeclaredCalls]
     return GatewaySchema(
         query=Query,
         mutation=Mutation,

@@ -9,11 +9,14 @@ from strawberry.scalars import JSON
 from gateway.auth import Role
 from gateway.graphql.clients import UserPoolClientConnection, list_clients
 from gateway.graphql.context import Context, Info
+from gateway.graphql.declarations import calls
 from gateway.graphql.errors import result_union
 from gateway.graphql.groups import GroupConnection, list_groups
 from gateway.graphql.identity_providers import IdentityProviderConnection, list_providers
+from gateway.graphql.memberships import MEMBERSHIP_INPUTS
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import (
+    FILTERED_PAGES,
     PAGE_SIZE,
     Connection,
     list_connection,
@@ -21,7 +24,6 @@ from gateway.graphql.pagination import (
     selects_beyond,
     summary_fields,
 )
-from gateway.graphql.permissions import requires
 from gateway.graphql.resource_servers import PAGE_SIZE as RESOURCE_SERVER_PAGE_SIZE
 from gateway.graphql.resource_servers import ResourceServerConnection, list_resource_servers
 from gateway.graphql.shapes import cognito_type, from_cognito
@@ -49,7 +51,8 @@ async def tags_of(context: Context, resource_arn: str) -> dict[str, str]:
 @cognito_type("UserPoolType")
 class UserPool:
     @strawberry.field(
-        description="The pool's users (ListUsers), optionally filtered.", extensions=[requires(Role.VIEWER)]
+        description="The pool's users (ListUsers), optionally filtered.",
+        extensions=calls("ListUsers", role=Role.VIEWER, also=MEMBERSHIP_INPUTS),
     )
     async def users(
         self,
@@ -62,20 +65,24 @@ class UserPool:
             info.context, self.id, filter, first, after, with_groups="groups" in selected_node_fields(info)
         )
 
-    @strawberry.field(description="The pool's groups (ListGroups).", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(description="The pool's groups (ListGroups).", extensions=calls("ListGroups", role=Role.VIEWER))
     async def groups(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> Optional[GroupConnection]:
         return await list_groups(info.context, self.id, first, after)
 
-    @strawberry.field(description="The pool's app clients (ListUserPoolClients).", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="The pool's app clients (ListUserPoolClients).",
+        extensions=calls("ListUserPoolClients", role=Role.VIEWER, each_node="DescribeUserPoolClient"),
+    )
     async def clients(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> Optional[UserPoolClientConnection]:
         return await list_clients(info, self.id, first, after)
 
     @strawberry.field(
-        description="The pool's identity providers (ListIdentityProviders).", extensions=[requires(Role.VIEWER)]
+        description="The pool's identity providers (ListIdentityProviders).",
+        extensions=calls("ListIdentityProviders", role=Role.VIEWER, each_node="DescribeIdentityProvider"),
     )
     async def identity_providers(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
@@ -83,7 +90,8 @@ class UserPool:
         return await list_providers(info, self.id, first, after)
 
     @strawberry.field(
-        description="The pool's resource servers (ListResourceServers).", extensions=[requires(Role.VIEWER)]
+        description="The pool's resource servers (ListResourceServers).",
+        extensions=calls("ListResourceServers", role=Role.VIEWER),
     )
     async def resource_servers(
         self, info: Info, first: int = RESOURCE_SERVER_PAGE_SIZE, after: Optional[str] = None
@@ -92,14 +100,14 @@ class UserPool:
 
     @strawberry.field(
         description="The pool's MFA, SMS, email and WebAuthn settings (GetUserPoolMfaConfig).",
-        extensions=[requires(Role.VIEWER)],
+        extensions=calls("GetUserPoolMfaConfig", role=Role.VIEWER),
     )
     async def mfa_config(self, info: Info) -> Optional[UserPoolMfaConfig]:
         return await mfa_config(info.context, self.id)
 
     @strawberry.field(
         description="The pool's hosted domain, described (DescribeUserPoolDomain); null without one.",
-        extensions=[requires(Role.VIEWER)],
+        extensions=calls("DescribeUserPoolDomain", role=Role.VIEWER),
     )
     async def domain_description(self, info: Info) -> Optional[DomainDescription]:
         domain = self.custom_domain or self.domain
@@ -108,7 +116,9 @@ class UserPool:
         response = await info.context.loaders.read("DescribeUserPoolDomain", Domain=domain)
         return from_cognito(DomainDescription, response["DomainDescription"])
 
-    @strawberry.field(description="The pool's tags (ListTagsForResource).", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="The pool's tags (ListTagsForResource).", extensions=calls("ListTagsForResource", role=Role.VIEWER)
+    )
     async def tags(self, info: Info) -> Optional[JSON]:
         return await tags_of(info.context, self.arn)
 
@@ -158,14 +168,17 @@ UserPoolResult = result_union("UserPoolResult", UserPool, "DescribeUserPool")
 class UserPoolQueries:
     @strawberry.field(
         description="The user pools of one region (ListUserPools); the configured region by default.",
-        extensions=[requires(Role.VIEWER)],
+        # Filtered for a caller granted some pools, a page may take several Cognito pages.
+        extensions=calls("ListUserPools", role=Role.VIEWER, pages=FILTERED_PAGES, each_node="DescribeUserPool"),
     )
     async def user_pools(
         self, info: Info, region: Optional[str] = None, first: int = PAGE_SIZE, after: Optional[str] = None
     ) -> UserPoolsResult:
         return await list_user_pools(info, region, first, after)
 
-    @strawberry.field(description="One user pool (DescribeUserPool).", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="One user pool (DescribeUserPool).", extensions=calls("DescribeUserPool", role=Role.VIEWER)
+    )
     async def user_pool(self, info: Info, id: strawberry.ID) -> UserPoolResult:
         return await user_pool_by_id(info.context, id)
 
@@ -180,7 +193,9 @@ class UserPoolIdentifiers:
 
 @strawberry.type
 class UserPoolChange(UserPoolIdentifiers):
-    @strawberry.field(description="The user pool, read after the change.", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="The user pool, read after the change.", extensions=calls("DescribeUserPool", role=Role.VIEWER)
+    )
     async def user_pool(self, info: Info) -> Optional[UserPool]:
         return await user_pool_by_id(info.context, self.user_pool_id)
 
@@ -197,13 +212,16 @@ class DomainChange(UserPoolChange):
 class TagsChange:
     resource_arn: str
 
-    @strawberry.field(description="The resource's tags, read after the change.", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="The resource's tags, read after the change.",
+        extensions=calls("ListTagsForResource", role=Role.VIEWER),
+    )
     async def tags(self, info: Info) -> Optional[JSON]:
         return await tags_of(info.context, self.resource_arn)
 
 
 def _pool_change(operation: str, base: type = UserPoolChange, identifiers: tuple[str, ...] = ("UserPoolId",)) -> Any:
-    return mutation(operation, payload_type(operation, base), identifiers=identifiers)
+    return mutation(operation, payload_type(operation, base), role=Role.ADMIN, identifiers=identifiers)
 
 
 _DOMAIN = ("UserPoolId", "Domain")
@@ -211,7 +229,7 @@ _DOMAIN = ("UserPoolId", "Domain")
 
 @strawberry.type
 class UserPoolMutations:
-    create_user_pool = mutation("CreateUserPool", payload_type("CreateUserPool"))
+    create_user_pool = mutation("CreateUserPool", payload_type("CreateUserPool"), role=Role.ADMIN)
     update_user_pool = _pool_change("UpdateUserPool")
     delete_user_pool = _pool_change("DeleteUserPool", UserPoolIdentifiers)
     set_user_pool_mfa_config = _pool_change("SetUserPoolMfaConfig")
@@ -219,5 +237,5 @@ class UserPoolMutations:
     create_user_pool_domain = _pool_change("CreateUserPoolDomain", DomainChange, _DOMAIN)
     update_user_pool_domain = _pool_change("UpdateUserPoolDomain", DomainChange, _DOMAIN)
     delete_user_pool_domain = _pool_change("DeleteUserPoolDomain", DomainChange, _DOMAIN)
-    tag_resource = mutation("TagResource", payload_type("TagResource", TagsChange), identifiers=("ResourceArn",))
-    untag_resource = mutation("UntagResource", payload_type("UntagResource", TagsChange), identifiers=("ResourceArn",))
+    tag_resource = _pool_change("TagResource", TagsChange, ("ResourceArn",))
+    untag_resource = _pool_change("UntagResource", TagsChange, ("ResourceArn",))

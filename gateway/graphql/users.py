@@ -5,12 +5,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
-from gateway import memberships
 from gateway.auth import Role
+from gateway.graphql import memberships
 from gateway.graphql.context import Context, Info
+from gateway.graphql.declarations import calls
 from gateway.graphql.devices import DeviceConnection, list_devices
 from gateway.graphql.errors import result_union
 from gateway.graphql.groups import Group, group_from
+from gateway.graphql.loaders import start_early
+from gateway.graphql.memberships import MEMBERSHIP_INPUTS, MEMBERSHIP_READS
 from gateway.graphql.operations import mutation, payload_type
 from gateway.graphql.pagination import (
     PAGE_SIZE,
@@ -19,9 +22,7 @@ from gateway.graphql.pagination import (
     selected_node_fields,
     selected_object_fields,
 )
-from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito, output_type
-from gateway.loaders import start_early
 
 if TYPE_CHECKING:
     from gateway.graphql.user_pools import UserPool
@@ -51,12 +52,16 @@ class User:
             self.details = await info.context.loaders.user.load((self.user_pool_id, self.username))
         return self.details
 
-    @strawberry.field(description="The MFA method the user prefers (AdminGetUser).", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="The MFA method the user prefers (AdminGetUser).",
+        extensions=calls("AdminGetUser", role=Role.VIEWER),
+    )
     async def preferred_mfa_setting(self, info: Info) -> Optional[str]:
         return (await self._details(info)).get("PreferredMfaSetting")
 
     @strawberry.field(
-        description="The MFA methods the user has activated (AdminGetUser).", extensions=[requires(Role.VIEWER)]
+        description="The MFA methods the user has activated (AdminGetUser).",
+        extensions=calls("AdminGetUser", role=Role.VIEWER),
     )
     async def user_mfa_setting_list(self, info: Info) -> Optional[list[str]]:
         return (await self._details(info)).get("UserMFASettingList")
@@ -69,20 +74,25 @@ class User:
         return None
 
     @strawberry.field(
-        description="The groups the user belongs to (AdminListGroupsForUser).", extensions=[requires(Role.VIEWER)]
+        description="The groups the user belongs to (AdminListGroupsForUser).",
+        # For a page of users, their groups may be read by group instead (gateway.graphql.memberships).
+        extensions=calls("AdminListGroupsForUser", role=Role.VIEWER, also=MEMBERSHIP_READS),
     )
     async def groups(self, info: Info) -> Optional[list[Group]]:
         groups = await info.context.loaders.groups_of_user.load((self.user_pool_id, self._name))
         return [group_from(group) for group in groups]
 
-    @strawberry.field(description="The user pool the user belongs to.", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="The user pool the user belongs to.", extensions=calls("DescribeUserPool", role=Role.VIEWER)
+    )
     async def user_pool(self, info: Info) -> Optional[UserPoolRef]:
         from gateway.graphql.user_pools import user_pool_by_id
 
         return await user_pool_by_id(info.context, self.user_pool_id)
 
     @strawberry.field(
-        description="The devices the user signed in from (AdminListDevices).", extensions=[requires(Role.VIEWER)]
+        description="The devices the user signed in from (AdminListDevices).",
+        extensions=calls("AdminListDevices", role=Role.VIEWER),
     )
     async def devices(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
@@ -91,7 +101,7 @@ class User:
 
     @strawberry.field(
         description="The user's sign-in and other auth events, newest first (AdminListUserAuthEvents).",
-        extensions=[requires(Role.VIEWER)],
+        extensions=calls("AdminListUserAuthEvents", role=Role.VIEWER),
     )
     async def auth_events(
         self, info: Info, first: int = PAGE_SIZE, after: Optional[str] = None
@@ -239,7 +249,8 @@ UserResult = result_union("UserResult", User, "AdminGetUser")
 @strawberry.type
 class UserQueries:
     @strawberry.field(
-        description="The users of a user pool (ListUsers), optionally filtered.", extensions=[requires(Role.VIEWER)]
+        description="The users of a user pool (ListUsers), optionally filtered.",
+        extensions=calls("ListUsers", role=Role.VIEWER, also=MEMBERSHIP_INPUTS),
     )
     async def users(
         self,
@@ -253,7 +264,15 @@ class UserQueries:
             info.context, user_pool_id, filter, first, after, with_groups="groups" in selected_node_fields(info)
         )
 
-    @strawberry.field(description="One user by username or alias (AdminGetUser).", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="One user by username or alias (AdminGetUser).",
+        # It starts reading the user's selected edges (and so their groups, maybe by group) beside AdminGetUser.
+        extensions=calls(
+            "AdminGetUser",
+            role=Role.VIEWER,
+            also=("AdminListDevices", "AdminListUserAuthEvents", "AdminListGroupsForUser", *MEMBERSHIP_READS),
+        ),
+    )
     async def user(self, info: Info, user_pool_id: strawberry.ID, username: str) -> UserResult:
         prefetch_user_edges(info, user_pool_id, username)
         return await load_user(info.context, user_pool_id, username)
@@ -270,7 +289,9 @@ class UserIdentifiers:
 
 @strawberry.type
 class UserChange(UserIdentifiers):
-    @strawberry.field(description="The user, read after the change.", extensions=[requires(Role.VIEWER)])
+    @strawberry.field(
+        description="The user, read after the change.", extensions=calls("AdminGetUser", role=Role.VIEWER)
+    )
     async def user(self, info: Info) -> Optional[User]:
         return await load_user(info.context, self.user_pool_id, self.username)
 
@@ -281,7 +302,9 @@ AdminDeleteUserPayload = payload_type("AdminDeleteUser", UserIdentifiers)
 
 def _change(operation: str) -> Any:
     """A mutation of one user whose payload names the user and reads it after the change."""
-    return mutation(operation, payload_type(operation, UserChange), identifiers=("UserPoolId", "Username"))
+    return mutation(
+        operation, payload_type(operation, UserChange), role=Role.OPERATOR, identifiers=("UserPoolId", "Username")
+    )
 
 
 ProviderUserIdentifier = output_type("ProviderUserIdentifierType")
@@ -302,13 +325,15 @@ def _provider_link(operation: str, *members: str) -> Any:
         named = {name: from_cognito(ProviderUserIdentifier, request[member]) for name, member in members}
         return payload(user_pool_id=request["UserPoolId"], **named)
 
-    return mutation(operation, payload, respond)
+    return mutation(operation, payload, respond, role=Role.ADMIN)
 
 
 @strawberry.type
 class UserMutations:
-    admin_create_user = mutation("AdminCreateUser", AdminCreateUserPayload)
-    admin_delete_user = mutation("AdminDeleteUser", AdminDeleteUserPayload, identifiers=("UserPoolId", "Username"))
+    admin_create_user = mutation("AdminCreateUser", AdminCreateUserPayload, role=Role.OPERATOR)
+    admin_delete_user = mutation(
+        "AdminDeleteUser", AdminDeleteUserPayload, role=Role.OPERATOR, identifiers=("UserPoolId", "Username")
+    )
     admin_enable_user = _change("AdminEnableUser")
     admin_disable_user = _change("AdminDisableUser")
     admin_update_user_attributes = _change("AdminUpdateUserAttributes")

@@ -1,38 +1,9 @@
-"""The Cognito layer: regions from pool IDs, clients per served region only, call counting."""
+"""The Cognito layer: clients per served region only, call counting."""
 
 import pytest
 
-from gateway.cognito.client import region_of
-from gateway.cognito.errors import exception_class
 from gateway.cognito.regions import cognito_regions
 from tests.conftest import running_gateway
-
-
-@pytest.mark.parametrize(
-    ("pool_id", "region"),
-    [("eu-west-1_AbC123", "eu-west-1"), ("us-gov-west-1_x", "us-gov-west-1"), ("ap-southeast-2_Zz9", "ap-southeast-2")],
-)
-def test_region_is_read_from_the_pool_id(pool_id, region):
-    assert region_of(pool_id) == region
-
-
-@pytest.mark.parametrize(
-    "pool_id",
-    [
-        "",
-        "eu-west-1",
-        "_abc",
-        "eu-west-1_",
-        "EU-WEST-1_abc",
-        "eu-west-1_a b",
-        "../x_y",
-        "us-east-\uff11_abc",
-        "eu-west-1_a\n",
-    ],
-)
-def test_malformed_pool_ids_are_invalid_parameters(pool_id):
-    with pytest.raises(exception_class("InvalidParameterException")):
-        region_of(pool_id)
 
 
 async def test_one_client_per_region_counting_calls(gateway, backend):

@@ -25,8 +25,8 @@ from gateway.auth.api_keys import hash_key
 from gateway.cognito import model
 from gateway.demo.server import DEMO_REGION, DemoBackend
 from gateway.graphql.errors import error_type_name
+from gateway.graphql.loaders import Loaders
 from gateway.graphql.schema import build_schema
-from gateway.loaders import Loaders
 from gateway.settings import ApiKey
 from tests.conftest import running_gateway
 from tests.helpers import assert_error

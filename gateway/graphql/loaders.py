@@ -14,9 +14,10 @@ from typing import Any, Optional, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from gateway import memberships
 from gateway.cognito import CognitoGateway
+from gateway.cognito.client import check_declared, declaring
 from gateway.cognito.model import page_size_limit
+from gateway.graphql import memberships
 from gateway.observability.metrics import Metrics
 
 K = TypeVar("K")
@@ -72,9 +73,13 @@ class Loaders:
     # read asked for twice in a request (a group's members under two aliases) is one call. Mutations
     # drop these all, since what they change is not tracked per read.
     reads: DataLoader[ReadKey, dict[str, Any]]
+    # Checks a read against the declarations of the field asking for it (a batch of reads runs in the first
+    # asker's context, and one batch may hold the reads of several fields).
+    check_declared: Callable[[str], None]
 
     async def read(self, operation: str, region: Optional[str] = None, **params: Any) -> dict[str, Any]:
         """One read's answer; ``region`` only where no parameter names it (ListUserPools)."""
+        self.check_declared(operation)
         return await self.reads.load((operation, region, tuple(sorted(params.items()))))
 
     def forget_written(self, request: dict[str, Any]) -> None:
@@ -165,7 +170,8 @@ class Loaders:
 
         async def read(key: ReadKey) -> dict[str, Any]:
             operation, region, params = key
-            return await cognito.call(operation, region=region, **dict(params))
+            with declaring(frozenset({operation})):  # checked when it was asked for
+                return await cognito.call(operation, region=region, **dict(params))
 
         metrics = cognito.metrics
         loaders = cls(
@@ -174,5 +180,6 @@ class Loaders:
             user_pool=concurrent_loader(user_pool, "user_pool", metrics),
             group=concurrent_loader(get_group, "group", metrics),
             reads=concurrent_loader(read, "reads", metrics),
+            check_declared=check_declared if cognito.check_declarations else lambda operation: None,
         )
         return loaders

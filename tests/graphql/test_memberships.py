@@ -2,7 +2,7 @@
 
 import pytest
 
-from gateway.memberships import calls_by_group, map_is_cheaper
+from gateway.graphql.memberships import calls_by_group, map_is_cheaper
 
 
 @pytest.mark.parametrize(

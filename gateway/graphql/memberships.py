@@ -20,10 +20,13 @@ import math
 from typing import Any
 
 from gateway.cognito import CognitoGateway
-from gateway.cognito.client import region_of
-from gateway.cognito.model import page_size_limit
+from gateway.cognito.model import page_size_limit, region_of
 
 MEMBERS_PAGE = page_size_limit("ListUsersInGroup")
+# What the rule reads to choose (started early by a list of users that selects their groups), and what listing by
+# group reads: the fields that may take that way declare them (gateway.graphql.declarations).
+MEMBERSHIP_INPUTS = ("DescribeUserPool", "ListGroups")
+MEMBERSHIP_READS = (*MEMBERSHIP_INPUTS, "ListUsersInGroup")
 
 # Below this many users a page asks per user: the map needs DescribeUserPool and ListGroups to decide.
 FEWEST_USERS_FOR_A_MAP = 4

@@ -1,8 +1,8 @@
 """The audit trail: one JSON line per mutation field executed (allowed or denied, succeeded or failed).
 
 Records go to the ``audit`` logger (not propagated), written to stdout or to ``GATEWAY_AUDIT_LOG_PATH``.
-Each holds the caller, the operation, its target, the Cognito-shaped input with its secrets redacted, the
-outcome (the result's ``__typename``, ``FORBIDDEN`` or ``INTERNAL``), the Cognito request IDs and the duration.
+Each holds the caller, the operation, its target (``model.object_of``), the Cognito-shaped input with its secrets
+redacted (``model.redact``), the outcome (the result's ``__typename``, ``FORBIDDEN`` or ``INTERNAL``), the Cognito request IDs and the duration.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ import json
 import logging
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from botocore.model import Shape
 from strawberry.extensions import FieldExtension
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.union import StrawberryUnion
@@ -28,38 +27,12 @@ from gateway.graphql.permissions import pool_of
 from gateway.graphql.shapes import to_cognito
 from gateway.observability.logs import CurrentStream
 
+if TYPE_CHECKING:
+    from gateway.graphql.declarations import CognitoCall
+
 logger = logging.getLogger("audit")
 logger.setLevel(logging.INFO)
 logger.propagate = False
-
-REDACTED = "REDACTED"  # the mask gateway.graphql.identity_providers shows too
-TRUNCATED = "TRUNCATED"  # what an input's value is written as past MAX_DEPTH
-# How many levels of an input the record holds. A JSON member (clientMetadata...) can arrive nested ~1000
-# deep, past orjson's limit (255) and Python's recursion limit: the record must still be written, and whole.
-MAX_DEPTH = 32
-# The members naming the object a mutation acts on, besides its pool.
-OBJECT_MEMBERS = ("Username", "GroupName", "ClientId", "ProviderName", "DeviceKey", "Identifier")
-
-
-def redact(value: Any, shape: Shape | None, depth: int = 0) -> Any:
-    """``value`` (of ``shape``, None where the model says nothing, as inside a JSON member) with every secret
-    replaced by ``REDACTED`` and every list or object deeper than ``MAX_DEPTH`` by ``TRUNCATED``."""
-    if shape is not None and model.is_secret(shape):
-        return REDACTED
-    if not isinstance(value, (dict, list)):
-        return value
-    if depth >= MAX_DEPTH:
-        return TRUNCATED
-    kind = shape.type_name if shape is not None else None
-    if isinstance(value, list):
-        return [redact(item, shape.member if kind == "list" else None, depth + 1) for item in value]
-    if kind == "structure":
-        return {name: redact(item, shape.members.get(name), depth + 1) for name, item in value.items()}
-    if kind == "map":
-        if shape.name == "ProviderDetailsType":
-            return {key: REDACTED if key in model.IDP_SECRET_DETAILS else item for key, item in value.items()}
-        return {key: redact(item, shape.value, depth + 1) for key, item in value.items()}
-    return {key: redact(item, None, depth + 1) for key, item in value.items()}
 
 
 class JsonFormatter(logging.Formatter):
@@ -71,7 +44,7 @@ class JsonFormatter(logging.Formatter):
         try:
             return _encode(document)
         except (TypeError, ValueError, RecursionError):
-            return _encode({**document, "input": TRUNCATED, "object": TRUNCATED})
+            return _encode({**document, "input": model.TRUNCATED, "object": model.TRUNCATED})
 
 
 def _encode(document: dict[str, Any]) -> str:
@@ -102,12 +75,13 @@ def outcome(error: Exception, union: StrawberryUnion) -> str:
 
 
 class Audit(FieldExtension):
-    """Records a mutation field. Placed after the permission extension, it wraps it and sees denials too."""
+    """Records a mutation field, the operation its declaration names. Placed after the permission extension, it
+    wraps it and sees denials too."""
 
-    def __init__(self, operation: str, field_name: str) -> None:
-        self.operation = operation
+    def __init__(self, call: CognitoCall, field_name: str) -> None:
+        self.operation = call.operation
         self.field_name = field_name
-        self.shape = model.operation(operation).input_shape
+        self.shape = model.operation(call.operation).input_shape
 
     def apply(self, field: Any) -> None:
         result = field.type
@@ -135,8 +109,8 @@ class Audit(FieldExtension):
             "operation": self.operation,
             "field": self.field_name,
             "pool": pool_of(None, arguments),
-            "object": {member: request[member] for member in OBJECT_MEMBERS if member in request},
-            "input": redact(request, self.shape),
+            "object": model.object_of(request),
+            "input": model.redact(request, self.shape),
             "outcome": result,
             "request_ids": request_ids,
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),
