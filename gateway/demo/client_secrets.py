@@ -11,6 +11,7 @@ object, so ``POST /moto-api/reset`` drops them.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import secrets
 import string
@@ -28,7 +29,7 @@ from moto.core.utils import utcnow
 
 from gateway.demo.extensions import Handler, LimitExceededException, _param
 
-__all__ = ["MAX_SECRETS", "OPERATIONS", "ClientSecret", "client_secrets", "install", "is_client_secret"]
+__all__ = ["MAX_SECRETS", "OPERATIONS", "ClientSecret", "client_secrets", "find_client", "install", "is_client_secret"]
 
 MAX_SECRETS: Final = 2  # "Supports up to 2 active secrets per app client"
 # ClientSecretType: 24..64 characters of [\w+].
@@ -149,13 +150,16 @@ def _takes_a_chosen_secret(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     def wrapper(self: CognitoIdpResponse) -> ActionResult:
-        chosen = self.parameters.pop("ClientSecret", None)
+        # moto parses ``parameters`` from the body at every access: the request is changed in the body.
+        request = json.loads(self.body)
+        chosen = request.pop("ClientSecret", None)
         if chosen is None:
             return handler(self)
         _check_secret_value(chosen, "clientSecret")
-        if self.parameters.get("GenerateSecret"):
+        if request.get("GenerateSecret"):
             raise InvalidParameterException("GenerateSecret cannot be true when a ClientSecret is provided.")
-        self.parameters["GenerateSecret"] = True  # a confidential client, with the caller's secret
+        request["GenerateSecret"] = True  # a confidential client, with the caller's secret
+        self.body = json.dumps(request)
         result = handler(self)
         answer: dict[str, Any] = result.result  # type: ignore[assignment]
         pool_id = answer["UserPoolClient"]["UserPoolId"]
@@ -167,7 +171,7 @@ def _takes_a_chosen_secret(handler: Handler) -> Handler:
     return wrapper
 
 
-def _find_client(client_id: str) -> CognitoIdpUserPoolClient | None:
+def find_client(client_id: str) -> CognitoIdpUserPoolClient | None:
     """The client of that ID in any account and region of this process's moto."""
     for regions in list(cognitoidp_backends.values()):
         for backend in list(regions.values()):
@@ -184,7 +188,7 @@ def _accepts_every_secret(check: Callable[[str, str, str, str | None], bool]) ->
     def wrapper(app_client_secret: str, app_client_id: str, username: str, secret_hash: str | None) -> bool:
         if check(app_client_secret, app_client_id, username, secret_hash):
             return True
-        client = _find_client(app_client_id)
+        client = find_client(app_client_id)
         return client is not None and any(
             check(secret.value, app_client_id, username, secret_hash) for secret in client_secrets(client)
         )
