@@ -146,26 +146,28 @@ def delete_user_pool_client_secret(self: CognitoIdpResponse) -> ActionResult:
 
 
 def _takes_a_chosen_secret(handler: Handler) -> Handler:
-    """Wrap moto's CreateUserPoolClient: it would store ``ClientSecret`` as a plain setting and generate its own."""
+    """Wrap moto's CreateUserPoolClient: it would store ``ClientSecret`` as a plain setting and generate its own.
+
+    The client's first secret is recorded as it is created, so its ClientSecretCreateDate is the client's.
+    """
 
     @functools.wraps(handler)
     def wrapper(self: CognitoIdpResponse) -> ActionResult:
         # moto parses ``parameters`` from the body at every access: the request is changed in the body.
         request = json.loads(self.body)
         chosen = request.pop("ClientSecret", None)
-        if chosen is None:
-            return handler(self)
-        _check_secret_value(chosen, "clientSecret")
-        if request.get("GenerateSecret"):
-            raise InvalidParameterException("GenerateSecret cannot be true when a ClientSecret is provided.")
-        request["GenerateSecret"] = True  # a confidential client, with the caller's secret
-        self.body = json.dumps(request)
+        if chosen is not None:
+            _check_secret_value(chosen, "clientSecret")
+            if request.get("GenerateSecret"):
+                raise InvalidParameterException("GenerateSecret cannot be true when a ClientSecret is provided.")
+            request["GenerateSecret"] = True  # a confidential client, with the caller's secret
+            self.body = json.dumps(request)
         result = handler(self)
-        answer: dict[str, Any] = result.result  # type: ignore[assignment]
-        pool_id = answer["UserPoolClient"]["UserPoolId"]
-        client = self.backend.describe_user_pool_client(pool_id, answer["UserPoolClient"]["ClientId"])
-        client.secret = chosen
-        answer["UserPoolClient"]["ClientSecret"] = chosen
+        answer: dict[str, Any] = result.result["UserPoolClient"]  # type: ignore[index]
+        client = self.backend.describe_user_pool_client(answer["UserPoolId"], answer["ClientId"])
+        if chosen is not None:
+            client.secret = answer["ClientSecret"] = chosen
+        client_secrets(client)
         return result
 
     return wrapper
