@@ -1003,4 +1003,16 @@ def install() -> None:
         CognitoIdpResponse.create_identity_provider = _refuses_duplicate_providers(  # type: ignore[method-assign]
             CognitoIdpResponse.create_identity_provider
         )
+        # Operation families in modules of their own; imported here, as they use this module's helpers.
+        from gateway.demo import (
+            auth_event_feedback,
+            auth_factors,
+            client_secrets,
+            provisioned_limits,
+            replicas,
+            tokens,
+        )
+
+        for family in (client_secrets, auth_factors, replicas, provisioned_limits, tokens, auth_event_feedback):
+            family.install()
         setattr(CognitoIdpResponse, _INSTALLED_MARKER, True)
