@@ -7,9 +7,9 @@ For internal tooling that tests sign-in. Every mutation is named after its Cogni
 ``challengeName session challengeParameters``), or a typed error.
 
 ``SECRET_HASH``. When the app client has a secret, the gateway computes ``SECRET_HASH`` itself and adds it
-(``AuthParameters.SECRET_HASH``, ``ChallengeResponses.SECRET_HASH``, the ``SecretHash`` member; RevokeToken's
-``ClientSecret`` and GetTokensFromRefreshToken's, GetClientToken's ``Secret``). It reads the secret with DescribeUserPoolClient (through the request's loaders) and
-never logs or returns it. The admin operations name their pool; the client-side ones (InitiateAuth, SignUp...)
+(``AuthParameters.SECRET_HASH``, ``ChallengeResponses.SECRET_HASH``, the ``SecretHash`` member; the secret itself
+as RevokeToken's and GetTokensFromRefreshToken's ``ClientSecret``, GetClientToken's ``Secret``). It reads the secret
+with DescribeUserPoolClient (through the request's loaders) and never logs or returns it. The admin operations name their pool; the client-side ones (InitiateAuth, SignUp...)
 name only the app client, so their inputs take one field beyond the request's members, an optional
 ``userPoolId``: given, the gateway fills in the hash (and calls the pool's region); absent, the request is sent
 as it is, and a caller of a client with a secret passes ``secretHash`` / ``SECRET_HASH`` itself. A hash the
@@ -18,8 +18,9 @@ the grant and the audit go by the pool named, Cognito by the client's. GetClient
 Cognito, is optional in its input for that reason: without it, the gateway needs ``userPoolId`` to read it.
 
 Every flow needs the admin role: most return tokens, and the others act for an end user (sign-up, recovery,
-UpdateAuthEventFeedback with the token Cognito emailed). Tokens, like every member the model marks sensitive, are
-readable by admins only and written to the audit as ``REDACTED``.
+UpdateAuthEventFeedback with the token Cognito emailed). The tokens answered, like every member the model marks
+sensitive, are fields only admins read; the audit records inputs, with their secrets (refresh token, client secret,
+feedback token) as ``REDACTED``.
 
 ``USER_SRP_AUTH``. ``initiateAuth(input: {authFlow: USER_SRP_AUTH, userPoolId, authParameters: {USERNAME,
 PASSWORD}})`` runs the whole SRP exchange: the gateway sends ``SRP_A`` (never the password), answers
