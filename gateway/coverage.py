@@ -47,12 +47,10 @@ NOT_EXPOSED: dict[str, str] = {
     "UpdateDeviceStatus": _SELF_SERVICE.format("adminUpdateDeviceStatus"),
     "SetUserMFAPreference": _SELF_SERVICE.format("adminSetUserMFAPreference"),
     "SetUserSettings": _SELF_SERVICE.format("adminSetUserSettings"),
-    "UpdateAuthEventFeedback": _SELF_SERVICE.format("adminUpdateAuthEventFeedback"),
     "StartWebAuthnRegistration": _SELF_SERVICE.format("the pool's WebAuthn settings (UserPool.mfaConfig)"),
     "CompleteWebAuthnRegistration": _SELF_SERVICE.format("the pool's WebAuthn settings (UserPool.mfaConfig)"),
     "ListWebAuthnCredentials": _SELF_SERVICE.format("the pool's WebAuthn settings (UserPool.mfaConfig)"),
     "DeleteWebAuthnCredential": _SELF_SERVICE.format("the pool's WebAuthn settings (UserPool.mfaConfig)"),
-    "GetTokensFromRefreshToken": "an app's token refresh; the graph's auth flows refresh with REFRESH_TOKEN_AUTH",
     "CreateManagedLoginBranding": _NOT_YET.format("managed login branding"),
     "DeleteManagedLoginBranding": _NOT_YET.format("managed login branding"),
     "DescribeManagedLoginBranding": _NOT_YET.format("managed login branding"),
@@ -79,8 +77,6 @@ NOT_EXPOSED: dict[str, str] = {
     "AddUserPoolClientSecret": _NOT_YET.format("app client secret rotation"),
     "ListUserPoolClientSecrets": _NOT_YET.format("app client secret rotation"),
     "DeleteUserPoolClientSecret": _NOT_YET.format("app client secret rotation"),
-    "AdminGetUserAuthFactors": _NOT_YET.format("a user's auth factors"),
-    "AdminDeleteSoftwareToken": _NOT_YET.format("removing a user's authenticator app"),
     "CreateUserPoolReplica": _NOT_YET.format("user pool replicas"),
     "DeleteUserPoolReplica": _NOT_YET.format("user pool replicas"),
     "ListUserPoolReplicas": _NOT_YET.format("user pool replicas"),
@@ -88,7 +84,6 @@ NOT_EXPOSED: dict[str, str] = {
     "DescribeTermsByClient": _NOT_YET.format("terms documents of managed login"),
     "GetProvisionedLimit": _NOT_YET.format("provisioned limits"),
     "UpdateProvisionedLimit": _NOT_YET.format("provisioned limits"),
-    "GetClientToken": _NOT_YET.format("client-credentials tokens"),
 }
 
 

@@ -1,4 +1,5 @@
-"""Auth flows: sign-in (admin and client side) and its challenges, sign-up, password recovery, token revocation.
+"""Auth flows: sign-in (admin and client side) and its challenges, sign-up, password recovery, token refresh and
+revocation, client-credentials tokens, and an end user's feedback on an auth event.
 
 For internal tooling that tests sign-in. Every mutation is named after its Cognito operation, takes
 ``input: <Operation>Input!`` made from the request shape, and answers ``<Operation>Result``: the
@@ -6,14 +7,20 @@ For internal tooling that tests sign-in. Every mutation is named after its Cogni
 ``challengeName session challengeParameters``), or a typed error.
 
 ``SECRET_HASH``. When the app client has a secret, the gateway computes ``SECRET_HASH`` itself and adds it
-(``AuthParameters.SECRET_HASH``, ``ChallengeResponses.SECRET_HASH``, the ``SecretHash`` member; RevokeToken's
-``ClientSecret``). It reads the secret with DescribeUserPoolClient (through the request's loaders) and
-never logs or returns it. The admin operations name their pool; the client-side ones (InitiateAuth, SignUp...)
+(``AuthParameters.SECRET_HASH``, ``ChallengeResponses.SECRET_HASH``, the ``SecretHash`` member; the secret itself
+as RevokeToken's and GetTokensFromRefreshToken's ``ClientSecret``, GetClientToken's ``Secret``). It reads the secret
+with DescribeUserPoolClient (through the request's loaders) and never logs or returns it. The admin operations name their pool; the client-side ones (InitiateAuth, SignUp...)
 name only the app client, so their inputs take one field beyond the request's members, an optional
 ``userPoolId``: given, the gateway fills in the hash (and calls the pool's region); absent, the request is sent
 as it is, and a caller of a client with a secret passes ``secretHash`` / ``SECRET_HASH`` itself. A hash the
 caller gives is always kept. Given ``userPoolId``, the client must be that pool's, or the flow is not called:
-the grant and the audit go by the pool named, Cognito by the client's.
+the grant and the audit go by the pool named, Cognito by the client's. GetClientToken's ``Secret``, required by
+Cognito, is optional in its input for that reason: without it, the gateway needs ``userPoolId`` to read it.
+
+Every flow needs the admin role: most return tokens, and the others act for an end user (sign-up, recovery,
+UpdateAuthEventFeedback with the token Cognito emailed). The tokens answered, like every member the model marks
+sensitive, are fields only admins read; the audit records inputs, with their secrets (refresh token, client secret,
+feedback token) as ``REDACTED``.
 
 ``USER_SRP_AUTH``. ``initiateAuth(input: {authFlow: USER_SRP_AUTH, userPoolId, authParameters: {USERNAME,
 PASSWORD}})`` runs the whole SRP exchange: the gateway sends ``SRP_A`` (never the password), answers
@@ -37,8 +44,8 @@ from gateway.graphql.clients import describe_client
 from gateway.graphql.context import Context, Info
 from gateway.graphql.declarations import calls
 from gateway.graphql.operations import mutation_field, payload_type
-from gateway.graphql.shapes import from_cognito, input_type, summary, to_cognito
-from gateway.graphql.users import User, load_user
+from gateway.graphql.shapes import from_cognito, input_type, python_name, summary, to_cognito
+from gateway.graphql.users import User, UserChange, load_user
 
 # Flows that take no USERNAME: the gateway reads one only to compute SECRET_HASH, and does not send it.
 _REFRESH_FLOWS = frozenset({"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"})
@@ -94,6 +101,16 @@ async def _with_secret_hash(
     return {**parameters, "SECRET_HASH": secret_hash(username, client_id, secret)}
 
 
+async def _with_client_secret(
+    context: Context, request: dict[str, Any], member: str, user_pool_id: Optional[str]
+) -> dict[str, Any]:
+    """``request`` with the app client's secret as ``member`` (``ClientSecret``, ``Secret``), unless it has one."""
+    if request.get(member):
+        return request
+    secret = await _client_secret(context, user_pool_id, request["ClientId"])
+    return request if secret is None else {**request, member: secret}
+
+
 def _with_map(request: dict[str, Any], member: str, value: dict[str, str]) -> dict[str, Any]:
     request = dict(request)
     if value:
@@ -111,9 +128,15 @@ def _region(user_pool_id: Optional[str]) -> Optional[str]:
 # --- types -------------------------------------------------------------------------------------------
 
 _POOL_FIELD = (
-    "The user pool of the app client. Not a member of the Cognito request: given, the gateway computes "
-    "SECRET_HASH for a client with a secret, drives USER_SRP_AUTH, and calls Cognito in the pool's region."
+    "The user pool of the app client. Not a member of the Cognito request: given, the gateway checks the client is "
+    "the pool's, adds what the client's secret gives (SECRET_HASH, or the secret itself) for a client with one, "
+    "drives USER_SRP_AUTH, and calls Cognito in the pool's region."
 )
+
+
+# Members Cognito requires that the gateway fills in when the input names the pool: optional in the input.
+_FILLED_IN: dict[str, tuple[str, ...]] = {"GetClientToken": ("Secret",)}
+_FILLED_IN_FIELD = "Optional with userPoolId: the gateway then reads the app client's secret and sends it."
 
 
 def _input(operation: str, *, optional_pool: bool) -> type:
@@ -122,11 +145,15 @@ def _input(operation: str, *, optional_pool: bool) -> type:
     base = input_type(shape.name, name=f"{operation}Input")
     if not optional_pool:
         return base
-    namespace = {
+    annotations: dict[str, Any] = {"user_pool_id": Optional[strawberry.ID]}
+    namespace: dict[str, Any] = {
         "__module__": __name__,
-        "__annotations__": {"user_pool_id": Optional[strawberry.ID]},
+        "__annotations__": annotations,
         "user_pool_id": strawberry.field(default=strawberry.UNSET, description=_POOL_FIELD),
     }
+    for member in _FILLED_IN.get(operation, ()):
+        annotations[python_name(member)] = Optional[str]
+        namespace[python_name(member)] = strawberry.field(default=strawberry.UNSET, description=_FILLED_IN_FIELD)
     # The members stay the base's (``__cognito_members__``), so ``to_cognito`` never sends ``userPoolId``.
     cls = type(f"{operation}Input", (base,), namespace)
     return strawberry.input(cls, name=f"{operation}Input", description=summary(shape.documentation))
@@ -170,6 +197,10 @@ RespondToAuthChallengePayload = payload_type("RespondToAuthChallenge")
 _USER_OPERATIONS = ("SignUp", "ConfirmSignUp", "ResendConfirmationCode", "ForgotPassword", "ConfirmForgotPassword")
 USER_PAYLOADS: dict[str, type] = {operation: payload_type(operation, UserOfClient) for operation in _USER_OPERATIONS}
 RevokeTokenPayload = payload_type("RevokeToken", RevokedToken)
+GetTokensFromRefreshTokenPayload = payload_type("GetTokensFromRefreshToken")
+GetClientTokenPayload = payload_type("GetClientToken")
+# Cognito answers nothing: the user named, read lazily (its authEvents show the feedback).
+UpdateAuthEventFeedbackPayload = payload_type("UpdateAuthEventFeedback", UserChange)
 
 # run(context, request parameters, user pool ID or None) -> payload
 Run = Callable[[Context, dict[str, Any], Optional[str]], Awaitable[Any]]
@@ -179,13 +210,13 @@ def _auth_mutation(operation: str, payload: type, run: Run, *, also: tuple[str, 
     """An auth flow's mutation: an admin's, which may read the app client (its secret, its pool) first."""
     role = Role.ADMIN
     op = model.operation(operation)
-    admin = "UserPoolId" in op.input_shape.members
-    input_cls = _input(operation, optional_pool=not admin)
+    names_pool = "UserPoolId" in op.input_shape.members
+    input_cls = _input(operation, optional_pool=not names_pool)
 
     async def resolve(info: Info, input: Any) -> Any:
         request = to_cognito(input)
-        user_pool_id = request.get("UserPoolId") if admin else (input.user_pool_id or None)
-        if not admin and user_pool_id:  # an admin operation names its pool to Cognito, which checks the client
+        user_pool_id = request.get("UserPoolId") if names_pool else (input.user_pool_id or None)
+        if not names_pool and user_pool_id:  # an operation naming its pool has Cognito check the client
             await _check_client_of_pool(info.context, user_pool_id, request["ClientId"], role)
         result = await run(info.context, request, user_pool_id)
         # Signing in or up, or a new password, changes the user: drop what this request read of it.
@@ -196,7 +227,8 @@ def _auth_mutation(operation: str, payload: type, run: Run, *, also: tuple[str, 
 
     # The union holds exactly the operation's errors (the contract): a code it lacks, such as one of
     # DescribeUserPoolClient's or of the SRP answer's, is a ServiceError with its real code.
-    return mutation_field(operation, input_cls, payload, resolve, role=role, also=("DescribeUserPoolClient", *also))
+    reads_client = ("DescribeUserPoolClient",) if "ClientId" in op.input_shape.members else ()
+    return mutation_field(operation, input_cls, payload, resolve, role=role, also=(*reads_client, *also))
 
 
 # --- sign-in -----------------------------------------------------------------------------------------
@@ -305,13 +337,38 @@ def _user_operation(operation: str) -> Run:
 
 
 async def _revoke_token(context: Context, request: dict[str, Any], user_pool_id: Optional[str]) -> Any:
-    client_id = request["ClientId"]
-    if not request.get("ClientSecret"):
-        secret = await _client_secret(context, user_pool_id, client_id)
-        if secret is not None:
-            request = {**request, "ClientSecret": secret}
+    request = await _with_client_secret(context, request, "ClientSecret", user_pool_id)
     response = await context.cognito.call("RevokeToken", region=_region(user_pool_id), **request)
-    return from_cognito(RevokeTokenPayload, response, fields={"client_id": client_id})
+    return from_cognito(RevokeTokenPayload, response, fields={"client_id": request["ClientId"]})
+
+
+# --- tokens without signing in: a refresh token's, the client's own (client credentials) ----------------------
+
+
+async def _get_tokens_from_refresh_token(context: Context, request: dict[str, Any], user_pool_id: Optional[str]) -> Any:
+    request = await _with_client_secret(context, request, "ClientSecret", user_pool_id)
+    response = await context.cognito.call("GetTokensFromRefreshToken", region=_region(user_pool_id), **request)
+    return from_cognito(GetTokensFromRefreshTokenPayload, response)
+
+
+async def _get_client_token(context: Context, request: dict[str, Any], user_pool_id: Optional[str]) -> Any:
+    if not request.get("Secret") and not user_pool_id:
+        raise invalid_parameter("secret is required without userPoolId: the gateway reads it only from the pool named")
+    request = await _with_client_secret(context, request, "Secret", user_pool_id)
+    if not request.get("Secret"):
+        raise invalid_parameter(
+            f"App client {request['ClientId']} has no secret: client credentials need a confidential app client"
+        )
+    response = await context.cognito.call("GetClientToken", region=_region(user_pool_id), **request)
+    return from_cognito(GetClientTokenPayload, response)
+
+
+# --- an end user's feedback on an auth event ------------------------------------------------------------------
+
+
+async def _update_auth_event_feedback(context: Context, request: dict[str, Any], user_pool_id: Optional[str]) -> Any:
+    await context.cognito.call("UpdateAuthEventFeedback", **request)
+    return UpdateAuthEventFeedbackPayload(user_pool_id=request["UserPoolId"], username=request["Username"])
 
 
 @strawberry.type
@@ -347,3 +404,11 @@ class AuthMutations:
         _user_operation("ConfirmForgotPassword"),
     )
     revoke_token = _auth_mutation("RevokeToken", RevokeTokenPayload, _revoke_token)
+    get_tokens_from_refresh_token = _auth_mutation(
+        "GetTokensFromRefreshToken", GetTokensFromRefreshTokenPayload, _get_tokens_from_refresh_token
+    )
+    get_client_token = _auth_mutation("GetClientToken", GetClientTokenPayload, _get_client_token)
+    # The operation's own casing, like adminUpdateAuthEventFeedback.
+    update_auth_event_feedback = _auth_mutation(
+        "UpdateAuthEventFeedback", UpdateAuthEventFeedbackPayload, _update_auth_event_feedback
+    )

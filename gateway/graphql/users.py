@@ -22,7 +22,7 @@ from gateway.graphql.pagination import (
     selected_node_fields,
     selected_object_fields,
 )
-from gateway.graphql.shapes import cognito_type, from_cognito, output_type
+from gateway.graphql.shapes import cognito_type, enum_type, from_cognito, output_type
 
 if TYPE_CHECKING:
     from gateway.graphql.user_pools import UserPool
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools")]
 
 _DETAIL_ONLY = ("PreferredMfaSetting", "UserMFASettingList")
+AuthFactor = enum_type("AuthFactorType")
 
 
 @cognito_type(
@@ -65,6 +66,20 @@ class User:
     )
     async def user_mfa_setting_list(self, info: Info) -> Optional[list[str]]:
         return (await self._details(info)).get("UserMFASettingList")
+
+    @strawberry.field(
+        description="The factors the user can sign in with by USER_AUTH (AdminGetUserAuthFactors): one call per "
+        "user, so on a page of users one call per node.",
+        extensions=calls("AdminGetUserAuthFactors", role=Role.VIEWER),
+    )
+    async def configured_user_auth_factors(self, info: Info) -> Optional[list[AuthFactor]]:  # type: ignore[valid-type]
+        # Its other members are AdminGetUser's, fields of User already (preferredMfaSetting, userMfaSettingList).
+        # Through the request's reads: the same user asked twice in a request is one call.
+        factors = await info.context.loaders.read(
+            "AdminGetUserAuthFactors", UserPoolId=self.user_pool_id, Username=self._name
+        )
+        known = {factor.value for factor in AuthFactor}  # a value newer than the installed model is left out
+        return [AuthFactor(value) for value in factors.get("ConfiguredUserAuthFactors") or () if value in known]
 
     @strawberry.field(description="The value of one attribute (email, custom:department...), or null.")
     def attribute(self, name: str) -> Optional[str]:
@@ -345,6 +360,7 @@ class UserMutations:
     admin_set_user_mfa_preference = _change("AdminSetUserMFAPreference")
     admin_set_user_settings = _change("AdminSetUserSettings")
     admin_update_auth_event_feedback = _change("AdminUpdateAuthEventFeedback")
+    admin_delete_software_token = _change("AdminDeleteSoftwareToken")
     admin_link_provider_for_user = _provider_link(
         "AdminLinkProviderForUser", ("destination_user", "DestinationUser"), ("source_user", "SourceUser")
     )

@@ -21,8 +21,10 @@ import pytest
 from botocore import xform_name
 from botocore.client import BaseClient
 
+from bench.faults import FaultProxy
 from gateway.auth.api_keys import hash_key
 from gateway.cognito import model
+from gateway.demo.auth_event_feedback import feedback_token
 from gateway.demo.server import DEMO_REGION, DemoBackend
 from gateway.graphql.errors import error_type_name
 from gateway.graphql.loaders import Loaders
@@ -144,6 +146,9 @@ OPERATIONS = [
     "ForgotPassword",
     "ConfirmForgotPassword",
     "RevokeToken",
+    "GetTokensFromRefreshToken",
+    "GetClientToken",
+    "UpdateAuthEventFeedback",
 ]
 
 
@@ -954,6 +959,8 @@ CLIENT_SIDE_INPUTS: dict[str, dict[str, Any]] = {
         "secretHash": HASH,
     },
     "RevokeToken": {"token": "t" * 40, "clientSecret": "s" * 24},  # ClientSecretType: 24 to 64 characters
+    "GetTokensFromRefreshToken": {"refreshToken": "r" * 40, "clientSecret": "s" * 24},
+    "GetClientToken": {"secret": "s" * 24},
 }
 
 
@@ -1029,3 +1036,333 @@ async def test_an_unknown_client_is_forbidden_to_a_pool_grant_and_not_found_to_a
     assert refused["errors"][0]["extensions"] == {"code": "FORBIDDEN"}
     assert unknown["data"]["run"] == {"__typename": "ResourceNotFoundError"}
     assert gateway.calls == {"DescribeUserPoolClient": 1}
+
+
+# --- getTokensFromRefreshToken ---------------------------------------------------------------------------------
+
+
+def jwt_claims(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+async def refresh(gateway: Any, input: dict[str, Any]) -> dict[str, Any]:
+    return await gateway.mutate("getTokensFromRefreshToken", input, TOKENS)
+
+
+async def test_get_tokens_from_refresh_token(gateway: Any, cognito: BaseClient, pool_id: str, client_id: str):
+    create_user(cognito, pool_id)
+    refresh_token = (await admin_sign_in(gateway, pool_id, client_id))["authenticationResult"]["refreshToken"]
+    gateway.reset_calls()
+
+    result = await refresh(gateway, {"clientId": client_id, "refreshToken": refresh_token})
+    again = await refresh(gateway, {"clientId": client_id, "refreshToken": refresh_token})
+
+    assert result["__typename"] == "GetTokensFromRefreshTokenPayload", result
+    tokens = result["authenticationResult"]
+    assert cognito.get_user(AccessToken=tokens["accessToken"])["Username"] == "alice"
+    assert jwt_claims(tokens["idToken"])["token_use"] == "id" and tokens["tokenType"] == "Bearer"
+    assert tokens["refreshToken"] is None  # the client does not rotate: the token sent stays good
+    assert again["authenticationResult"]["accessToken"]
+    assert gateway.calls == {"GetTokensFromRefreshToken": 2}  # no pool named: nothing is read first
+
+
+async def test_a_rotated_refresh_token_sent_again_is_refresh_token_reuse(
+    gateway: Any, cognito: BaseClient, pool_id: str
+):
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="rotating",
+        ExplicitAuthFlows=FLOWS,
+        RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
+    )["UserPoolClient"]["ClientId"]
+    create_user(cognito, pool_id)
+    first = (await admin_sign_in(gateway, pool_id, client_id))["authenticationResult"]["refreshToken"]
+    input = {"userPoolId": pool_id, "clientId": client_id, "refreshToken": first}
+
+    rotated = await refresh(gateway, input)
+    reused = await refresh(gateway, input)
+    successor = rotated["authenticationResult"]["refreshToken"]
+    next_one = await refresh(gateway, {**input, "refreshToken": successor})
+
+    assert successor and successor != first
+    assert_error(reused, "RefreshTokenReuseError", "RefreshTokenReuseException")
+    assert next_one["authenticationResult"]["refreshToken"] not in {None, first, successor}
+
+
+async def test_an_unknown_refresh_token_is_not_authorized(gateway: Any, client_id: str):
+    result = await refresh(gateway, {"clientId": client_id, "refreshToken": "r" * 40})
+
+    assert_error(result, "NotAuthorizedError", "NotAuthorizedException")
+
+
+async def test_get_tokens_from_refresh_token_gets_the_client_secret_filled_in(
+    gateway: Any, sent: Sent, cognito: BaseClient, pool_id: str, confidential: tuple[str, str]
+):
+    client_id, secret = confidential
+    create_user(cognito, pool_id)
+    refresh_token = (await admin_sign_in(gateway, pool_id, client_id))["authenticationResult"]["refreshToken"]
+    input = {"clientId": client_id, "refreshToken": refresh_token}
+
+    without_pool = await refresh(gateway, input)
+    body = await gateway.query(
+        """mutation($input: GetTokensFromRefreshTokenInput!) { r: getTokensFromRefreshToken(input: $input) {
+             __typename ... on GetTokensFromRefreshTokenPayload { authenticationResult { accessToken } } } }""",
+        {"input": {**input, "userPoolId": pool_id}},
+    )
+
+    assert_error(without_pool, "NotAuthorizedError", "NotAuthorizedException")
+    assert body["data"]["r"]["authenticationResult"]["accessToken"], body
+    assert [params.get("ClientSecret") for params in sent.of("GetTokensFromRefreshToken")] == [None, secret]
+    assert secret not in json.dumps(body)
+
+
+# --- getClientToken ------------------------------------------------------------------------------------------
+
+CLIENT_TOKEN = "clientAuthenticationResult { accessToken expiresIn tokenType }"
+
+
+@pytest.fixture
+def m2m(cognito: BaseClient, pool_id: str) -> tuple[str, str]:
+    """A confidential client for client credentials, allowed two scopes of a resource server: (client ID, secret)."""
+    scopes = [{"ScopeName": name, "ScopeDescription": f"{name} orders"} for name in ("read", "write")]
+    cognito.create_resource_server(UserPoolId=pool_id, Identifier="orders", Name="Orders API", Scopes=scopes)
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="worker",
+        GenerateSecret=True,
+        ExplicitAuthFlows=["ALLOW_CLIENT_TOKEN_AUTH"],
+        AllowedOAuthScopes=["orders/read", "orders/write"],
+    )["UserPoolClient"]
+    return client["ClientId"], client["ClientSecret"]
+
+
+def test_get_client_token_takes_its_secret_from_the_pool_named():
+    fields = build_schema()._schema.get_type("GetClientTokenInput").fields
+
+    # Cognito requires the secret; the graph lets the gateway read it when the input names the pool.
+    assert "Secret" in model.operation("GetClientToken").input_shape.required_members
+    assert str(fields["secret"].type) == "String" and str(fields["clientId"].type) == "String!"
+
+
+async def test_get_client_token_with_the_secret_filled_in(gateway: Any, sent: Sent, pool_id: str, m2m: tuple[str, str]):
+    client_id, secret = m2m
+
+    body = await gateway.query(
+        f"""mutation($input: GetClientTokenInput!) {{ r: getClientToken(input: $input) {{
+              __typename ... on GetClientTokenPayload {{ {CLIENT_TOKEN} }} }} }}""",
+        {"input": {"userPoolId": pool_id, "clientId": client_id, "scopes": ["orders/read"]}},
+    )
+
+    token = body["data"]["r"]["clientAuthenticationResult"]
+    assert token["tokenType"] == "Bearer" and token["expiresIn"] > 0
+    claims = jwt_claims(token["accessToken"])
+    assert (claims["client_id"], claims["scope"], claims["token_use"]) == (client_id, "orders/read", "access")
+    assert sent.of("GetClientToken")[0]["Secret"] == secret
+    assert secret not in json.dumps(body)
+    assert gateway.calls == {"DescribeUserPoolClient": 1, "GetClientToken": 1}
+
+
+async def test_get_client_token_with_the_caller_s_secret(gateway: Any, m2m: tuple[str, str]):
+    client_id, secret = m2m
+
+    result = await gateway.mutate("getClientToken", {"clientId": client_id, "secret": secret}, CLIENT_TOKEN)
+    wrong = await gateway.mutate("getClientToken", {"clientId": client_id, "secret": "w" * 30})
+    not_allowed = await gateway.mutate(
+        "getClientToken", {"clientId": client_id, "secret": secret, "scopes": ["orders/delete"]}
+    )
+
+    # No scopes asked: the client's own.
+    assert jwt_claims(result["clientAuthenticationResult"]["accessToken"])["scope"] == "orders/read orders/write"
+    assert_error(wrong, "NotAuthorizedError", "NotAuthorizedException")
+    assert_error(not_allowed, "InvalidParameterError", "InvalidParameterException")
+    assert gateway.calls == {"GetClientToken": 3}
+
+
+async def test_get_client_token_needs_a_secret_or_the_pool(gateway: Any, pool_id: str, client_id: str):
+    without = await gateway.mutate("getClientToken", {"clientId": client_id})
+    assert gateway.calls == {}
+    public = await gateway.mutate("getClientToken", {"userPoolId": pool_id, "clientId": client_id})
+
+    assert without["__typename"] == "InvalidParameterError" and "userPoolId" in without["message"], without
+    assert public["__typename"] == "InvalidParameterError" and "has no secret" in public["message"], public
+    assert gateway.calls == {"DescribeUserPoolClient": 1}  # GetClientToken was never sent
+
+
+# --- updateAuthEventFeedback ---------------------------------------------------------------------------------
+
+FEEDBACK = "userPoolId username user { authEvents { nodes { eventId eventFeedback { feedbackValue provider } } } }"
+
+
+def signed_in_with_threat_protection(cognito: BaseClient, pool_id: str, client_id: str) -> str:
+    """alice signs in once in a pool with threat protection; the ID of that sign-in's auth event."""
+    cognito.update_user_pool(UserPoolId=pool_id, UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"})
+    create_user(cognito, pool_id)
+    cognito.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
+    )
+    [event] = cognito.admin_list_user_auth_events(UserPoolId=pool_id, Username="alice")["AuthEvents"]
+    return event["EventId"]
+
+
+async def test_update_auth_event_feedback_with_the_emailed_token(
+    gateway: Any, cognito: BaseClient, pool_id: str, client_id: str
+):
+    event_id = signed_in_with_threat_protection(cognito, pool_id, client_id)
+    input = {"userPoolId": pool_id, "username": "alice", "eventId": event_id, "feedbackValue": "INVALID"}
+
+    refused = await gateway.mutate("updateAuthEventFeedback", {**input, "feedbackToken": "f" * 43})
+    [unchanged] = cognito.admin_list_user_auth_events(UserPoolId=pool_id, Username="alice")["AuthEvents"]
+    gateway.reset_calls()
+    token = feedback_token(pool_id, "alice", event_id)  # what Cognito's email would carry
+    result = await gateway.mutate("updateAuthEventFeedback", {**input, "feedbackToken": token}, FEEDBACK)
+
+    assert_error(refused, "NotAuthorizedError", "NotAuthorizedException")
+    assert "EventFeedback" not in unchanged
+    assert result == {
+        "__typename": "UpdateAuthEventFeedbackPayload",
+        "userPoolId": pool_id,
+        "username": "alice",
+        "user": {
+            "authEvents": {
+                "nodes": [{"eventId": event_id, "eventFeedback": {"feedbackValue": "INVALID", "provider": "User"}}]
+            }
+        },
+    }
+    assert gateway.calls == {"UpdateAuthEventFeedback": 1, "AdminGetUser": 1, "AdminListUserAuthEvents": 1}
+
+
+async def test_update_auth_event_feedback_of_an_unknown_user_or_event(
+    gateway: Any, cognito: BaseClient, pool_id: str, client_id: str
+):
+    event_id = signed_in_with_threat_protection(cognito, pool_id, client_id)
+    input = {"userPoolId": pool_id, "eventId": event_id, "feedbackValue": "VALID", "feedbackToken": "f" * 43}
+
+    unknown_user = await gateway.mutate("updateAuthEventFeedback", {**input, "username": "nobody"})
+    unknown_event = await gateway.mutate("updateAuthEventFeedback", {**input, "username": "alice", "eventId": "no"})
+
+    assert_error(unknown_user, "UserNotFoundError", "UserNotFoundException")
+    assert_error(unknown_event, "ResourceNotFoundError", "ResourceNotFoundException")
+
+
+# --- the new flows: roles, secrets, the audit, lost answers ---------------------------------------------------------
+
+FLOW_INPUTS: dict[str, dict[str, Any]] = {
+    "getTokensFromRefreshToken": {"clientId": "client", "refreshToken": "r" * 40},
+    "getClientToken": {"clientId": "client", "secret": "s" * 24},
+    "updateAuthEventFeedback": {
+        "userPoolId": "us-east-1_abc",
+        "username": "alice",
+        "eventId": "e",
+        "feedbackToken": "f" * 43,
+        "feedbackValue": "VALID",
+    },
+}
+CALLER_KEYS = {"viewer": "viewer-key-0123456789", "operator": "operator-key-0123456789"}
+
+
+@pytest.mark.parametrize("caller", CALLER_KEYS)
+@pytest.mark.parametrize("mutation", FLOW_INPUTS)
+async def test_the_new_flows_need_the_admin_role(backend: DemoBackend, cognito: BaseClient, caller: str, mutation: str):
+    keys = [ApiKey(name=name, role=name, hash=hash_key(key)) for name, key in CALLER_KEYS.items()]
+    async with running_gateway(backend, auth_mode="api-key", api_keys=keys) as gateway:
+        gateway.http.headers["X-API-Key"] = CALLER_KEYS[caller]
+        operation = mutation[0].upper() + mutation[1:]
+        body = await gateway.query(
+            f"mutation($input: {operation}Input!) {{ run: {mutation}(input: $input) {{ __typename }} }}",
+            {"input": FLOW_INPUTS[mutation]},
+        )
+
+        assert body["data"] == {"run": None}
+        assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN"}
+        assert gateway.calls == {}
+
+
+async def test_the_new_flows_keep_tokens_and_secrets_out_of_the_audit_and_the_logs(
+    pool_admin: Any,
+    audit_path: Path,
+    cognito: BaseClient,
+    pool_id: str,
+    client_id: str,
+    m2m: tuple[str, str],
+    caplog: pytest.LogCaptureFixture,
+):
+    caplog.set_level(logging.DEBUG, logger="gateway")
+    m2m_id, m2m_secret = m2m
+    event_id = signed_in_with_threat_protection(cognito, pool_id, client_id)
+    refresh_token = cognito.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["RefreshToken"]
+    token = feedback_token(pool_id, "alice", event_id)
+
+    refreshed = await pool_admin.mutate(
+        "getTokensFromRefreshToken",
+        {"userPoolId": pool_id, "clientId": client_id, "refreshToken": refresh_token},
+        TOKENS,
+    )
+    issued = await pool_admin.mutate("getClientToken", {"userPoolId": pool_id, "clientId": m2m_id}, CLIENT_TOKEN)
+    feedback = await pool_admin.mutate(
+        "updateAuthEventFeedback",
+        {
+            "userPoolId": pool_id,
+            "username": "alice",
+            "eventId": event_id,
+            "feedbackToken": token,
+            "feedbackValue": "VALID",
+        },
+    )
+
+    # An admin of the pool reads the tokens, as with the other flows.
+    assert refreshed["authenticationResult"]["accessToken"] and issued["clientAuthenticationResult"]["accessToken"]
+    assert feedback["__typename"] == "UpdateAuthEventFeedbackPayload"
+    records = [json.loads(line) for line in audit_path.read_text().splitlines()]
+    assert [(record["operation"], record["outcome"]) for record in records] == [
+        ("GetTokensFromRefreshToken", "GetTokensFromRefreshTokenPayload"),
+        ("GetClientToken", "GetClientTokenPayload"),
+        ("UpdateAuthEventFeedback", "UpdateAuthEventFeedbackPayload"),
+    ]
+    assert records[0]["input"]["RefreshToken"] == model.REDACTED
+    assert records[2]["input"]["FeedbackToken"] == model.REDACTED
+    issued_tokens = [
+        refreshed["authenticationResult"]["accessToken"],
+        refreshed["authenticationResult"]["idToken"],
+        issued["clientAuthenticationResult"]["accessToken"],
+    ]
+    gateway_records = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("gateway"))
+    for secret in (refresh_token, token, m2m_secret, *issued_tokens):
+        assert secret not in audit_path.read_text() and secret not in gateway_records
+
+
+@pytest.mark.parametrize(
+    ("operation", "input"),
+    [
+        ("GetTokensFromRefreshToken", {"refreshToken": "REFRESH"}),
+        ("GetClientToken", {"secret": "SECRET"}),
+    ],
+)
+async def test_a_token_whose_answer_is_lost_is_not_asked_for_again(
+    backend: DemoBackend, cognito: BaseClient, pool_id: str, operation: str, input: dict[str, Any]
+):
+    """They are Get* by name, but each call issues a token (gateway.cognito.operations marks them): not retried."""
+    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=FLOWS)[
+        "UserPoolClient"
+    ]["ClientId"]
+    input = {key: value * 8 for key, value in input.items()}  # long enough for the model, recognizable
+    proxy = FaultProxy(backend.endpoint_url).start()
+    try:
+        proxy.faults.rules = {operation: "reset_after_forward"}
+        through = type("Endpoint", (), {"endpoint_url": proxy.endpoint_url})
+        async with running_gateway(through, max_attempts=3, read_timeout_seconds=2) as gateway:
+            result = await gateway.mutate(operation[0].lower() + operation[1:], {"clientId": client_id, **input})
+    finally:
+        proxy.stop()
+
+    assert result["__typename"] == "OutcomeUnknownError", result
+    assert proxy.calls()[operation] == 1  # sent once, though three attempts are allowed
+    assert all(value not in result["message"] for value in input.values())

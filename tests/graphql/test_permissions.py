@@ -204,6 +204,7 @@ OPERATOR_MUTATIONS = {
     "adminSetUserPassword",
     "adminUserGlobalSignOut",
     "adminSetUserMFAPreference",
+    "adminDeleteSoftwareToken",
     "adminSetUserSettings",
     "adminUpdateAuthEventFeedback",
     "adminForgetDevice",
