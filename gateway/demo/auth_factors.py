@@ -16,9 +16,9 @@ from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 
-from gateway.demo.extensions import Handler, _admin_user
+from gateway.demo.requests import Operations, admin_user
 
-__all__ = ["OPERATIONS", "configured_factors", "install"]
+__all__ = ["OPERATIONS", "configured_factors"]
 
 SOFTWARE_TOKEN_MFA: Final = "SOFTWARE_TOKEN_MFA"
 # SignInPolicy.AllowedFirstAuthFactors when the pool sets none.
@@ -49,17 +49,12 @@ def configured_factors(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> list[s
     return factors
 
 
-OPERATIONS: dict[str, Handler] = {}
+OPERATIONS: Final = Operations()
 
 
-def _operation(handler: Handler) -> Handler:
-    OPERATIONS[handler.__name__] = handler
-    return handler
-
-
-@_operation
+@OPERATIONS.add
 def admin_get_user_auth_factors(self: CognitoIdpResponse) -> ActionResult:
-    user = _admin_user(self)
+    user = admin_user(self)
     pool = self.backend.describe_user_pool(user.user_pool_id)
     # The same MFA view AdminGetUser gives (the extensions keep legacy SMS options in agreement with it).
     mfa = user.to_json(extended=True)
@@ -73,9 +68,9 @@ def admin_get_user_auth_factors(self: CognitoIdpResponse) -> ActionResult:
     return ActionResult(answer)
 
 
-@_operation
+@OPERATIONS.add
 def admin_delete_software_token(self: CognitoIdpResponse) -> ActionResult:
-    user = _admin_user(self)
+    user = admin_user(self)
     if not user.token_verified and not user.software_token_mfa_enabled:
         raise ResourceNotFoundError(f"User {user.username} has no software token (TOTP) registered.")
     # "Removes the user's software token registration and any preference for TOTP MFA. It doesn't deactivate the
@@ -86,9 +81,3 @@ def admin_delete_software_token(self: CognitoIdpResponse) -> ActionResult:
         user.preferred_mfa_setting = ""
     user.last_modified_date = utcnow()
     return EmptyResult()
-
-
-def install() -> None:
-    """Called once by :func:`gateway.demo.extensions.install`."""
-    for name, handler in OPERATIONS.items():
-        setattr(CognitoIdpResponse, name, handler)

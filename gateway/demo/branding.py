@@ -35,12 +35,12 @@ from typing import Any, Final
 from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 
-from gateway.demo.extensions import LimitExceededException
-from gateway.demo.request_checks import MODEL, Operations, checked_request, decoded_blob, pool_and_client, pool_state
+from gateway.demo.exceptions import LimitExceededException, ManagedLoginBrandingExistsException
+from gateway.demo.request_checks import MODEL, checked_request, decoded_blob
+from gateway.demo.requests import Operations, pool_and_client, pool_state
 
 __all__ = ["DEFAULT_SETTINGS", "OPERATIONS"]
 
@@ -64,14 +64,6 @@ DEFAULT_SETTINGS: Final[dict[str, Any]] = {
         },
     },
 }
-
-
-class ManagedLoginBrandingExistsException(JsonRESTError):
-    def __init__(self, client_id: str) -> None:
-        super().__init__(
-            "ManagedLoginBrandingExistsException",
-            f"A managed login branding style already exists for app client {client_id}.",
-        )
 
 
 @dataclass

@@ -27,9 +27,10 @@ from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 
-from gateway.demo.extensions import Handler, LimitExceededException, _param
+from gateway.demo.exceptions import LimitExceededException
+from gateway.demo.requests import Handler, Operations, required_param
 
-__all__ = ["MAX_SECRETS", "OPERATIONS", "ClientSecret", "client_secrets", "find_client", "install", "is_client_secret"]
+__all__ = ["MAX_SECRETS", "OPERATIONS", "ClientSecret", "client_secrets", "find_client", "is_client_secret"]
 
 MAX_SECRETS: Final = 2  # "Supports up to 2 active secrets per app client"
 # ClientSecretType: 24..64 characters of [\w+].
@@ -90,18 +91,15 @@ def _check_secret_value(value: Any, member: str) -> str:
 
 def _client(response: CognitoIdpResponse) -> CognitoIdpUserPoolClient:
     """ResourceNotFoundException for an unknown pool or client, as DescribeUserPoolClient answers."""
-    return response.backend.describe_user_pool_client(_param(response, "UserPoolId"), _param(response, "ClientId"))
+    return response.backend.describe_user_pool_client(
+        required_param(response, "UserPoolId"), required_param(response, "ClientId")
+    )
 
 
-OPERATIONS: dict[str, Handler] = {}
+OPERATIONS: Final = Operations()
 
 
-def _operation(handler: Handler) -> Handler:
-    OPERATIONS[handler.__name__] = handler
-    return handler
-
-
-@_operation
+@OPERATIONS.add
 def add_user_pool_client_secret(self: CognitoIdpResponse) -> ActionResult:
     client = _client(self)
     chosen = self._get_param("ClientSecret")
@@ -123,17 +121,17 @@ def add_user_pool_client_secret(self: CognitoIdpResponse) -> ActionResult:
     return ActionResult({"ClientSecretDescriptor": secret.descriptor(with_value=chosen is None)})
 
 
-@_operation
+@OPERATIONS.add
 def list_user_pool_client_secrets(self: CognitoIdpResponse) -> ActionResult:
     client = _client(self)
     # At most two secrets: one page, no NextToken (as the API reference says).
     return ActionResult({"ClientSecrets": [secret.descriptor() for secret in client_secrets(client)]})
 
 
-@_operation
+@OPERATIONS.add
 def delete_user_pool_client_secret(self: CognitoIdpResponse) -> ActionResult:
     client = _client(self)
-    secret_id = _param(self, "ClientSecretId")
+    secret_id = required_param(self, "ClientSecretId")
     held = client_secrets(client)
     secret = next((secret for secret in held if secret.id == secret_id), None)
     if secret is None:
@@ -198,10 +196,9 @@ def _accepts_every_secret(check: Callable[[str, str, str, str | None], bool]) ->
     return wrapper
 
 
-def install() -> None:
-    """Called once by :func:`gateway.demo.extensions.install`."""
-    for name, handler in OPERATIONS.items():
-        setattr(CognitoIdpResponse, name, handler)
+@OPERATIONS.on_install
+def _wrap_moto() -> None:
+    """CreateUserPoolClient takes a chosen secret; SECRET_HASH checks accept every secret of the client."""
     CognitoIdpResponse.create_user_pool_client = _takes_a_chosen_secret(  # type: ignore[method-assign]
         CognitoIdpResponse.create_user_pool_client
     )

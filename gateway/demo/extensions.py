@@ -4,7 +4,8 @@ moto's server dispatches a cognito-idp request to the method of
 ``moto.cognitoidp.responses.CognitoIdpResponse`` named after the operation in
 snake case (``AdminListDevices`` -> ``admin_list_devices``) and answers HTTP 500
 when there is none.  :func:`install` adds one such method per missing
-operation to that class, so every moto server in the process (and every
+operation to that class, this module's and those of the family modules next to
+it (:func:`families`), so every moto server in the process (and every
 ``mock_aws``) serves them.  It also wraps two moto behaviours:
 
 * ``admin_initiate_auth`` / ``initiate_auth`` (the responder methods): password
@@ -16,8 +17,8 @@ The operations follow the Cognito API reference and the botocore model
 (``botocore.session.get_session().get_service_model("cognito-idp")``); moto's
 serializer shapes every answer from that model.  They reuse moto's backend
 (``cognitoidp_backends[account][region]``), its pool/user/client objects and its
-exception classes; the few exception codes moto has no class for are defined
-below the way moto defines its own.
+exception classes; the few exception codes moto has no class for are in
+:mod:`gateway.demo.exceptions`.
 
 State the operations add (devices, auth events, MFA options, provider links) is
 kept *on* moto's pool and user objects, so ``POST /moto-api/reset`` (which
@@ -34,16 +35,17 @@ backdate them.  They only reach a moto server running in *this* process (such as
 from __future__ import annotations
 
 import base64
-import binascii
 import functools
 import json
 import re
+import sys
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, Literal, TypeVar
+from types import ModuleType
+from typing import Any, Final, Literal
 
 from moto.cognitoidp.exceptions import (
     AliasExistsException,
@@ -56,7 +58,6 @@ from moto.cognitoidp.models import (
     CognitoIdpBackend,
     CognitoIdpUser,
     CognitoIdpUserPool,
-    CognitoIdpUserPoolClient,
     UserStatus,
     cognitoidp_backends,
     find_account_region_by_value,
@@ -64,24 +65,48 @@ from moto.cognitoidp.models import (
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.cognitoidp.utils import check_secret_hash
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 
+from gateway.demo.exceptions import (
+    DeviceKeyExistsException,
+    DuplicateProviderException,
+    LimitExceededException,
+    UnauthorizedException,
+    UnsupportedOperationException,
+    UnsupportedTokenTypeException,
+    UserPoolAddOnNotEnabledException,
+)
+from gateway.demo.requests import (
+    Handler,
+    Operations,
+    admin_user,
+    client_pool,
+    paginate,
+    pool_state,
+    required_enum,
+    required_param,
+    with_token,
+)
+
 __all__ = [
+    "OPERATIONS",
     "AuthEvent",
     "Device",
+    "UserState",
+    "events_user",
+    "families",
     "find_user_pool",
+    "in_process_user",
     "install",
     "is_installed",
     "seed_auth_event",
     "seed_device",
+    "user_state",
 ]
 
-T = TypeVar("T")
-Handler = Callable[[CognitoIdpResponse], ActionResult]
+OPERATIONS: Final = Operations()
 
-MAX_PAGE: Final = 60  # Limit/MaxResults of AdminListDevices and AdminListUserAuthEvents
 LOOPBACK: Final = "127.0.0.1"
 # DeviceKeyType's pattern; Cognito's keys are "<region>_<uuid>".
 _DEVICE_KEY: Final = re.compile(r"[\w-]+_[0-9a-f-]+")
@@ -94,49 +119,6 @@ _SOCIAL_PROVIDERS: Final = frozenset({"Google", "Facebook", "LoginWithAmazon", "
 _USER_POOL_ARN: Final = re.compile(r"arn:[\w-]+:cognito-idp:[\w-]+:\d{12}:userpool/[\w-]+_[0-9a-zA-Z]+")
 _MAX_TAGS: Final = 50
 _MAX_LINKS_PER_USER: Final = 5  # "The maximum number of federated identities linked to a user is five."
-
-
-# -- exceptions moto has no class for --------------------------------------------
-
-
-class UserPoolAddOnNotEnabledException(JsonRESTError):
-    def __init__(self) -> None:
-        super().__init__(
-            "UserPoolAddOnNotEnabledException",
-            "Advanced security features (UserPoolAddOns.AdvancedSecurityMode) are not enabled for this user pool.",
-        )
-
-
-class DeviceKeyExistsException(JsonRESTError):
-    def __init__(self, device_key: str) -> None:
-        super().__init__("DeviceKeyExistsException", f"Device {device_key} already exists.")
-
-
-class LimitExceededException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("LimitExceededException", message)
-
-
-class UnauthorizedException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("UnauthorizedException", message)
-
-
-class UnsupportedOperationException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("UnsupportedOperationException", message)
-
-
-class UnsupportedTokenTypeException(JsonRESTError):
-    def __init__(self) -> None:
-        super().__init__("UnsupportedTokenTypeException", "Only refresh tokens can be revoked.")
-
-
-class DuplicateProviderException(JsonRESTError):
-    def __init__(self, provider_name: str) -> None:
-        super().__init__(
-            "DuplicateProviderException", f"A provider with the name {provider_name} already exists in this user pool."
-        )
 
 
 # -- state kept on moto's objects ---------------------------------------------------
@@ -227,7 +209,7 @@ class AuthEvent:
 
 
 @dataclass
-class _UserState:
+class UserState:
     devices: dict[str, Device] = field(default_factory=dict)  # insertion order = listing order
     auth_events: list[AuthEvent] = field(default_factory=list)
     mfa_options: list[dict[str, str]] = field(default_factory=list)
@@ -250,13 +232,14 @@ class _PoolState:
 _STATE_ATTRIBUTE: Final = "_gateway_extension_state"
 
 
-def _user_state(user: CognitoIdpUser) -> _UserState:
+def user_state(user: CognitoIdpUser) -> UserState:
+    """What the extensions keep on one of moto's users."""
     # setdefault on __dict__: atomic under the GIL, so concurrent requests agree.
-    return user.__dict__.setdefault(_STATE_ATTRIBUTE, _UserState())
+    return user.__dict__.setdefault(_STATE_ATTRIBUTE, UserState())
 
 
 def _pool_state(pool: CognitoIdpUserPool) -> _PoolState:
-    return pool.__dict__.setdefault(_STATE_ATTRIBUTE, _PoolState())
+    return pool_state(pool, _STATE_ATTRIBUTE, _PoolState)
 
 
 def _advanced_security_on(pool: CognitoIdpUserPool) -> bool:
@@ -269,152 +252,62 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-# -- request helpers --------------------------------------------------------------
-
-
-def _param(response: CognitoIdpResponse, name: str) -> Any:
-    """A required request member (botocore checks these too, but not every client does)."""
-    value = response._get_param(name)
-    if value is None or value == "":
-        raise InvalidParameterException(
-            f"1 validation error detected: Value null at '{name[0].lower()}{name[1:]}' "
-            "failed to satisfy constraint: Member must not be null"
-        )
-    return value
-
-
-def _page_size(value: Any, member: str) -> int:
-    """Limit/MaxResults: 0..60, where 0 (or nothing) means 60."""
-    if value is None:
-        return MAX_PAGE
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidParameterException(f"Invalid value for {member}: {value!r}")
-    if value < 0:
-        raise InvalidParameterException(
-            f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: "
-            "Member must have value greater than or equal to 0"
-        )
-    if value > MAX_PAGE:
-        raise InvalidParameterException(
-            f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: "
-            f"Member must have value less than or equal to {MAX_PAGE}"
-        )
-    return value or MAX_PAGE
-
-
-def _paginate(
-    items: Sequence[T], key: Callable[[T], str], *, limit: Any, token: str | None, limit_member: str
-) -> tuple[list[T], str | None]:
-    """One page of ``items``; the token names the first item of the next page."""
-    size = _page_size(limit, limit_member)
-    start = 0
-    if token is not None:
-        try:
-            wanted = base64.urlsafe_b64decode(token.encode()).decode()
-        except (binascii.Error, UnicodeError):
-            raise InvalidParameterException("Invalid pagination token.") from None
-        found = next((index for index, item in enumerate(items) if key(item) == wanted), None)
-        if found is None:
-            raise InvalidParameterException("Invalid pagination token.")
-        start = found
-    end = start + size
-    next_token = base64.urlsafe_b64encode(key(items[end]).encode()).decode() if end < len(items) else None
-    return list(items[start:end]), next_token
-
-
-def _with_token(data: dict[str, Any], name: str, token: str | None) -> dict[str, Any]:
-    if token is not None:
-        data[name] = token
-    return data
-
-
-def _client_pool(
-    response: CognitoIdpResponse, client_id: str
-) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient] | None:
-    """The pool and app client of ``client_id``, looked up in every region like moto does.
-
-    Client-side operations (ResendConfirmationCode, RevokeToken, InitiateAuth)
-    are not signed, so the request does not say which region it is for.
-    """
-    account, region = find_account_region_by_value(
-        "client_id", client_id, fallback=(response.current_account, response.region)
-    )
-    for pool in cognitoidp_backends[account][region].user_pools.values():
-        if client_id in pool.clients:
-            return pool, pool.clients[client_id]
-    return None
-
-
-_OPERATIONS: dict[str, Handler] = {}
-
-
-def _operation(handler: Handler) -> Handler:
-    """Register ``handler`` as the responder method of the operation it is named after."""
-    _OPERATIONS[handler.__name__] = handler
-    return handler
-
-
 # -- devices ------------------------------------------------------------------------
 
 
-def _device(state: _UserState, device_key: str) -> Device:
+def _device(state: UserState, device_key: str) -> Device:
     device = state.devices.get(device_key)
     if device is None:
         raise ResourceNotFoundError("Device does not exist.")
     return device
 
 
-def _admin_user(response: CognitoIdpResponse) -> CognitoIdpUser:
-    """The user of an Admin* request: ResourceNotFound for the pool, UserNotFound for the user."""
-    return response.backend.admin_get_user(_param(response, "UserPoolId"), _param(response, "Username"))
-
-
-@_operation
+@OPERATIONS.add
 def admin_list_devices(self: CognitoIdpResponse) -> ActionResult:
-    devices = list(_user_state(_admin_user(self)).devices.values())
-    page, token = _paginate(
+    devices = list(user_state(admin_user(self)).devices.values())
+    page, token = paginate(
         devices,
         lambda device: device.key,
         limit=self._get_param("Limit"),
         token=self._get_param("PaginationToken"),
         limit_member="limit",
     )
-    return ActionResult(_with_token({"Devices": [device.to_json() for device in page]}, "PaginationToken", token))
+    return ActionResult(with_token({"Devices": [device.to_json() for device in page]}, "PaginationToken", token))
 
 
-@_operation
+@OPERATIONS.add
 def admin_get_device(self: CognitoIdpResponse) -> ActionResult:
-    device = _device(_user_state(_admin_user(self)), _param(self, "DeviceKey"))
+    device = _device(user_state(admin_user(self)), required_param(self, "DeviceKey"))
     return ActionResult({"Device": device.to_json()})
 
 
-@_operation
+@OPERATIONS.add
 def admin_forget_device(self: CognitoIdpResponse) -> ActionResult:
-    state = _user_state(_admin_user(self))
-    del state.devices[_device(state, _param(self, "DeviceKey")).key]
+    state = user_state(admin_user(self))
+    del state.devices[_device(state, required_param(self, "DeviceKey")).key]
     return EmptyResult()
 
 
-@_operation
+@OPERATIONS.add
 def admin_update_device_status(self: CognitoIdpResponse) -> ActionResult:
-    state = _user_state(_admin_user(self))
+    state = user_state(admin_user(self))
     status = self._get_param("DeviceRememberedStatus")
     if status not in (None, "remembered", "not_remembered"):
         raise InvalidParameterException(
             f"1 validation error detected: Value '{status}' at 'deviceRememberedStatus' failed to satisfy "
             "constraint: Member must satisfy enum value set: [remembered, not_remembered]"
         )
-    device = _device(state, _param(self, "DeviceKey"))
+    device = _device(state, required_param(self, "DeviceKey"))
     if status is not None:
         device.remembered = status == "remembered"
         device.last_modified = utcnow()
     return EmptyResult()
 
 
-@_operation
+@OPERATIONS.add
 def confirm_device(self: CognitoIdpResponse) -> ActionResult:
-    access_token = _param(self, "AccessToken")
-    device_key = _param(self, "DeviceKey")
+    access_token = required_param(self, "AccessToken")
+    device_key = required_param(self, "DeviceKey")
     # Checked where a key comes in, so no key Cognito could never issue gets
     # stored; lookups of a malformed key just find nothing.
     if len(device_key) > 55 or not _DEVICE_KEY.fullmatch(device_key):
@@ -429,7 +322,7 @@ def confirm_device(self: CognitoIdpResponse) -> ActionResult:
     # NotAuthorized for an unknown token, or a disabled/unconfirmed user.
     user = cognitoidp_backends[account][region].get_user(access_token)
     pool = cognitoidp_backends[account][region].user_pools[user.user_pool_id]
-    state = _user_state(user)
+    state = user_state(user)
     if device_key in state.devices:
         raise DeviceKeyExistsException(device_key)
     # With DeviceOnlyRememberedOnUserPrompt the app must ask the user first
@@ -452,40 +345,36 @@ def confirm_device(self: CognitoIdpResponse) -> ActionResult:
 # -- auth events --------------------------------------------------------------------
 
 
-def _events_user(response: CognitoIdpResponse) -> CognitoIdpUser:
-    pool = response.backend.describe_user_pool(_param(response, "UserPoolId"))
+def events_user(response: CognitoIdpResponse) -> CognitoIdpUser:
+    """The user of a request about auth events: also UserPoolAddOnNotEnabled without advanced security."""
+    pool = response.backend.describe_user_pool(required_param(response, "UserPoolId"))
     if not _advanced_security_on(pool):
         raise UserPoolAddOnNotEnabledException()
-    return response.backend.admin_get_user(pool.id, _param(response, "Username"))
+    return response.backend.admin_get_user(pool.id, required_param(response, "Username"))
 
 
 def _newest_first(events: list[AuthEvent]) -> list[AuthEvent]:
     return sorted(events, key=lambda event: event.created, reverse=True)
 
 
-@_operation
+@OPERATIONS.add
 def admin_list_user_auth_events(self: CognitoIdpResponse) -> ActionResult:
-    events = _newest_first(_user_state(_events_user(self)).auth_events)
-    page, token = _paginate(
+    events = _newest_first(user_state(events_user(self)).auth_events)
+    page, token = paginate(
         events,
         lambda event: event.event_id,
         limit=self._get_param("MaxResults"),
         token=self._get_param("NextToken"),
         limit_member="maxResults",
     )
-    return ActionResult(_with_token({"AuthEvents": [event.to_json() for event in page]}, "NextToken", token))
+    return ActionResult(with_token({"AuthEvents": [event.to_json() for event in page]}, "NextToken", token))
 
 
-@_operation
+@OPERATIONS.add
 def admin_update_auth_event_feedback(self: CognitoIdpResponse) -> ActionResult:
-    state = _user_state(_events_user(self))
-    event_id = _param(self, "EventId")
-    value = _param(self, "FeedbackValue")
-    if value not in ("Valid", "Invalid"):
-        raise InvalidParameterException(
-            f"1 validation error detected: Value '{value}' at 'feedbackValue' failed to satisfy constraint: "
-            "Member must satisfy enum value set: [Valid, Invalid]"
-        )
+    state = user_state(events_user(self))
+    event_id = required_param(self, "EventId")
+    value = required_enum(self, "FeedbackValue", ("Valid", "Invalid"))
     event = next((event for event in state.auth_events if event.event_id == event_id), None)
     if event is None:
         raise ResourceNotFoundError(f"Auth event {event_id} does not exist.")
@@ -512,7 +401,7 @@ def _sign_in_target(response: CognitoIdpResponse) -> tuple[CognitoIdpUserPool, C
     if pool_id is not None:  # AdminInitiateAuth
         pool = response.backend.user_pools.get(pool_id)
     else:  # InitiateAuth
-        found = _client_pool(response, response._get_param("ClientId") or "")
+        found = client_pool(response, response._get_param("ClientId") or "")
         pool = found[0] if found else None
     username = (response._get_param("AuthParameters") or {}).get("USERNAME")
     if pool is None or not username:
@@ -541,7 +430,7 @@ def _records_password_sign_ins(handler: Handler, context_member: str) -> Handler
         recorded = flow in _PASSWORD_FLOWS and _advanced_security_on(pool)
         ip_address = _request_ip(self, context_member)
         try:
-            if _user_state(user).password_sign_in_disabled:
+            if user_state(user).password_sign_in_disabled:
                 raise NotAuthorizedError("Incorrect username or password.")
             result = handler(self)
         except NotAuthorizedError:
@@ -557,7 +446,7 @@ def _records_password_sign_ins(handler: Handler, context_member: str) -> Handler
 
 
 def _record_sign_in(user: CognitoIdpUser, response: Literal["Pass", "Fail", "InProgress"], ip_address: str) -> None:
-    _user_state(user).auth_events.append(
+    user_state(user).auth_events.append(
         AuthEvent(
             event_id=str(uuid.uuid4()),
             created=utcnow(),
@@ -575,7 +464,7 @@ def _record_sign_in(user: CognitoIdpUser, response: Literal["Pass", "Fail", "InP
 
 
 def _tagged_pool(response: CognitoIdpResponse) -> CognitoIdpUserPool:
-    arn = _param(response, "ResourceArn")
+    arn = required_param(response, "ResourceArn")
     if not _USER_POOL_ARN.fullmatch(arn):
         raise InvalidParameterException(f"Invalid ARN: {arn}. Only user pool ARNs can be tagged.")
     pool = next((pool for pool in response.backend.user_pools.values() if pool.arn == arn), None)
@@ -592,10 +481,10 @@ def _pool_tags(pool: CognitoIdpUserPool) -> dict[str, str]:
     return tags
 
 
-@_operation
+@OPERATIONS.add
 def tag_resource(self: CognitoIdpResponse) -> ActionResult:
     pool = _tagged_pool(self)
-    new_tags = _param(self, "Tags")
+    new_tags = required_param(self, "Tags")
     for key, value in new_tags.items():
         if not 1 <= len(key) <= 128 or key.startswith("aws:") or len(value) > 256:
             raise InvalidParameterException(f"Invalid tag: {key}={value}")
@@ -606,15 +495,15 @@ def tag_resource(self: CognitoIdpResponse) -> ActionResult:
     return EmptyResult()
 
 
-@_operation
+@OPERATIONS.add
 def untag_resource(self: CognitoIdpResponse) -> ActionResult:
     tags = _pool_tags(_tagged_pool(self))
-    for key in _param(self, "TagKeys"):
+    for key in required_param(self, "TagKeys"):
         tags.pop(key, None)
     return EmptyResult()
 
 
-@_operation
+@OPERATIONS.add
 def list_tags_for_resource(self: CognitoIdpResponse) -> ActionResult:
     return ActionResult({"Tags": dict(_pool_tags(_tagged_pool(self)))})
 
@@ -622,22 +511,24 @@ def list_tags_for_resource(self: CognitoIdpResponse) -> ActionResult:
 # -- resource servers (moto has Create/Describe/List) ---------------------------------
 
 
-@_operation
+@OPERATIONS.add
 def update_resource_server(self: CognitoIdpResponse) -> ActionResult:
-    server = self.backend.describe_resource_server(_param(self, "UserPoolId"), _param(self, "Identifier"))
+    server = self.backend.describe_resource_server(
+        required_param(self, "UserPoolId"), required_param(self, "Identifier")
+    )
     scopes = self._get_param("Scopes") or []
     names = [scope.get("ScopeName") for scope in scopes]
     if len(set(names)) != len(names):
         raise InvalidParameterException("Scope names must be unique.")
     # Update replaces the whole definition: scopes left out are removed.
-    server.name = _param(self, "Name")
+    server.name = required_param(self, "Name")
     server.scopes = scopes
     return ActionResult({"ResourceServer": server.to_json()})
 
 
-@_operation
+@OPERATIONS.add
 def delete_resource_server(self: CognitoIdpResponse) -> ActionResult:
-    pool_id, identifier = _param(self, "UserPoolId"), _param(self, "Identifier")
+    pool_id, identifier = required_param(self, "UserPoolId"), required_param(self, "Identifier")
     self.backend.describe_resource_server(pool_id, identifier)  # ResourceNotFound for pool or server
     del self.backend.user_pools[pool_id].resource_servers[identifier]
     return EmptyResult()
@@ -648,7 +539,7 @@ def _checks_the_pool(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     def checked(self: CognitoIdpResponse) -> ActionResult:
-        self.backend.describe_user_pool(_param(self, "UserPoolId"))  # ResourceNotFoundException
+        self.backend.describe_user_pool(required_param(self, "UserPoolId"))  # ResourceNotFoundException
         return handler(self)
 
     return checked
@@ -662,8 +553,8 @@ def _refuses_duplicate_providers(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     def checked(self: CognitoIdpResponse) -> ActionResult:
-        pool = self.backend.describe_user_pool(_param(self, "UserPoolId"))
-        name = _param(self, "ProviderName")
+        pool = self.backend.describe_user_pool(required_param(self, "UserPoolId"))
+        name = required_param(self, "ProviderName")
         if name in pool.identity_providers:
             raise DuplicateProviderException(name)
         return handler(self)
@@ -671,10 +562,10 @@ def _refuses_duplicate_providers(handler: Handler) -> Handler:
     return checked
 
 
-@_operation
+@OPERATIONS.add
 def get_identity_provider_by_identifier(self: CognitoIdpResponse) -> ActionResult:
-    pool = self.backend.describe_user_pool(_param(self, "UserPoolId"))
-    identifier = _param(self, "IdpIdentifier")
+    pool = self.backend.describe_user_pool(required_param(self, "UserPoolId"))
+    identifier = required_param(self, "IdpIdentifier")
     for provider in pool.identity_providers.values():
         if identifier in (provider.extended_config.get("IdpIdentifiers") or []):
             return ActionResult({"IdentityProvider": {**provider.to_json(extended=True), "UserPoolId": pool.id}})
@@ -684,17 +575,17 @@ def get_identity_provider_by_identifier(self: CognitoIdpResponse) -> ActionResul
 # -- users: legacy MFA settings, provider links, confirmation codes -------------------
 
 
-@_operation
+@OPERATIONS.add
 def admin_set_user_settings(self: CognitoIdpResponse) -> ActionResult:
-    user = _admin_user(self)
-    options = _param(self, "MFAOptions")
+    user = admin_user(self)
+    options = required_param(self, "MFAOptions")
     if not isinstance(options, list):
         raise InvalidParameterException("MFAOptions must be a list.")
     for option in options:
         # "You can use this parameter only to set an SMS configuration."
         if option.get("DeliveryMedium") != "SMS" or option.get("AttributeName") != "phone_number":
             raise InvalidParameterException("Only SMS MFA to the phone_number attribute can be set with MFAOptions.")
-    _user_state(user).mfa_options = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}] if options else []
+    user_state(user).mfa_options = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}] if options else []
     # The legacy option *is* SMS MFA: keep UserMFASettingList in agreement.
     user.sms_mfa_enabled = bool(options)
     return EmptyResult()
@@ -706,7 +597,7 @@ def _with_mfa_options(to_json: Callable[..., dict[str, Any]]) -> Callable[..., d
     @functools.wraps(to_json)
     def wrapper(self: CognitoIdpUser, extended: bool = False, *args: Any, **kwargs: Any) -> dict[str, Any]:
         data = to_json(self, extended, *args, **kwargs)
-        state: _UserState | None = self.__dict__.get(_STATE_ATTRIBUTE)
+        state: UserState | None = self.__dict__.get(_STATE_ATTRIBUTE)
         if extended and state is not None and state.mfa_options:
             data["MFAOptions"] = [dict(option) for option in state.mfa_options]
         return data
@@ -734,9 +625,9 @@ def _external_identity(pool: CognitoIdpUserPool, identity: _ProviderIdentity, ro
         raise InvalidParameterException(f"{role}: ProviderAttributeName must be Cognito_Subject for social IdPs.")
 
 
-@_operation
+@OPERATIONS.add
 def admin_link_provider_for_user(self: CognitoIdpResponse) -> ActionResult:
-    pool = self.backend.describe_user_pool(_param(self, "UserPoolId"))
+    pool = self.backend.describe_user_pool(required_param(self, "UserPoolId"))
     destination = _identity(self._get_param("DestinationUser"), "DestinationUser")
     source = _identity(self._get_param("SourceUser"), "SourceUser")
     if source.provider_name == "Cognito":
@@ -766,15 +657,15 @@ def admin_link_provider_for_user(self: CognitoIdpResponse) -> ActionResult:
     return EmptyResult()
 
 
-@_operation
+@OPERATIONS.add
 def admin_disable_provider_for_user(self: CognitoIdpResponse) -> ActionResult:
-    pool = self.backend.describe_user_pool(_param(self, "UserPoolId"))
+    pool = self.backend.describe_user_pool(required_param(self, "UserPoolId"))
     identity = _identity(self._get_param("User"), "User")
     if identity.provider_name == "Cognito":
         # A native user: the password stops working.
         if identity.attribute_name != "Cognito_Subject":
             raise InvalidParameterException("ProviderAttributeName must be Cognito_Subject for Cognito users.")
-        _user_state(self.backend.admin_get_user(pool.id, identity.attribute_value)).password_sign_in_disabled = True
+        user_state(self.backend.admin_get_user(pool.id, identity.attribute_value)).password_sign_in_disabled = True
         return EmptyResult()
     _external_identity(pool, identity, "User")
     links = _pool_state(pool).links
@@ -796,10 +687,10 @@ def _masked(attribute: str, value: str) -> str:
     return f"+*******{value[-4:]}"
 
 
-@_operation
+@OPERATIONS.add
 def resend_confirmation_code(self: CognitoIdpResponse) -> ActionResult:
-    client_id, username = _param(self, "ClientId"), _param(self, "Username")
-    found = _client_pool(self, client_id)
+    client_id, username = required_param(self, "ClientId"), required_param(self, "Username")
+    found = client_pool(self, client_id)
     if found is None:
         raise ResourceNotFoundError(client_id)
     pool, client = found
@@ -844,10 +735,10 @@ def _jwt_claims(token: str) -> dict[str, Any]:
         return {}
 
 
-@_operation
+@OPERATIONS.add
 def revoke_token(self: CognitoIdpResponse) -> ActionResult:
-    token, client_id = _param(self, "Token"), _param(self, "ClientId")
-    found = _client_pool(self, client_id)
+    token, client_id = required_param(self, "Token"), required_param(self, "ClientId")
+    found = client_pool(self, client_id)
     if found is None:
         raise UnauthorizedException(f"Invalid client {client_id}.")
     pool, client = found
@@ -874,6 +765,23 @@ def revoke_token(self: CognitoIdpResponse) -> ActionResult:
     return EmptyResult()
 
 
+@OPERATIONS.on_install
+def _wrap_moto_handlers() -> None:
+    CognitoIdpResponse.admin_initiate_auth = _records_password_sign_ins(  # type: ignore[method-assign]
+        CognitoIdpResponse.admin_initiate_auth, "ContextData"
+    )
+    CognitoIdpResponse.initiate_auth = _records_password_sign_ins(  # type: ignore[method-assign]
+        CognitoIdpResponse.initiate_auth, "UserContextData"
+    )
+    CognitoIdpUser.to_json = _with_mfa_options(CognitoIdpUser.to_json)  # type: ignore[method-assign]
+    CognitoIdpResponse.list_resource_servers = _checks_the_pool(  # type: ignore[method-assign]
+        CognitoIdpResponse.list_resource_servers
+    )
+    CognitoIdpResponse.create_identity_provider = _refuses_duplicate_providers(  # type: ignore[method-assign]
+        CognitoIdpResponse.create_identity_provider
+    )
+
+
 # -- in-process seeding -----------------------------------------------------------------
 
 
@@ -887,7 +795,8 @@ def find_user_pool(user_pool_id: str, account_id: str = DEFAULT_ACCOUNT_ID) -> C
     return backend.user_pools.get(user_pool_id)
 
 
-def _seed_target(user_pool_id: str, username: str, account_id: str) -> CognitoIdpUser:
+def in_process_user(user_pool_id: str, username: str, account_id: str) -> CognitoIdpUser:
+    """A user of a pool of this process's moto: ResourceNotFound for the pool, UserNotFound for the user."""
     pool = find_user_pool(user_pool_id, account_id)
     if pool is None:
         raise ResourceNotFoundError(f"User pool {user_pool_id} does not exist in this process.")
@@ -910,10 +819,10 @@ def seed_device(
     account_id: str = DEFAULT_ACCOUNT_ID,
 ) -> str:
     """Give a user of an in-process moto pool a device; returns its device key."""
-    user = _seed_target(user_pool_id, username, account_id)
+    user = in_process_user(user_pool_id, username, account_id)
     key = device_key or f"{user_pool_id.split('_', 1)[0]}_{uuid.uuid4()}"
     created_at = _naive_utc(created or last_authenticated)
-    _user_state(user).devices[key] = Device(
+    user_state(user).devices[key] = Device(
         key=key,
         name=name,
         remembered=remembered,
@@ -943,7 +852,7 @@ def seed_auth_event(
     account_id: str = DEFAULT_ACCOUNT_ID,
 ) -> str:
     """Add a SignIn event to a user of an in-process moto pool; returns its EventId."""
-    user = _seed_target(user_pool_id, username, account_id)
+    user = in_process_user(user_pool_id, username, account_id)
     event = AuthEvent(
         event_id=event_id or str(uuid.uuid4()),
         created=_naive_utc(created),
@@ -958,7 +867,7 @@ def seed_auth_event(
     )
     if feedback is not None:
         event.feedback = (feedback, "Admin", _naive_utc(feedback_date or created))
-    _user_state(user).auth_events.append(event)
+    user_state(user).auth_events.append(event)
     return event.event_id
 
 
@@ -972,8 +881,39 @@ def is_installed() -> bool:
     return bool(getattr(CognitoIdpResponse, _INSTALLED_MARKER, False))
 
 
+def families() -> tuple[ModuleType, ...]:
+    """Every module of operations, this one first; each keeps its responder methods in ``OPERATIONS``."""
+    # The other families import this module's helpers, so they are imported here, not at the top.
+    from gateway.demo import (
+        auth_event_feedback,
+        auth_factors,
+        branding,
+        client_secrets,
+        import_jobs,
+        pool_settings,
+        provisioned_limits,
+        replicas,
+        terms,
+        tokens,
+    )
+
+    return (
+        sys.modules[__name__],
+        pool_settings,
+        branding,
+        terms,
+        import_jobs,
+        client_secrets,
+        auth_factors,
+        replicas,
+        provisioned_limits,
+        tokens,
+        auth_event_feedback,
+    )
+
+
 def install() -> None:
-    """Add the operations to moto's cognito-idp responder. Idempotent and thread-safe.
+    """Add every family's operations to moto's cognito-idp responder. Idempotent and thread-safe.
 
     The marker lives on moto's class (not in this module), so even a reloaded
     copy of this module never wraps moto's handlers twice.
@@ -981,38 +921,6 @@ def install() -> None:
     with _install_lock:
         if is_installed():
             return
-        for name, handler in _OPERATIONS.items():
-            setattr(CognitoIdpResponse, name, handler)
-        # Operation families in modules of their own (they import this module, hence here).
-        from gateway.demo import branding, import_jobs, pool_settings, terms
-
-        for family in (pool_settings.OPERATIONS, branding.OPERATIONS, terms.OPERATIONS, import_jobs.OPERATIONS):
-            for name, handler in family.items():
-                setattr(CognitoIdpResponse, name, handler)
-        import_jobs.guard_uploads()
-        CognitoIdpResponse.admin_initiate_auth = _records_password_sign_ins(  # type: ignore[method-assign]
-            CognitoIdpResponse.admin_initiate_auth, "ContextData"
-        )
-        CognitoIdpResponse.initiate_auth = _records_password_sign_ins(  # type: ignore[method-assign]
-            CognitoIdpResponse.initiate_auth, "UserContextData"
-        )
-        CognitoIdpUser.to_json = _with_mfa_options(CognitoIdpUser.to_json)  # type: ignore[method-assign]
-        CognitoIdpResponse.list_resource_servers = _checks_the_pool(  # type: ignore[method-assign]
-            CognitoIdpResponse.list_resource_servers
-        )
-        CognitoIdpResponse.create_identity_provider = _refuses_duplicate_providers(  # type: ignore[method-assign]
-            CognitoIdpResponse.create_identity_provider
-        )
-        # Operation families in modules of their own; imported here, as they use this module's helpers.
-        from gateway.demo import (
-            auth_event_feedback,
-            auth_factors,
-            client_secrets,
-            provisioned_limits,
-            replicas,
-            tokens,
-        )
-
-        for family in (client_secrets, auth_factors, replicas, provisioned_limits, tokens, auth_event_feedback):
-            family.install()
+        for family in families():
+            family.OPERATIONS.install()
         setattr(CognitoIdpResponse, _INSTALLED_MARKER, True)

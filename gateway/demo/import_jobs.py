@@ -4,7 +4,7 @@ GetCSVHeader, CreateUserImportJob, StartUserImportJob, StopUserImportJob,
 DescribeUserImportJob and ListUserImportJobs, as the Cognito API reference and the
 botocore model describe them.  :data:`OPERATIONS` holds the responder methods;
 :func:`gateway.demo.extensions.install` adds them to moto's
-``CognitoIdpResponse`` and calls :func:`guard_uploads`.
+``CognitoIdpResponse`` and runs :func:`guard_uploads`.
 
 The CSV upload, and what differs from AWS
 -----------------------------------------
@@ -70,7 +70,6 @@ from moto.cognitoidp.models import (
 )
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.s3.exceptions import S3ClientError
@@ -78,7 +77,9 @@ from moto.s3.models import s3_backends
 from moto.s3.responses import S3Response
 from moto.utilities.utils import get_partition
 
-from gateway.demo import extensions
+from gateway.demo.exceptions import PreconditionNotMetException
+from gateway.demo.extensions import user_state
+from gateway.demo.requests import Operations, paginate, pool_state, required_param, with_token
 
 __all__ = [
     "OPERATIONS",
@@ -119,11 +120,6 @@ _SIGNING_CREDENTIALS: Final = Credentials("cognito-idp-user-import", "not-a-secr
 SUCCEEDED_MESSAGE: Final = "Import Job Completed Successfully."
 ALL_FAILED_MESSAGE: Final = "Too many users have failed or been skipped during the import."
 STOPPED_MESSAGE: Final = "Import Job Stopped by User."
-
-
-class PreconditionNotMetException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("PreconditionNotMetException", message)
 
 
 class _UploadRefused(S3ClientError):
@@ -189,8 +185,8 @@ _JOBS_ATTRIBUTE: Final = "_gateway_import_jobs"
 
 
 def _jobs(pool: CognitoIdpUserPool) -> dict[str, ImportJob]:
-    """The pool's jobs by id, in creation order (setdefault: atomic under the GIL)."""
-    return pool.__dict__.setdefault(_JOBS_ATTRIBUTE, {})
+    """The pool's jobs by id, in creation order."""
+    return pool_state(pool, _JOBS_ATTRIBUTE, dict)
 
 
 def csv_header(pool: CognitoIdpUserPool) -> list[str]:
@@ -216,7 +212,7 @@ def _invalid(member: str, value: Any, constraint: str) -> InvalidParameterExcept
 def _string(
     response: CognitoIdpResponse, name: str, pattern: re.Pattern[str], *, min_length: int, max_length: int
 ) -> str:
-    value = extensions._param(response, name)
+    value = required_param(response, name)
     member = name[0].lower() + name[1:]
     if not isinstance(value, str):
         raise _invalid(member, value, "Member must be a string")
@@ -230,7 +226,7 @@ def _string(
 
 
 def _pool(response: CognitoIdpResponse) -> CognitoIdpUserPool:
-    return response.backend.describe_user_pool(extensions._param(response, "UserPoolId"))
+    return response.backend.describe_user_pool(required_param(response, "UserPoolId"))
 
 
 def _job(response: CognitoIdpResponse) -> tuple[CognitoIdpUserPool, ImportJob]:
@@ -298,28 +294,24 @@ def _checked_upload(put_object: Any) -> Any:
     return checked
 
 
+# -- the operations ---------------------------------------------------------------------------
+
+OPERATIONS: Final = Operations()
+
+
+@OPERATIONS.on_install
 def guard_uploads() -> None:
-    """Install the upload check on moto's S3 responder (called once, by extensions.install)."""
+    """Install the upload check on moto's S3 responder (once, with the operations)."""
     S3Response.put_object = _checked_upload(S3Response.put_object)  # type: ignore[method-assign]
 
 
-# -- the operations ---------------------------------------------------------------------------
-
-OPERATIONS: dict[str, extensions.Handler] = {}
-
-
-def _operation(handler: extensions.Handler) -> extensions.Handler:
-    OPERATIONS[handler.__name__] = handler
-    return handler
-
-
-@_operation
+@OPERATIONS.add
 def get_csv_header(self: CognitoIdpResponse) -> ActionResult:
     pool = _pool(self)
     return ActionResult({"UserPoolId": pool.id, "CSVHeader": csv_header(pool)})
 
 
-@_operation
+@OPERATIONS.add
 def create_user_import_job(self: CognitoIdpResponse) -> ActionResult:
     name = _string(self, "JobName", _JOB_NAME, min_length=1, max_length=128)
     pool = _pool(self)
@@ -354,14 +346,14 @@ def create_user_import_job(self: CognitoIdpResponse) -> ActionResult:
     return _result(job)
 
 
-@_operation
+@OPERATIONS.add
 def describe_user_import_job(self: CognitoIdpResponse) -> ActionResult:
     _, job = _job(self)
     with job.lock:
         return _result(job)
 
 
-@_operation
+@OPERATIONS.add
 def list_user_import_jobs(self: CognitoIdpResponse) -> ActionResult:
     pool = _pool(self)
     limit = self._get_param("MaxResults")
@@ -372,7 +364,7 @@ def list_user_import_jobs(self: CognitoIdpResponse) -> ActionResult:
     if not 1 <= limit <= _MAX_RESULTS:
         bound = "greater than or equal to 1" if limit < 1 else f"less than or equal to {_MAX_RESULTS}"
         raise _invalid("maxResults", limit, f"Member must have value {bound}")
-    page, token = extensions._paginate(
+    page, token = paginate(
         list(_jobs(pool).values()),
         lambda job: job.job_id,
         limit=limit,
@@ -383,10 +375,10 @@ def list_user_import_jobs(self: CognitoIdpResponse) -> ActionResult:
     for job in page:
         with job.lock:
             jobs.append(job.to_json())
-    return ActionResult(extensions._with_token({"UserImportJobs": jobs}, "PaginationToken", token))
+    return ActionResult(with_token({"UserImportJobs": jobs}, "PaginationToken", token))
 
 
-@_operation
+@OPERATIONS.add
 def start_user_import_job(self: CognitoIdpResponse) -> ActionResult:
     pool, job = _job(self)
     auto_verified = [name for name in pool.extended_config.get("AutoVerifiedAttributes") or [] if name in _VERIFIED]
@@ -408,7 +400,7 @@ def start_user_import_job(self: CognitoIdpResponse) -> ActionResult:
         return _result(job)
 
 
-@_operation
+@OPERATIONS.add
 def stop_user_import_job(self: CognitoIdpResponse) -> ActionResult:
     _, job = _job(self)
     with job.lock:
@@ -520,6 +512,6 @@ def _import_row(backend: CognitoIdpBackend, pool: CognitoIdpUserPool, row: dict[
     user.password = None
     if row[MFA_COLUMN].lower() == "true":
         # The legacy SMS MFA option, as AdminSetUserSettings sets it.
-        extensions._user_state(user).mfa_options = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
+        user_state(user).mfa_options = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
         user.sms_mfa_enabled = True
     return "imported"

@@ -51,12 +51,13 @@ from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFou
 from moto.cognitoidp.models import CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 
+from gateway.demo.exceptions import FeatureUnavailableInTierException, UserPoolAddOnNotEnabledException
 from gateway.demo.extensions import find_user_pool
-from gateway.demo.request_checks import MODEL, Operations, checked_request, decoded_blob, pool_and_client, pool_state
+from gateway.demo.request_checks import MODEL, checked_request, decoded_blob
+from gateway.demo.requests import Operations, pool_and_client, pool_state
 
 __all__ = ["OPERATIONS", "ALL_CLIENTS", "ui_image"]
 
@@ -79,21 +80,6 @@ _LOG_SOURCES: Final = {
 }
 _IMAGE_TYPES: Final = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"))
 _CERTIFICATE_YEARS: Final = 10
-
-
-class UserPoolAddOnNotEnabledException(JsonRESTError):
-    def __init__(self) -> None:
-        super().__init__(
-            "UserPoolAddOnNotEnabledException",
-            "Advanced security features (UserPoolAddOns.AdvancedSecurityMode) are not enabled for this user pool.",
-        )
-
-
-class FeatureUnavailableInTierException(JsonRESTError):
-    def __init__(self, feature: str) -> None:
-        super().__init__(
-            "FeatureUnavailableInTierException", f"{feature} is not available in the user pool's current feature plan."
-        )
 
 
 @dataclass
@@ -210,7 +196,9 @@ def _check_log_configuration(pool: CognitoIdpUserPool, configuration: dict[str, 
     if given[0] not in destinations:
         raise InvalidParameterException(f"{source} logs can be delivered only to {', '.join(destinations)}.")
     if needs_plus and not _on_plus_tier(pool):
-        raise FeatureUnavailableInTierException("Exporting user activity logs (userAuthEvents)")
+        raise FeatureUnavailableInTierException(
+            "Exporting user activity logs (userAuthEvents) is not available in the user pool's current feature plan."
+        )
 
 
 @OPERATIONS.add

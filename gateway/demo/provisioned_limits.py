@@ -15,23 +15,18 @@ from typing import Any, Final
 from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 
 from gateway.cognito.operations import DEFAULT_RATES
-from gateway.demo.extensions import Handler, _param
+from gateway.demo.exceptions import ServiceQuotaExceededException
+from gateway.demo.requests import Operations, required_param
 
-__all__ = ["ACCOUNT_MAXIMUM_FACTOR", "OPERATIONS", "install"]
+__all__ = ["ACCOUNT_MAXIMUM_FACTOR", "OPERATIONS"]
 
 LIMIT_CLASS: Final = "API_CATEGORY"  # LimitClass's one value
 CATEGORY_ATTRIBUTE: Final = "Category"
 ACCOUNT_MAXIMUM_FACTOR: Final = 10
 _STATE_ATTRIBUTE: Final = "_gateway_provisioned_limits"
-
-
-class ServiceQuotaExceededException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("ServiceQuotaExceededException", message)
 
 
 def _provisioned(backend: CognitoIdpBackend) -> dict[str, int]:
@@ -41,7 +36,7 @@ def _provisioned(backend: CognitoIdpBackend) -> dict[str, int]:
 
 def _category(response: CognitoIdpResponse) -> tuple[dict[str, Any], str]:
     """The request's LimitDefinition and the category it names."""
-    definition = _param(response, "LimitDefinition")
+    definition = required_param(response, "LimitDefinition")
     if not isinstance(definition, dict):
         raise InvalidParameterException("LimitDefinition must be a structure.")
     limit_class = definition.get("LimitClass")
@@ -72,21 +67,16 @@ def _limit(backend: CognitoIdpBackend, definition: dict[str, Any], category: str
     }
 
 
-OPERATIONS: dict[str, Handler] = {}
+OPERATIONS: Final = Operations()
 
 
-def _operation(handler: Handler) -> Handler:
-    OPERATIONS[handler.__name__] = handler
-    return handler
-
-
-@_operation
+@OPERATIONS.add
 def get_provisioned_limit(self: CognitoIdpResponse) -> ActionResult:
     definition, category = _category(self)
     return ActionResult(_limit(self.backend, definition, category))
 
 
-@_operation
+@OPERATIONS.add
 def update_provisioned_limit(self: CognitoIdpResponse) -> ActionResult:
     definition, category = _category(self)
     requested = self._get_param("RequestedLimitValue")
@@ -105,9 +95,3 @@ def update_provisioned_limit(self: CognitoIdpResponse) -> ActionResult:
         )
     _provisioned(self.backend)[category] = requested
     return ActionResult(_limit(self.backend, definition, category))
-
-
-def install() -> None:
-    """Called once by :func:`gateway.demo.extensions.install`."""
-    for name, handler in OPERATIONS.items():
-        setattr(CognitoIdpResponse, name, handler)

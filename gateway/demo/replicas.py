@@ -17,27 +17,18 @@ from typing import Any, Final, Literal
 from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 
 from gateway.cognito.regions import cognito_regions
-from gateway.demo.extensions import Handler, _param, find_user_pool
+from gateway.demo.exceptions import FeatureUnavailableInTierException, OperationNotEnabledException
+from gateway.demo.extensions import find_user_pool
+from gateway.demo.requests import Operations, pool_state, required_enum, required_param
 
-__all__ = ["OPERATIONS", "Replica", "install"]
+__all__ = ["OPERATIONS", "Replica"]
 
 _STATE_ATTRIBUTE: Final = "_gateway_replicas"
 _MAX_TAGS: Final = 50
 ReplicaStatus = Literal["CREATING", "ACTIVE", "INACTIVE", "DELETING"]
-
-
-class OperationNotEnabledException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("OperationNotEnabledException", message)
-
-
-class FeatureUnavailableInTierException(JsonRESTError):
-    def __init__(self, message: str) -> None:
-        super().__init__("FeatureUnavailableInTierException", message)
 
 
 @dataclass
@@ -54,7 +45,7 @@ class Replica:
 
 def _replicas(pool: CognitoIdpUserPool) -> dict[str, Replica]:
     """Secondary replicas by region, in creation order."""
-    return pool.__dict__.setdefault(_STATE_ATTRIBUTE, {})
+    return pool_state(pool, _STATE_ATTRIBUTE, dict)
 
 
 def _primary(pool: CognitoIdpUserPool) -> Replica:
@@ -66,7 +57,7 @@ def _pool(response: CognitoIdpResponse, *, from_replica: bool) -> CognitoIdpUser
 
     From a replica's region the primary is found only where ``from_replica`` allows it.
     """
-    pool_id = _param(response, "UserPoolId")
+    pool_id = required_param(response, "UserPoolId")
     pool = response.backend.user_pools.get(pool_id)
     if pool is not None:
         return pool
@@ -81,7 +72,7 @@ def _pool(response: CognitoIdpResponse, *, from_replica: bool) -> CognitoIdpUser
 
 
 def _region(response: CognitoIdpResponse) -> str:
-    region = _param(response, "RegionName")
+    region = required_param(response, "RegionName")
     if not 5 <= len(region) <= 32 or region not in cognito_regions():
         raise InvalidParameterException(f"{region} is not a region where Amazon Cognito user pools are available.")
     return region
@@ -94,15 +85,10 @@ def _replica(pool: CognitoIdpUserPool, region: str) -> Replica:
     return replica
 
 
-OPERATIONS: dict[str, Handler] = {}
+OPERATIONS: Final = Operations()
 
 
-def _operation(handler: Handler) -> Handler:
-    OPERATIONS[handler.__name__] = handler
-    return handler
-
-
-@_operation
+@OPERATIONS.add
 def create_user_pool_replica(self: CognitoIdpResponse) -> ActionResult:
     pool = _pool(self, from_replica=False)
     region = _region(self)
@@ -123,7 +109,7 @@ def create_user_pool_replica(self: CognitoIdpResponse) -> ActionResult:
     return ActionResult({"UserPoolReplica": replica.to_json(status="CREATING")})
 
 
-@_operation
+@OPERATIONS.add
 def list_user_pool_replicas(self: CognitoIdpResponse) -> ActionResult:
     pool = _pool(self, from_replica=True)
     if self._get_param("NextToken") is not None:
@@ -133,16 +119,11 @@ def list_user_pool_replicas(self: CognitoIdpResponse) -> ActionResult:
     return ActionResult({"UserPoolReplicas": [replica.to_json() for replica in replicas]})
 
 
-@_operation
+@OPERATIONS.add
 def update_user_pool_replica(self: CognitoIdpResponse) -> ActionResult:
     pool = _pool(self, from_replica=True)
-    region = _param(self, "RegionName")
-    status = _param(self, "Status")
-    if status not in ("ACTIVE", "INACTIVE"):
-        raise InvalidParameterException(
-            f"1 validation error detected: Value '{status}' at 'status' failed to satisfy constraint: "
-            "Member must satisfy enum value set: [ACTIVE, INACTIVE]"
-        )
+    region = required_param(self, "RegionName")
+    status = required_enum(self, "Status", ("ACTIVE", "INACTIVE"))
     if region == pool.region:
         raise InvalidParameterException(f"{region} is the primary region of user pool {pool.id}; it is always active.")
     replica = _replica(pool, region)
@@ -150,10 +131,10 @@ def update_user_pool_replica(self: CognitoIdpResponse) -> ActionResult:
     return ActionResult({"UserPoolReplica": replica.to_json()})
 
 
-@_operation
+@OPERATIONS.add
 def delete_user_pool_replica(self: CognitoIdpResponse) -> ActionResult:
     pool = _pool(self, from_replica=False)
-    region = _param(self, "RegionName")
+    region = required_param(self, "RegionName")
     if region == pool.region:
         raise InvalidParameterException(f"{region} is the primary region of user pool {pool.id}; delete the pool.")
     replica = _replica(pool, region)
@@ -163,9 +144,3 @@ def delete_user_pool_replica(self: CognitoIdpResponse) -> ActionResult:
         )
     del _replicas(pool)[region]
     return ActionResult({"UserPoolReplica": replica.to_json(status="DELETING")})
-
-
-def install() -> None:
-    """Called once by :func:`gateway.demo.extensions.install`."""
-    for name, handler in OPERATIONS.items():
-        setattr(CognitoIdpResponse, name, handler)

@@ -1,4 +1,4 @@
-"""What the demo's extension modules share: a handler registry, request checks from the botocore model, lookups.
+"""Request checks from the botocore model, for the demo's operation families.
 
 Cognito checks every request against its API model before anything else and
 answers ``InvalidParameterException`` with "N validation error(s) detected:
@@ -16,30 +16,16 @@ import base64
 import binascii
 import functools
 import re
-from collections.abc import Callable
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import botocore.session
 from botocore.model import Shape, StructureShape
-from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFoundError
-from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient
+from moto.cognitoidp.exceptions import InvalidParameterException
 from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.core.responses import ActionResult
 
-__all__ = ["Operations", "checked_request", "pool_and_client", "pool_state"]
-
-Handler = Callable[[CognitoIdpResponse], ActionResult]
-S = TypeVar("S")
+__all__ = ["MODEL", "checked_request", "decoded_blob"]
 
 MODEL: Final = botocore.session.get_session().get_service_model("cognito-idp")
-
-
-class Operations(dict[str, Handler]):
-    """One module's responder methods, by the snake-case name moto dispatches to."""
-
-    def add(self, handler: Handler) -> Handler:
-        self[handler.__name__] = handler
-        return handler
 
 
 @functools.cache
@@ -166,22 +152,3 @@ def checked_request(response: CognitoIdpResponse) -> dict[str, Any]:
 def decoded_blob(value: str) -> bytes:
     """A blob member that :func:`checked_request` has accepted."""
     return base64.b64decode(value, validate=True)
-
-
-def pool_and_client(
-    response: CognitoIdpResponse, user_pool_id: str, client_id: str
-) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
-    """The pool and one of its app clients; ResourceNotFoundException for either, as Cognito words it."""
-    pool = response.backend.describe_user_pool(user_pool_id)
-    client = pool.clients.get(client_id)
-    if client is None:
-        raise ResourceNotFoundError(f"User pool client {client_id} does not exist.")
-    return pool, client
-
-
-def pool_state(pool: CognitoIdpUserPool, attribute: str, factory: Callable[[], S]) -> S:
-    """State an extension keeps on moto's pool object, so ``POST /moto-api/reset`` drops it with the pool.
-
-    ``setdefault`` on ``__dict__`` is atomic under the GIL: concurrent requests agree on one object.
-    """
-    return pool.__dict__.setdefault(attribute, factory())  # type: ignore[no-any-return]

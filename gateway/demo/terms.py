@@ -26,12 +26,12 @@ from typing import Any, Final
 from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 
-from gateway.demo.extensions import _paginate, _with_token
-from gateway.demo.request_checks import Operations, checked_request, pool_and_client, pool_state
+from gateway.demo.exceptions import TermsExistsException
+from gateway.demo.request_checks import checked_request
+from gateway.demo.requests import Operations, paginate, pool_and_client, pool_state, with_token
 
 __all__ = ["OPERATIONS"]
 
@@ -40,11 +40,6 @@ OPERATIONS: Final = Operations()
 _STATE_ATTRIBUTE: Final = "_gateway_terms"
 # LinkUrlType's pattern is "visible characters only" in Java's \p{...} classes, which re cannot read.
 _LINK: Final = re.compile(r"[^\s\x00-\x1f\x7f]+")
-
-
-class TermsExistsException(JsonRESTError):
-    def __init__(self, client_id: str, name: str) -> None:
-        super().__init__("TermsExistsException", f"Terms document {name} already exists for app client {client_id}.")
 
 
 @dataclass
@@ -161,14 +156,14 @@ def describe_terms_by_client(self: CognitoIdpResponse) -> ActionResult:
 def list_terms(self: CognitoIdpResponse) -> ActionResult:
     request = checked_request(self)  # MaxResults 1..60
     pool = self.backend.describe_user_pool(request["UserPoolId"])
-    page, token = _paginate(
+    page, token = paginate(
         list(_documents(pool).values()),
         lambda terms: terms.terms_id,
         limit=request.get("MaxResults"),
         token=request.get("NextToken"),
         limit_member="maxResults",
     )
-    return ActionResult(_with_token({"Terms": [terms.summary() for terms in page]}, "NextToken", token))
+    return ActionResult(with_token({"Terms": [terms.summary() for terms in page]}, "NextToken", token))
 
 
 @OPERATIONS.add

@@ -26,26 +26,19 @@ from moto.cognitoidp.exceptions import (
 )
 from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient
 from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 
 from gateway.demo.client_secrets import is_client_secret
-from gateway.demo.extensions import Handler, _client_pool, _param
+from gateway.demo.exceptions import RefreshTokenReuseException
+from gateway.demo.requests import Operations, client_pool, pool_state, required_param
 
-__all__ = ["CLIENT_TOKEN_FLOW", "OPERATIONS", "install"]
+__all__ = ["CLIENT_TOKEN_FLOW", "OPERATIONS"]
 
 CLIENT_TOKEN_FLOW: Final = "ALLOW_CLIENT_TOKEN_AUTH"
 _SECONDS_PER_UNIT: Final = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 _DEFAULT_ACCESS_TOKEN_SECONDS: Final = 3600
 _STATE_ATTRIBUTE: Final = "_gateway_rotated_refresh_tokens"
-
-
-class RefreshTokenReuseException(JsonRESTError):
-    def __init__(self) -> None:
-        super().__init__(
-            "RefreshTokenReuseException", "The refresh token has been invalidated by refresh token rotation."
-        )
 
 
 @dataclass(frozen=True)
@@ -59,12 +52,12 @@ class _Rotation:
 
 
 def _rotations(pool: CognitoIdpUserPool) -> dict[str, _Rotation]:
-    return pool.__dict__.setdefault(_STATE_ATTRIBUTE, {})
+    return pool_state(pool, _STATE_ATTRIBUTE, dict)
 
 
 def _client(response: CognitoIdpResponse) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient]:
-    client_id = _param(response, "ClientId")
-    found = _client_pool(response, client_id)
+    client_id = required_param(response, "ClientId")
+    found = client_pool(response, client_id)
     if found is None:
         raise ResourceNotFoundError(f"Client {client_id} does not exist.")
     return found
@@ -78,12 +71,7 @@ def _access_token_seconds(client: CognitoIdpUserPoolClient) -> int:
     return int(validity) * _SECONDS_PER_UNIT[unit]
 
 
-OPERATIONS: dict[str, Handler] = {}
-
-
-def _operation(handler: Handler) -> Handler:
-    OPERATIONS[handler.__name__] = handler
-    return handler
+OPERATIONS: Final = Operations()
 
 
 # -- GetClientToken ---------------------------------------------------------------------
@@ -105,10 +93,10 @@ def _granted_scopes(pool: CognitoIdpUserPool, client: CognitoIdpUserPoolClient, 
     return list(dict.fromkeys(requested))
 
 
-@_operation
+@OPERATIONS.add
 def get_client_token(self: CognitoIdpResponse) -> ActionResult:
     pool, client = _client(self)
-    secret = _param(self, "Secret")
+    secret = required_param(self, "Secret")
     if not client.generate_secret or not is_client_secret(client, secret):
         raise NotAuthorizedError("Invalid client secret.")
     if CLIENT_TOKEN_FLOW not in (client.extended_config.get("ExplicitAuthFlows") or []):
@@ -148,9 +136,9 @@ def _tokens(pool: CognitoIdpUserPool, client_id: str, username: str, origin_jti:
     return {"AccessToken": access_token, "IdToken": id_token, "ExpiresIn": expires_in, "TokenType": "Bearer"}
 
 
-@_operation
+@OPERATIONS.add
 def get_tokens_from_refresh_token(self: CognitoIdpResponse) -> ActionResult:
-    refresh_token = _param(self, "RefreshToken")
+    refresh_token = required_param(self, "RefreshToken")
     pool, client = _client(self)
     if client.generate_secret:
         sent = self._get_param("ClientSecret")
@@ -193,9 +181,3 @@ def get_tokens_from_refresh_token(self: CognitoIdpResponse) -> ActionResult:
     result = _tokens(pool, client.id, username, successor_jti)
     result["RefreshToken"] = successor
     return ActionResult({"AuthenticationResult": result})
-
-
-def install() -> None:
-    """Called once by :func:`gateway.demo.extensions.install`."""
-    for name, handler in OPERATIONS.items():
-        setattr(CognitoIdpResponse, name, handler)

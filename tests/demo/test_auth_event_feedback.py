@@ -8,7 +8,7 @@ from moto.cognitoidp.exceptions import ResourceNotFoundError
 
 from gateway.demo.auth_event_feedback import feedback_token
 from gateway.demo.server import DemoBackend
-from tests.demo.test_extensions import Pool, make_pool, raises
+from tests.demo.support import Pool, make_pool, raises
 
 
 @pytest.fixture

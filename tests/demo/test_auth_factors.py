@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.client import BaseClient
 
-from tests.demo.test_extensions import MODEL, Pool, _check_against_model, make_pool, raises
+from tests.demo.support import MODEL, Pool, check_against_model, make_pool, raises
 
 
 @pytest.fixture
@@ -26,6 +26,17 @@ def register_totp(cognito: BaseClient, pool: Pool) -> None:
     cognito.verify_software_token(AccessToken=access_token, UserCode="123456")
 
 
+def turn_on_totp_and_sms_mfa(cognito: BaseClient, pool: Pool) -> None:
+    """alice registers an authenticator and has TOTP MFA (preferred) and SMS MFA on."""
+    register_totp(cognito, pool)
+    cognito.admin_set_user_mfa_preference(
+        UserPoolId=pool.id,
+        Username="alice",
+        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+        SMSMfaSettings={"Enabled": True, "PreferredMfa": False},
+    )
+
+
 def factors(cognito: BaseClient, pool: Pool) -> dict:
     answer = cognito.admin_get_user_auth_factors(UserPoolId=pool.id, Username="alice")
     answer.pop("ResponseMetadata")
@@ -39,7 +50,7 @@ def test_factors_of_a_password_user_with_a_verified_email(cognito: BaseClient, p
         "UserMFASettingList": [],
         "ConfiguredUserAuthFactors": ["PASSWORD", "EMAIL_OTP"],
     }
-    _check_against_model(answer, MODEL.operation_model("AdminGetUserAuthFactors").output_shape, "answer")
+    check_against_model(answer, MODEL.operation_model("AdminGetUserAuthFactors").output_shape, "answer")
 
 
 def test_factors_follow_the_pool_policy_and_the_user(cognito: BaseClient, pool: Pool) -> None:
@@ -57,13 +68,7 @@ def test_factors_follow_the_pool_policy_and_the_user(cognito: BaseClient, pool: 
 
 
 def test_totp_and_sms_mfa_show(cognito: BaseClient, pool: Pool) -> None:
-    register_totp(cognito, pool)
-    cognito.admin_set_user_mfa_preference(
-        UserPoolId=pool.id,
-        Username="alice",
-        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
-        SMSMfaSettings={"Enabled": True, "PreferredMfa": False},
-    )
+    turn_on_totp_and_sms_mfa(cognito, pool)
     answer = factors(cognito, pool)
     assert answer["PreferredMfaSetting"] == "SOFTWARE_TOKEN_MFA"
     assert sorted(answer["UserMFASettingList"]) == ["SMS_MFA", "SOFTWARE_TOKEN_MFA"]
@@ -71,13 +76,7 @@ def test_totp_and_sms_mfa_show(cognito: BaseClient, pool: Pool) -> None:
 
 
 def test_admin_delete_software_token(cognito: BaseClient, pool: Pool) -> None:
-    register_totp(cognito, pool)
-    cognito.admin_set_user_mfa_preference(
-        UserPoolId=pool.id,
-        Username="alice",
-        SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
-        SMSMfaSettings={"Enabled": True, "PreferredMfa": False},
-    )
+    turn_on_totp_and_sms_mfa(cognito, pool)
     assert pool.sign_in(cognito, "alice")["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     cognito.admin_delete_software_token(UserPoolId=pool.id, Username="alice")
     # The TOTP factor and its preference are gone; SMS MFA stays.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from botocore.client import BaseClient
 
 from gateway.demo import branding
 from gateway.demo.server import DemoBackend
-from tests.demo.support import MODEL, raises, unvalidated_client
+from tests.demo.support import MODEL, TwoClientPool, pool_with_two_clients, raises
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(32))
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"/>'
@@ -20,33 +19,16 @@ UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 DARK = {"categories": {"global": {"colorSchemeMode": "DARK"}}}
 
 
-@dataclass
-class Pool:
-    id: str
-    client_id: str
-    other_client_id: str
-
-
 @pytest.fixture
-def pool(cognito: BaseClient) -> Pool:
-    pool_id = cognito.create_user_pool(PoolName="branding", UserPoolTier="ESSENTIALS")["UserPool"]["Id"]
-    clients = [
-        cognito.create_user_pool_client(UserPoolId=pool_id, ClientName=name)["UserPoolClient"]["ClientId"]
-        for name in ("web", "mobile")
-    ]
-    return Pool(pool_id, *clients)
-
-
-@pytest.fixture
-def unvalidated(backend: DemoBackend, cognito: BaseClient) -> BaseClient:
-    return unvalidated_client(backend)
+def pool(cognito: BaseClient) -> TwoClientPool:
+    return pool_with_two_clients(cognito, "branding", UserPoolTier="ESSENTIALS")
 
 
 def logo(category: str = "FORM_LOGO", mode: str = "LIGHT", data: bytes = PNG, extension: str = "PNG") -> dict[str, Any]:
     return {"Category": category, "ColorMode": mode, "Extension": extension, "Bytes": data}
 
 
-def test_create_and_describe_a_style(pool: Pool, cognito: BaseClient) -> None:
+def test_create_and_describe_a_style(pool: TwoClientPool, cognito: BaseClient) -> None:
     created = cognito.create_managed_login_branding(
         UserPoolId=pool.id, ClientId=pool.client_id, Settings=DARK, Assets=[logo()]
     )["ManagedLoginBranding"]
@@ -73,7 +55,7 @@ def test_create_and_describe_a_style(pool: Pool, cognito: BaseClient) -> None:
     assert merged_by_client == merged
 
 
-def test_cognito_provided_values(pool: Pool, cognito: BaseClient) -> None:
+def test_cognito_provided_values(pool: TwoClientPool, cognito: BaseClient) -> None:
     created = cognito.create_managed_login_branding(
         UserPoolId=pool.id, ClientId=pool.client_id, UseCognitoProvidedValues=True
     )["ManagedLoginBranding"]
@@ -101,7 +83,7 @@ def test_cognito_provided_values(pool: Pool, cognito: BaseClient) -> None:
     )
 
 
-def test_update_keeps_what_it_is_not_sent(pool: Pool, cognito: BaseClient) -> None:
+def test_update_keeps_what_it_is_not_sent(pool: TwoClientPool, cognito: BaseClient) -> None:
     created = cognito.create_managed_login_branding(
         UserPoolId=pool.id, ClientId=pool.client_id, Settings=DARK, Assets=[logo(), logo("FAVICON_SVG", data=SVG)]
     )["ManagedLoginBranding"]
@@ -132,7 +114,7 @@ def test_update_keeps_what_it_is_not_sent(pool: Pool, cognito: BaseClient) -> No
     assert customized["UseCognitoProvidedValues"] is False and customized["Settings"] == DARK
 
 
-def test_one_style_per_client_and_delete(pool: Pool, cognito: BaseClient) -> None:
+def test_one_style_per_client_and_delete(pool: TwoClientPool, cognito: BaseClient) -> None:
     first = cognito.create_managed_login_branding(UserPoolId=pool.id, ClientId=pool.client_id, Settings=DARK)
     style_id = first["ManagedLoginBranding"]["ManagedLoginBrandingId"]
     raises(
@@ -174,7 +156,7 @@ def test_one_style_per_client_and_delete(pool: Pool, cognito: BaseClient) -> Non
     )
 
 
-def test_branding_errors(pool: Pool, cognito: BaseClient, unvalidated: BaseClient) -> None:
+def test_branding_errors(pool: TwoClientPool, cognito: BaseClient, unvalidated: BaseClient) -> None:
     created = cognito.create_managed_login_branding(UserPoolId=pool.id, ClientId=pool.client_id, Settings=DARK)
     style_id = created["ManagedLoginBranding"]["ManagedLoginBrandingId"]
     raises("ResourceNotFoundException", cognito.create_managed_login_branding, UserPoolId=pool.id, ClientId="nobody")

@@ -10,7 +10,7 @@ from botocore.client import BaseClient
 
 from gateway.demo import client_secrets
 from gateway.demo.server import DemoBackend
-from tests.demo.test_extensions import MODEL, PASSWORD, _check_against_model, raises, secret_hash
+from tests.demo.support import MODEL, PASSWORD, check_against_model, raises, secret_hash
 
 CHOSEN = "my0own0secret0of0thirty0chars"  # ClientSecretType: 24..64 of [\w+]
 
@@ -56,7 +56,7 @@ def test_rotate_a_secret(cognito: BaseClient, pool_id: str, alice: str) -> None:
     added = cognito.add_user_pool_client_secret(UserPoolId=pool_id, ClientId=client_id)["ClientSecretDescriptor"]
     new_secret = added["ClientSecretValue"]  # generated, so answered once
     assert re.fullmatch(r"[\w+]{24,64}", new_secret) and new_secret != old_secret
-    _check_against_model(added, MODEL.shape_for("ClientSecretDescriptorType"), "ClientSecretDescriptor")
+    check_against_model(added, MODEL.shape_for("ClientSecretDescriptorType"), "ClientSecretDescriptor")
     listed = cognito.list_user_pool_client_secrets(UserPoolId=pool_id, ClientId=client_id)["ClientSecrets"]
     assert [secret["ClientSecretId"] for secret in listed][1] == added["ClientSecretId"]
     assert all("ClientSecretValue" not in secret for secret in listed)

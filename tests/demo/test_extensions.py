@@ -8,82 +8,20 @@ many of them or specific dates.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
-import botocore.session
 import pytest
 from botocore.client import BaseClient
-from botocore.config import Config
-from botocore.exceptions import ClientError
-from botocore.model import Shape
 from moto.cognitoidp.exceptions import ResourceNotFoundError, UserNotFoundError
 from moto.cognitoidp.responses import CognitoIdpResponse
 
 from gateway.demo import extensions
-from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION, DemoBackend
+from gateway.demo.server import DemoBackend
+from tests.demo.support import MODEL, PASSWORD, Pool, check_against_model, make_pool, raises, secret_hash
 
-PASSWORD = "Passw0rd!Passw0rd"
 DEVICE_KEY = "us-east-1_0a1b2c3d-1111-2222-3333-444455556666"
-MODEL = botocore.session.get_session().get_service_model("cognito-idp")
-
-
-def raises(code: str, call: Callable[..., Any], /, *args: Any, **kwargs: Any) -> str:
-    """Call a client method that must fail with Cognito error ``code``; returns the message."""
-    with pytest.raises(ClientError) as caught:
-        call(*args, **kwargs)
-    error = caught.value.response["Error"]
-    assert error["Code"] == code, error
-    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    return str(error.get("Message", ""))
-
-
-def secret_hash(secret: str, client_id: str, username: str) -> str:
-    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
-
-
-@dataclass
-class Pool:
-    id: str
-    arn: str
-    client_id: str  # public client: admin and user password auth, refresh tokens
-
-    def create_user(self, cognito: BaseClient, username: str, **attributes: str) -> None:
-        """A CONFIRMED user with ``PASSWORD``."""
-        cognito.admin_create_user(
-            UserPoolId=self.id,
-            Username=username,
-            MessageAction="SUPPRESS",
-            UserAttributes=[{"Name": name, "Value": value} for name, value in attributes.items()],
-        )
-        cognito.admin_set_user_password(UserPoolId=self.id, Username=username, Password=PASSWORD, Permanent=True)
-
-    def sign_in(self, cognito: BaseClient, username: str, password: str = PASSWORD) -> dict[str, Any]:
-        return cognito.admin_initiate_auth(
-            UserPoolId=self.id,
-            ClientId=self.client_id,
-            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password},
-        )
-
-
-def make_pool(cognito: BaseClient, *, advanced_security: str | None = "AUDIT", **config: Any) -> Pool:
-    if advanced_security is not None:
-        config["UserPoolAddOns"] = {"AdvancedSecurityMode": advanced_security}
-    created = cognito.create_user_pool(PoolName="extensions", **config)["UserPool"]
-    client_id = cognito.create_user_pool_client(
-        UserPoolId=created["Id"],
-        ClientName="app",
-        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
-    return Pool(created["Id"], created["Arn"], client_id)
 
 
 @pytest.fixture
@@ -94,35 +32,11 @@ def pool(cognito: BaseClient) -> Pool:
     return created
 
 
-@pytest.fixture
-def unvalidated(backend: DemoBackend, cognito: BaseClient) -> BaseClient:
-    """A client without botocore's parameter validation, to send what the server must refuse itself."""
-    session = boto3.session.Session(region_name=DEMO_REGION, **DEMO_CREDENTIALS)
-    return session.client(
-        "cognito-idp",
-        endpoint_url=backend.endpoint_url,
-        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}, proxies={}),
-    )
-
-
 def attributes(device: dict[str, Any]) -> dict[str, str]:
     return {attribute["Name"]: attribute["Value"] for attribute in device["DeviceAttributes"]}
 
 
 # -- installation ------------------------------------------------------------------
-
-
-def test_every_added_operation_is_a_cognito_operation() -> None:
-    names = {botocore.xform_name(name): name for name in MODEL.operation_names}
-    assert set(extensions._OPERATIONS) <= set(names)
-    assert {names[name] for name in extensions._OPERATIONS} == {
-        "AdminListDevices", "AdminGetDevice", "AdminForgetDevice", "AdminUpdateDeviceStatus", "ConfirmDevice",
-        "AdminListUserAuthEvents", "AdminUpdateAuthEventFeedback",
-        "TagResource", "UntagResource", "ListTagsForResource",
-        "UpdateResourceServer", "DeleteResourceServer", "GetIdentityProviderByIdentifier",
-        "AdminSetUserSettings", "AdminLinkProviderForUser", "AdminDisableProviderForUser",
-        "ResendConfirmationCode", "RevokeToken",
-    }  # fmt: skip
 
 
 def test_install_is_idempotent(pool: Pool, cognito: BaseClient) -> None:
@@ -135,38 +49,17 @@ def test_install_is_idempotent(pool: Pool, cognito: BaseClient) -> None:
     assert len(cognito.admin_list_user_auth_events(UserPoolId=pool.id, Username="alice")["AuthEvents"]) == 1
 
 
-def _check_against_model(value: Any, shape: Shape, path: str) -> None:
-    if shape.type_name == "structure":
-        assert isinstance(value, dict), path
-        assert set(value) <= set(shape.members), f"{path}: {set(value) - set(shape.members)} not in the model"
-        missing = set(shape.required_members) - set(value)
-        assert not missing, f"{path}: required {missing} missing"
-        for name, member in value.items():
-            _check_against_model(member, shape.members[name], f"{path}.{name}")
-    elif shape.type_name == "list":
-        for index, item in enumerate(value):
-            _check_against_model(item, shape.member, f"{path}[{index}]")
-    elif shape.type_name == "string":
-        assert isinstance(value, str), path
-        if shape.enum:
-            assert value in shape.enum, f"{path}: {value!r} not in {shape.enum}"
-    elif shape.type_name == "timestamp":
-        assert isinstance(value, datetime), path
-    elif shape.type_name == "boolean":
-        assert isinstance(value, bool), path
-
-
 def test_device_and_event_shapes_match_the_botocore_model() -> None:
     """The dicts the extension answers with, before moto's serializer could drop anything."""
     now = datetime(2024, 5, 1, 12, 0)
     device = extensions.Device(DEVICE_KEY, "Pixel 8", True, now, now, now, "192.0.2.1", {"Salt": "SECRET-SALT"})
-    _check_against_model(device.to_json(), MODEL.shape_for("DeviceType"), "Device")
+    check_against_model(device.to_json(), MODEL.shape_for("DeviceType"), "Device")
     assert "SECRET-SALT" not in str(device.to_json())  # the verifier is never answered
     event = extensions.AuthEvent(
         "e-1", now, "Fail", challenges=[("Password", "Failure")], risk_level="Low",
         risk_decision="AccountTakeover", city="Dublin", country="Ireland", feedback=("Invalid", "Admin", now),
     )  # fmt: skip
-    _check_against_model(event.to_json(), MODEL.shape_for("AuthEventType"), "AuthEvent")
+    check_against_model(event.to_json(), MODEL.shape_for("AuthEventType"), "AuthEvent")
 
 
 # -- devices -----------------------------------------------------------------------

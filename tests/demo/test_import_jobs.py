@@ -14,43 +14,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-import boto3
-import botocore.session
 import httpx
 import pytest
 from botocore.client import BaseClient
-from botocore.config import Config
-from botocore.exceptions import ClientError
-from moto.cognitoidp.responses import CognitoIdpResponse
 
 from gateway.demo import import_jobs
-from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION, DemoBackend
+from gateway.demo.server import DemoBackend
+from tests.demo.support import MODEL, raises
 
-MODEL = botocore.session.get_session().get_service_model("cognito-idp")
 JOB_SHAPE = MODEL.shape_for("UserImportJobType")
 ROLE_ARN = "arn:aws:iam::123456789012:role/CognitoImportLogs"
 TERMINAL = {"Succeeded", "Failed", "Stopped"}
-
-
-def raises(code: str, call: Callable[..., Any], /, *args: Any, **kwargs: Any) -> str:
-    """Call a client method that must fail with Cognito error ``code``; returns the message."""
-    with pytest.raises(ClientError) as caught:
-        call(*args, **kwargs)
-    error = caught.value.response["Error"]
-    assert error["Code"] == code, error
-    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    return str(error.get("Message", ""))
-
-
-@pytest.fixture
-def unvalidated(backend: DemoBackend, cognito: BaseClient) -> BaseClient:
-    """A client without botocore's parameter validation, to send what the server must refuse itself."""
-    session = boto3.session.Session(region_name=DEMO_REGION, **DEMO_CREDENTIALS)
-    return session.client(
-        "cognito-idp",
-        endpoint_url=backend.endpoint_url,
-        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}, proxies={}),
-    )
 
 
 @pytest.fixture
@@ -148,17 +122,7 @@ def assert_job_shape(job: dict[str, Any]) -> None:
     assert job["Status"] in JOB_SHAPE.members["Status"].enum
 
 
-# -- installation and header -----------------------------------------------------------
-
-
-def test_the_six_import_operations_are_installed(backend: DemoBackend) -> None:
-    names = {botocore.xform_name(name): name for name in MODEL.operation_names}
-    assert {names[name] for name in import_jobs.OPERATIONS} == {
-        "GetCSVHeader", "CreateUserImportJob", "StartUserImportJob", "StopUserImportJob",
-        "DescribeUserImportJob", "ListUserImportJobs",
-    }  # fmt: skip
-    for name, handler in import_jobs.OPERATIONS.items():
-        assert getattr(CognitoIdpResponse, name) is handler
+# -- header -----------------------------------------------------------
 
 
 def test_csv_header_has_the_pool_attributes_and_the_cognito_columns(cognito: BaseClient, pool_id: str) -> None:

@@ -8,19 +8,16 @@ would refuse, to see the server refuse it too.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from typing import Any
 
-import botocore
 import pytest
 from botocore.client import BaseClient
 from cryptography import x509
 from moto.cognitoidp.exceptions import ResourceNotFoundError
-from moto.cognitoidp.responses import CognitoIdpResponse
 
-from gateway.demo import branding, extensions, pool_settings, terms
+from gateway.demo import pool_settings
 from gateway.demo.server import DemoBackend
-from tests.demo.support import MODEL, raises, unvalidated_client
+from tests.demo.support import MODEL, TwoClientPool, pool_with_two_clients, raises
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(64))
@@ -30,59 +27,14 @@ STREAM = "arn:aws:firehose:us-east-1:123456789012:deliverystream/cognito-activit
 SES = "arn:aws:ses:us-east-1:123456789012:identity/security@example.com"
 
 
-@dataclass
-class Pool:
-    id: str
-    client_id: str
-    other_client_id: str
-
-
-def make_pool(cognito: BaseClient, **config: Any) -> Pool:
-    pool_id = cognito.create_user_pool(PoolName="settings", **config)["UserPool"]["Id"]
-    clients = [
-        cognito.create_user_pool_client(UserPoolId=pool_id, ClientName=name)["UserPoolClient"]["ClientId"]
-        for name in ("web", "mobile")
-    ]
-    return Pool(pool_id, *clients)
-
-
 @pytest.fixture
-def unvalidated(backend: DemoBackend, cognito: BaseClient) -> BaseClient:
-    return unvalidated_client(backend)
-
-
-@pytest.fixture
-def pool(cognito: BaseClient) -> Pool:
+def pool(cognito: BaseClient) -> TwoClientPool:
     """A Plus pool with threat protection in AUDIT mode, a hosted UI domain and two app clients."""
-    created = make_pool(cognito, UserPoolTier="PLUS", UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"})
+    created = pool_with_two_clients(
+        cognito, "settings", UserPoolTier="PLUS", UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"}
+    )
     cognito.create_user_pool_domain(UserPoolId=created.id, Domain="settings-demo")
     return created
-
-
-# -- installation -----------------------------------------------------------------------
-
-
-def test_each_family_adds_cognito_operations_moto_lacks(backend: DemoBackend) -> None:
-    names = {botocore.xform_name(name): name for name in MODEL.operation_names}
-    families = {
-        "pool_settings": (pool_settings.OPERATIONS, {
-            "DescribeRiskConfiguration", "SetRiskConfiguration", "GetLogDeliveryConfiguration",
-            "SetLogDeliveryConfiguration", "GetUICustomization", "SetUICustomization", "GetSigningCertificate",
-        }),
-        "branding": (branding.OPERATIONS, {
-            "CreateManagedLoginBranding", "DescribeManagedLoginBranding", "DescribeManagedLoginBrandingByClient",
-            "UpdateManagedLoginBranding", "DeleteManagedLoginBranding",
-        }),
-        "terms": (terms.OPERATIONS, {
-            "CreateTerms", "DescribeTerms", "DescribeTermsByClient", "ListTerms", "UpdateTerms", "DeleteTerms",
-        }),
-    }  # fmt: skip
-    for family, (operations, expected) in families.items():
-        assert {names[name] for name in operations} == expected, family
-        for name, handler in operations.items():
-            assert getattr(CognitoIdpResponse, name) is handler, name  # installed by DemoBackend.start()
-    # None of them overrides an operation of extensions.py.
-    assert not set(extensions._OPERATIONS) & {name for ops, _ in families.values() for name in ops}
 
 
 # -- risk configuration -------------------------------------------------------------------------
@@ -101,7 +53,7 @@ TAKEOVER = {
 }
 
 
-def test_risk_configuration_round_trip_and_client_fallback(pool: Pool, cognito: BaseClient) -> None:
+def test_risk_configuration_round_trip_and_client_fallback(pool: TwoClientPool, cognito: BaseClient) -> None:
     # Never configured: only the pool's ID.
     assert cognito.describe_risk_configuration(UserPoolId=pool.id)["RiskConfiguration"] == {"UserPoolId": pool.id}
     answer = cognito.set_risk_configuration(
@@ -150,7 +102,7 @@ def test_risk_configuration_round_trip_and_client_fallback(pool: Pool, cognito: 
     assert cognito.describe_risk_configuration(UserPoolId=pool.id)["RiskConfiguration"] == {"UserPoolId": pool.id}
 
 
-def test_risk_configuration_errors(pool: Pool, cognito: BaseClient, unvalidated: BaseClient) -> None:
+def test_risk_configuration_errors(pool: TwoClientPool, cognito: BaseClient, unvalidated: BaseClient) -> None:
     blocked = {"BlockedIPRangeList": ["192.0.2.0/24"]}
     cognito.set_risk_configuration(UserPoolId=pool.id, RiskExceptionConfiguration=blocked)
     for call in (cognito.set_risk_configuration, cognito.describe_risk_configuration):
@@ -202,7 +154,7 @@ def test_risk_configuration_errors(pool: Pool, cognito: BaseClient, unvalidated:
 
 
 def test_risk_configuration_needs_threat_protection(cognito: BaseClient) -> None:
-    off = make_pool(cognito)
+    off = pool_with_two_clients(cognito, "settings")
     raises("UserPoolAddOnNotEnabledException", cognito.describe_risk_configuration, UserPoolId=off.id)
     raises(
         "UserPoolAddOnNotEnabledException",
@@ -222,7 +174,7 @@ NOTIFICATIONS = {
 ACTIVITY = {"LogLevel": "INFO", "EventSource": "userAuthEvents", "S3Configuration": {"BucketArn": BUCKET}}
 
 
-def test_log_delivery_round_trip(pool: Pool, cognito: BaseClient) -> None:
+def test_log_delivery_round_trip(pool: TwoClientPool, cognito: BaseClient) -> None:
     assert cognito.get_log_delivery_configuration(UserPoolId=pool.id)["LogDeliveryConfiguration"] == {
         "UserPoolId": pool.id,
         "LogConfigurations": [],
@@ -258,7 +210,11 @@ def test_log_delivery_round_trip(pool: Pool, cognito: BaseClient) -> None:
     ],
 )
 def test_log_delivery_refuses(
-    pool: Pool, cognito: BaseClient, unvalidated: BaseClient, configurations: list[dict[str, Any]], wording: str
+    pool: TwoClientPool,
+    cognito: BaseClient,
+    unvalidated: BaseClient,
+    configurations: list[dict[str, Any]],
+    wording: str,
 ) -> None:
     cognito.set_log_delivery_configuration(UserPoolId=pool.id, LogConfigurations=[NOTIFICATIONS])
     configurations = [{key: value for key, value in item.items() if value is not None} for item in configurations]
@@ -274,7 +230,7 @@ def test_log_delivery_refuses(
 
 
 def test_log_delivery_tier_and_pool(cognito: BaseClient) -> None:
-    essentials = make_pool(cognito)
+    essentials = pool_with_two_clients(cognito, "settings")
     cognito.set_log_delivery_configuration(UserPoolId=essentials.id, LogConfigurations=[NOTIFICATIONS])
     raises(
         "FeatureUnavailableInTierException",
@@ -294,7 +250,7 @@ def test_log_delivery_tier_and_pool(cognito: BaseClient) -> None:
 # -- classic hosted UI ------------------------------------------------------------------------------
 
 
-def test_ui_customization_pool_default_and_client_override(pool: Pool, cognito: BaseClient) -> None:
+def test_ui_customization_pool_default_and_client_override(pool: TwoClientPool, cognito: BaseClient) -> None:
     assert cognito.get_ui_customization(UserPoolId=pool.id)["UICustomization"] == {}
     everyone = cognito.set_ui_customization(UserPoolId=pool.id, ClientId="ALL", CSS=".banner {color: red}")
     everyone = everyone["UICustomization"]
@@ -327,8 +283,8 @@ def test_ui_customization_pool_default_and_client_override(pool: Pool, cognito: 
     assert cognito.get_ui_customization(UserPoolId=pool.id, ClientId=pool.client_id)["UICustomization"] == {}
 
 
-def test_ui_customization_errors(pool: Pool, cognito: BaseClient, unvalidated: BaseClient) -> None:
-    no_domain = make_pool(cognito)
+def test_ui_customization_errors(pool: TwoClientPool, cognito: BaseClient, unvalidated: BaseClient) -> None:
+    no_domain = pool_with_two_clients(cognito, "settings")
     message = raises("InvalidParameterException", cognito.set_ui_customization, UserPoolId=no_domain.id, CSS=".a{}")
     assert "domain" in message
     raises("ResourceNotFoundException", cognito.set_ui_customization, UserPoolId="us-east-1_missing", CSS=".a{}")
@@ -352,7 +308,7 @@ def test_ui_customization_errors(pool: Pool, cognito: BaseClient, unvalidated: B
 # -- signing certificate ------------------------------------------------------------------------------
 
 
-def test_signing_certificate_is_a_stable_self_signed_x509(pool: Pool, cognito: BaseClient) -> None:
+def test_signing_certificate_is_a_stable_self_signed_x509(pool: TwoClientPool, cognito: BaseClient) -> None:
     pem = cognito.get_signing_certificate(UserPoolId=pool.id)["Certificate"]
     assert pem.startswith("-----BEGIN CERTIFICATE-----")
     certificate = x509.load_pem_x509_certificate(pem.encode())
@@ -362,7 +318,7 @@ def test_signing_certificate_is_a_stable_self_signed_x509(pool: Pool, cognito: B
     lifetime = certificate.not_valid_after_utc - certificate.not_valid_before_utc
     assert datetime.timedelta(days=365 * 10 - 3) <= lifetime <= datetime.timedelta(days=365 * 10 + 3)
     assert cognito.get_signing_certificate(UserPoolId=pool.id)["Certificate"] == pem
-    other = make_pool(cognito)
+    other = pool_with_two_clients(cognito, "settings")
     assert cognito.get_signing_certificate(UserPoolId=other.id)["Certificate"] != pem
     raises("ResourceNotFoundException", cognito.get_signing_certificate, UserPoolId="us-east-1_missing")
 
@@ -371,12 +327,14 @@ def test_signing_certificate_is_a_stable_self_signed_x509(pool: Pool, cognito: B
 
 
 def test_reset_drops_the_settings(backend: DemoBackend, cognito: BaseClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Pool and client IDs derived from their names, so the pool after the reset has the same IDs.
+    # TwoClientPool and client IDs derived from their names, so the pool after the reset has the same IDs.
     monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY", "HASH")
     monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY", "HASH")
 
-    def arrange() -> Pool:
-        created = make_pool(cognito, UserPoolTier="PLUS", UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"})
+    def arrange() -> TwoClientPool:
+        created = pool_with_two_clients(
+            cognito, "settings", UserPoolTier="PLUS", UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"}
+        )
         cognito.create_user_pool_domain(UserPoolId=created.id, Domain="reset-demo")
         return created
 

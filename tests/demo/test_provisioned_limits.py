@@ -7,7 +7,7 @@ from botocore.client import BaseClient
 from gateway.cognito.quotas import DEFAULT_RATES
 from gateway.demo.provisioned_limits import ACCOUNT_MAXIMUM_FACTOR
 from gateway.demo.server import DemoBackend
-from tests.demo.test_extensions import MODEL, _check_against_model, raises
+from tests.demo.support import MODEL, check_against_model, raises
 
 
 def definition(category: str) -> dict:
@@ -22,7 +22,7 @@ def test_every_category_starts_at_its_free_rate(cognito: BaseClient) -> None:
             "ProvisionedLimitValue": rate,
             "FreeLimitValue": rate,
         }
-    _check_against_model(answer["Limit"], MODEL.shape_for("LimitType"), "Limit")
+    check_against_model(answer["Limit"], MODEL.shape_for("LimitType"), "Limit")
 
 
 def test_update_a_limit(backend: DemoBackend, cognito: BaseClient) -> None:

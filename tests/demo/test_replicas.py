@@ -6,7 +6,7 @@ from botocore.client import BaseClient
 
 from gateway.demo import extensions
 from gateway.demo.server import DemoBackend
-from tests.demo.test_extensions import MODEL, _check_against_model, raises
+from tests.demo.support import MODEL, check_against_model, raises
 
 REPLICA_REGION = "eu-west-1"
 
@@ -36,7 +36,7 @@ def test_replica_lifecycle(cognito: BaseClient, pool_id: str) -> None:
         "Role": "SECONDARY",
         "UserPoolArn": expected_arn,
     }
-    _check_against_model(created, MODEL.shape_for("UserPoolReplicaType"), "UserPoolReplica")
+    check_against_model(created, MODEL.shape_for("UserPoolReplicaType"), "UserPoolReplica")
     # Created at once, and inactive until activated.
     assert replicas(cognito, pool_id)[1] == {**created, "Status": "INACTIVE"}
     activated = cognito.update_user_pool_replica(UserPoolId=pool_id, RegionName=REPLICA_REGION, Status="ACTIVE")

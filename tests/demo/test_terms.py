@@ -3,47 +3,31 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from botocore.client import BaseClient
 
 from gateway.demo.server import DemoBackend
-from tests.demo.support import MODEL, raises, unvalidated_client
+from tests.demo.support import MODEL, TwoClientPool, pool_with_two_clients, raises
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 LINKS = {"cognito:default": "https://example.com/terms", "cognito:spanish": "https://example.com/es/terms"}
 
 
-@dataclass
-class Pool:
-    id: str
-    client_id: str
-    other_client_id: str
-
-
 @pytest.fixture
-def pool(cognito: BaseClient) -> Pool:
-    pool_id = cognito.create_user_pool(PoolName="terms")["UserPool"]["Id"]
-    clients = [
-        cognito.create_user_pool_client(UserPoolId=pool_id, ClientName=name)["UserPoolClient"]["ClientId"]
-        for name in ("web", "mobile")
-    ]
-    return Pool(pool_id, *clients)
+def pool(cognito: BaseClient) -> TwoClientPool:
+    return pool_with_two_clients(cognito, "terms")
 
 
-@pytest.fixture
-def unvalidated(backend: DemoBackend, cognito: BaseClient) -> BaseClient:
-    return unvalidated_client(backend)
-
-
-def create(cognito: BaseClient, pool: Pool, client_id: str, name: str = "terms-of-use", **extra: Any) -> dict[str, Any]:
+def create(
+    cognito: BaseClient, pool: TwoClientPool, client_id: str, name: str = "terms-of-use", **extra: Any
+) -> dict[str, Any]:
     arguments = {"TermsSource": "LINK", "Enforcement": "NONE", "Links": LINKS, **extra}
     return cognito.create_terms(UserPoolId=pool.id, ClientId=client_id, TermsName=name, **arguments)["Terms"]
 
 
-def test_create_describe_update_delete(pool: Pool, cognito: BaseClient) -> None:
+def test_create_describe_update_delete(pool: TwoClientPool, cognito: BaseClient) -> None:
     created = create(cognito, pool, pool.client_id)
     terms_id = created["TermsId"]
     assert {key: created[key] for key in ("UserPoolId", "ClientId", "TermsName", "TermsSource", "Enforcement")} == {
@@ -83,7 +67,7 @@ def test_create_describe_update_delete(pool: Pool, cognito: BaseClient) -> None:
     assert cognito.list_terms(UserPoolId=pool.id)["Terms"] == []
 
 
-def test_names_are_unique_per_client(pool: Pool, cognito: BaseClient) -> None:
+def test_names_are_unique_per_client(pool: TwoClientPool, cognito: BaseClient) -> None:
     terms_of_use = create(cognito, pool, pool.client_id)
     raises("TermsExistsException", create, cognito, pool, pool.client_id)
     privacy = create(cognito, pool, pool.client_id, "privacy-policy")
@@ -102,7 +86,7 @@ def test_names_are_unique_per_client(pool: Pool, cognito: BaseClient) -> None:
     cognito.update_terms(UserPoolId=pool.id, TermsId=terms_of_use["TermsId"], TermsName="terms-of-use")
 
 
-def test_list_terms_pages_in_creation_order(pool: Pool, cognito: BaseClient, unvalidated: BaseClient) -> None:
+def test_list_terms_pages_in_creation_order(pool: TwoClientPool, cognito: BaseClient, unvalidated: BaseClient) -> None:
     created = [
         create(cognito, pool, client_id, name)
         for client_id in (pool.client_id, pool.other_client_id)
@@ -133,9 +117,9 @@ def test_list_terms_pages_in_creation_order(pool: Pool, cognito: BaseClient, unv
     assert cognito.list_terms(UserPoolId=pool.id)["Terms"] == expected[:2]
 
 
-def test_terms_errors(pool: Pool, cognito: BaseClient, unvalidated: BaseClient) -> None:
+def test_terms_errors(pool: TwoClientPool, cognito: BaseClient, unvalidated: BaseClient) -> None:
     raises("ResourceNotFoundException", create, cognito, pool, "nobody")
-    raises("ResourceNotFoundException", create, cognito, Pool("us-east-1_missing", "", ""), pool.client_id)
+    raises("ResourceNotFoundException", create, cognito, TwoClientPool("us-east-1_missing", "", ""), pool.client_id)
     raises("ResourceNotFoundException", cognito.describe_terms, UserPoolId=pool.id, TermsId=UNKNOWN_ID)
     raises(
         "ResourceNotFoundException",
@@ -183,10 +167,10 @@ def test_reset_drops_the_documents(backend: DemoBackend, cognito: BaseClient, mo
     monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY", "HASH")
     monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY", "HASH")
 
-    def arrange() -> Pool:
+    def arrange() -> TwoClientPool:
         pool_id = cognito.create_user_pool(PoolName="reset-terms")["UserPool"]["Id"]
         client = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="web")["UserPoolClient"]
-        return Pool(pool_id, client["ClientId"], "")
+        return TwoClientPool(pool_id, client["ClientId"], "")
 
     before = arrange()
     terms_id = create(cognito, before, before.client_id)["TermsId"]

@@ -9,7 +9,7 @@ from botocore.client import BaseClient
 
 from gateway.demo.extensions import _jwt_claims
 from gateway.demo.server import DemoBackend
-from tests.demo.test_extensions import Pool, make_pool, raises
+from tests.demo.support import Pool, make_pool, raises
 
 M2M_FLOWS = ["ALLOW_CLIENT_TOKEN_AUTH"]
 
