@@ -78,7 +78,8 @@ TermsResult = result_union("TermsResult", Terms, "DescribeTerms")
 @strawberry.type
 class TermsQueries:
     @strawberry.field(
-        description="One terms document by ID (DescribeTerms).", extensions=calls("DescribeTerms", role=Role.VIEWER)
+        description="One terms document by ID (DescribeTerms); a pool's documents are UserPool.terms.",
+        extensions=calls("DescribeTerms", role=Role.VIEWER),
     )
     async def terms(self, info: Info, user_pool_id: strawberry.ID, terms_id: str) -> TermsResult:
         return from_cognito(Terms, await describe_terms(info.context, user_pool_id, terms_id))
