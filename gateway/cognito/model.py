@@ -129,6 +129,8 @@ def redact(value: Any, shape: Shape | None, depth: int = 0) -> Any:
     ``MAX_DEPTH`` by ``TRUNCATED``."""
     if shape is not None and is_secret(shape):
         return REDACTED
+    if isinstance(value, (bytes, bytearray)):  # a blob (an image): its size, not a megabyte of it
+        return f"{len(value)} bytes"
     if not isinstance(value, (dict, list)):
         return value
     if depth >= MAX_DEPTH:
@@ -155,6 +157,8 @@ OBJECT_MEMBERS: tuple[tuple[str, str], ...] = (
     ("DeviceKey", "the device"),
     ("ProviderName", "the identity provider"),
     ("Identifier", "the resource server"),
+    ("ManagedLoginBrandingId", "the managed login branding style"),
+    ("TermsId", "the terms document"),
     ("ClientId", "the app client"),
     ("ClientName", "the app clients, for one named"),
     ("Domain", "the domain"),
@@ -216,15 +220,15 @@ def region_for(params: dict[str, Any], default: str) -> str:
 
 
 def over_limit(shape: Shape, value: Any, path: str = "") -> str | None:
-    """The first value past its shape's ``max`` (string length, list or map size), or a list or object where
+    """The first value past its shape's ``max`` (string length, blob size, list or map size), or a list or object where
     a string goes (only a JSON member can hold one), as a message, or None. botocore checks only the ``min``
     bounds before sending; this refuses the rest before a call is spent. (botocore's own type error would
     quote the value, whose repr recurses past any limit when it is nested ~1000 deep.)"""
     if shape.type_name == "string" and isinstance(value, (list, dict)):
         return f"{path or shape.name} must be a string, not {'a list' if isinstance(value, list) else 'an object'}"
     limit = shape.metadata.get("max")
-    if limit is not None and isinstance(value, (str, list, dict)) and len(value) > limit:
-        unit = "characters" if isinstance(value, str) else "items"
+    if limit is not None and isinstance(value, (str, bytes, list, dict)) and len(value) > limit:
+        unit = "characters" if isinstance(value, str) else "bytes" if isinstance(value, bytes) else "items"
         return f"{path or shape.name} has {len(value)} {unit}; at most {limit} are allowed"
     if shape.type_name == "structure" and isinstance(value, dict):
         for name, item in value.items():

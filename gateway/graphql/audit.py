@@ -100,7 +100,10 @@ class Audit(FieldExtension):
 
     def write(self, info: Any, arguments: dict[str, Any], result: str, request_ids: list[str], started: float) -> None:
         caller = info.context.caller
-        request = to_cognito(arguments["input"])
+        try:
+            request = to_cognito(arguments["input"])
+        except CognitoException:  # an input refused as it was read (a blob that is not base64): nothing was sent
+            request = {}
         record = {
             "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             "caller": caller.subject,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import strawberry
 
 from gateway.auth import Role
+from gateway.graphql import branding, terms
 from gateway.graphql.context import Context, Info
 from gateway.graphql.declarations import calls
 from gateway.graphql.errors import result_union
@@ -34,6 +35,26 @@ class UserPoolClient:
 
         return await user_pool_by_id(info.context, self.user_pool_id)
 
+    @strawberry.field(
+        description="The client's managed login branding style (DescribeManagedLoginBrandingByClient); null without one.",
+        extensions=calls("DescribeManagedLoginBrandingByClient", role=Role.VIEWER),
+    )
+    async def managed_login_branding(
+        self,
+        info: Info,
+        return_merged_resources: branding.ReturnMergedResources = False,
+    ) -> Optional[branding.ManagedLoginBranding]:
+        return await branding.branding_of_client(
+            info.context, self.user_pool_id, self.client_id, return_merged_resources
+        )
+
+    @strawberry.field(
+        description="The client's terms document of that name (DescribeTermsByClient); null without one.",
+        extensions=calls("DescribeTermsByClient", role=Role.VIEWER),
+    )
+    async def terms(self, info: Info, terms_name: str) -> Optional[terms.Terms]:
+        return await terms.terms_of_client(info.context, self.user_pool_id, self.client_id, terms_name)
+
 
 async def describe_client(context: Context, user_pool_id: str, client_id: str) -> dict[str, Any]:
     """DescribeUserPoolClient's answer, secret included: callers decide what to expose."""
@@ -50,7 +71,7 @@ class UserPoolClientConnection(Connection[UserPoolClient]):
     pass
 
 
-_SUMMARY_FIELDS = summary_fields("UserPoolClientDescription", "user_pool")
+_SUMMARY_FIELDS = summary_fields("UserPoolClientDescription", "user_pool", "managed_login_branding", "terms")
 
 
 async def list_clients(info: Info, user_pool_id: str, first: int, after: Optional[str]) -> UserPoolClientConnection:

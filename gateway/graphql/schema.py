@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 from gateway.auth import AccessDenied
 from gateway.cognito.errors import CognitoException
 from gateway.graphql.auth import AuthMutations
+from gateway.graphql.branding import BrandingMutations, BrandingQueries
 from gateway.graphql.clients import ClientMutations, ClientQueries
 from gateway.graphql.declarations import DeclaredCalls
 from gateway.graphql.devices import DeviceMutations, DeviceQueries
@@ -26,6 +27,7 @@ from gateway.graphql.limits import ValidationCacheAfterChecks, add_limit_code, l
 from gateway.graphql.me import MeQueries
 from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries
 from gateway.graphql.scalars import SCALAR_MAP
+from gateway.graphql.terms import TermsMutations, TermsQueries
 from gateway.graphql.user_pools import UserPoolMutations, UserPoolQueries
 from gateway.graphql.users import UserMutations, UserQueries
 from gateway.observability import tracing
@@ -44,6 +46,8 @@ Query = merge_types(
         IdentityProviderQueries,
         DeviceQueries,
         ResourceServerQueries,
+        BrandingQueries,
+        TermsQueries,
         MeQueries,
     ),
 )
@@ -57,6 +61,8 @@ Mutation = merge_types(
         IdentityProviderMutations,
         DeviceMutations,
         ResourceServerMutations,
+        BrandingMutations,
+        TermsMutations,
         AuthMutations,
     ),
 )

@@ -12,6 +12,8 @@ inputs become request parameters with :func:`to_cognito`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
 import html
 import keyword
@@ -29,6 +31,7 @@ from strawberry.scalars import JSON
 
 from gateway.auth import Role
 from gateway.cognito import model
+from gateway.cognito.errors import invalid_parameter
 from gateway.graphql.permissions import requires
 
 logger = logging.getLogger(__name__)
@@ -122,8 +125,30 @@ def _identity_scalar(shape: Shape) -> Any:
     }[shape.type_name]
 
 
+def is_document(shape: Shape) -> bool:
+    """Whether a shape is the model's free-form JSON document (``Document``): the ``JSON`` scalar, in and out."""
+    return shape.type_name == "structure" and bool(shape.metadata.get("document"))
+
+
+def blob_text(value: bytes, ctx: dict[str, Any]) -> str:
+    """A blob as the graph shows it: base64 text (botocore hands over the decoded bytes)."""
+    return base64.b64encode(value).decode("ascii")
+
+
+def blob_bytes(value: str, ctx: dict[str, Any]) -> bytes:
+    """A blob sent as base64 text, decoded for botocore (which encodes it again); anything else is refused."""
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid_parameter(f"A binary member must be base64 text; {len(value)} characters were not") from None
+
+
 def _output(shape: Shape) -> tuple[Any, Converter | None]:
     """A member shape's GraphQL annotation and how to convert botocore's value to it."""
+    if is_document(shape):
+        return JSON, None
+    if shape.type_name == "blob":
+        return str, blob_text
     if getattr(shape, "enum", None):
         python_enum = enum_type(shape.name)
 
@@ -240,6 +265,10 @@ def _input(shape: Shape, member: str) -> tuple[Any, Converter | None]:
         return strawberry.ID, None
     if getattr(shape, "enum", None):
         return enum_type(shape.name), lambda value, ctx: value.value
+    if is_document(shape):
+        return JSON, None
+    if shape.type_name == "blob":
+        return str, blob_bytes
     if shape.type_name == "structure":
         cls = input_type(shape.name)
         return cls, lambda value, ctx: to_cognito(value)

@@ -27,6 +27,8 @@ from gateway.graphql.pagination import (
 from gateway.graphql.resource_servers import PAGE_SIZE as RESOURCE_SERVER_PAGE_SIZE
 from gateway.graphql.resource_servers import ResourceServerConnection, list_resource_servers
 from gateway.graphql.shapes import cognito_type, from_cognito
+from gateway.graphql.terms import PAGE_SIZE as TERMS_PAGE_SIZE
+from gateway.graphql.terms import TermsConnection, list_terms
 from gateway.graphql.users import UserConnection, UserFilterInput, list_users
 
 
@@ -99,6 +101,15 @@ class UserPool:
         return await list_resource_servers(info.context, self.id, first, after)
 
     @strawberry.field(
+        description="The pool's terms documents (ListTerms).",
+        extensions=calls("ListTerms", role=Role.VIEWER, each_node="DescribeTerms"),
+    )
+    async def terms(
+        self, info: Info, first: int = TERMS_PAGE_SIZE, after: Optional[str] = None
+    ) -> Optional[TermsConnection]:
+        return await list_terms(info, self.id, first, after)
+
+    @strawberry.field(
         description="The pool's MFA, SMS, email and WebAuthn settings (GetUserPoolMfaConfig).",
         extensions=calls("GetUserPoolMfaConfig", role=Role.VIEWER),
     )
@@ -134,7 +145,14 @@ class UserPoolConnection(Connection[UserPool]):
 
 # What ListUserPools gives of a pool, and the fields that need no more than that.
 _SUMMARY_FIELDS = summary_fields(
-    "UserPoolDescriptionType", "users", "groups", "clients", "identity_providers", "resource_servers", "mfa_config"
+    "UserPoolDescriptionType",
+    "users",
+    "groups",
+    "clients",
+    "identity_providers",
+    "resource_servers",
+    "terms",
+    "mfa_config",
 )
 
 

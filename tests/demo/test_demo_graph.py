@@ -61,6 +61,25 @@ async def test_every_root_field_answers_on_the_demo_pool(gateway, cognito):
            }""",
         {"pool": pool.user_pool_id, "user": pool.users_with_devices[0], "key": device_key},
     )
+    # The seed has no branding style or terms document: made here, read by ID.
+    style = cognito.create_managed_login_branding(
+        UserPoolId=pool.user_pool_id, ClientId=pool.app_client_id, UseCognitoProvidedValues=True
+    )["ManagedLoginBranding"]["ManagedLoginBrandingId"]
+    terms = cognito.create_terms(
+        UserPoolId=pool.user_pool_id,
+        ClientId=pool.app_client_id,
+        TermsName="terms-of-use",
+        TermsSource="LINK",
+        Enforcement="NONE",
+        Links={"cognito:default": "https://example.com/terms"},
+    )["Terms"]["TermsId"]
+    data |= await gateway.data(
+        """query($pool: ID!, $style: String!, $terms: String!) {
+             managedLoginBranding(userPoolId: $pool, managedLoginBrandingId: $style) { __typename }
+             terms(userPoolId: $pool, termsId: $terms) { __typename }
+           }""",
+        {"pool": pool.user_pool_id, "style": style, "terms": terms},
+    )
 
     errors = {field: value for field, value in data.items() if "Error" in value["__typename"]}
     assert errors == {}
