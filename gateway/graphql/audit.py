@@ -98,9 +98,13 @@ class Audit(FieldExtension):
         self.write(info, kwargs, type(result).__strawberry_definition__.name, request_ids, started)
         return result
 
+    def request(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """The Cognito-shaped request the record holds (redacted by ``write``)."""
+        return to_cognito(arguments["input"])
+
     def write(self, info: Any, arguments: dict[str, Any], result: str, request_ids: list[str], started: float) -> None:
         caller = info.context.caller
-        request = to_cognito(arguments["input"])
+        request = self.request(arguments)
         record = {
             "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             "caller": caller.subject,

@@ -26,6 +26,7 @@ from gateway.graphql.limits import ValidationCacheAfterChecks, add_limit_code, l
 from gateway.graphql.me import MeQueries
 from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries
 from gateway.graphql.scalars import SCALAR_MAP
+from gateway.graphql.user_import import UserImportMutations, UserImportQueries
 from gateway.graphql.user_pools import UserPoolMutations, UserPoolQueries
 from gateway.graphql.users import UserMutations, UserQueries
 from gateway.observability import tracing
@@ -44,6 +45,7 @@ Query = merge_types(
         IdentityProviderQueries,
         DeviceQueries,
         ResourceServerQueries,
+        UserImportQueries,
         MeQueries,
     ),
 )
@@ -57,6 +59,7 @@ Mutation = merge_types(
         IdentityProviderMutations,
         DeviceMutations,
         ResourceServerMutations,
+        UserImportMutations,
         AuthMutations,
     ),
 )

@@ -27,6 +27,8 @@ from gateway.graphql.pagination import (
 from gateway.graphql.resource_servers import PAGE_SIZE as RESOURCE_SERVER_PAGE_SIZE
 from gateway.graphql.resource_servers import ResourceServerConnection, list_resource_servers
 from gateway.graphql.shapes import cognito_type, from_cognito
+from gateway.graphql.user_import import PAGE_SIZE as IMPORT_JOB_PAGE_SIZE
+from gateway.graphql.user_import import UserImportJobConnection, csv_header, list_user_import_jobs
 from gateway.graphql.users import UserConnection, UserFilterInput, list_users
 
 
@@ -122,6 +124,22 @@ class UserPool:
     async def tags(self, info: Info) -> Optional[JSON]:
         return await tags_of(info.context, self.arn)
 
+    @strawberry.field(
+        description="The columns of a user import file for this pool (GetCSVHeader).",
+        extensions=calls("GetCSVHeader", role=Role.VIEWER),
+    )
+    async def csv_header(self, info: Info) -> Optional[list[str]]:
+        return await csv_header(info.context, self.id)
+
+    @strawberry.field(
+        description="The pool's user import jobs (ListUserImportJobs).",
+        extensions=calls("ListUserImportJobs", role=Role.VIEWER),
+    )
+    async def user_import_jobs(
+        self, info: Info, first: int = IMPORT_JOB_PAGE_SIZE, after: Optional[str] = None
+    ) -> Optional[UserImportJobConnection]:
+        return await list_user_import_jobs(info.context, self.id, first, after)
+
 
 async def user_pool_by_id(context: Context, user_pool_id: str) -> UserPool:
     return from_cognito(UserPool, await context.loaders.user_pool.load(user_pool_id))
@@ -134,7 +152,15 @@ class UserPoolConnection(Connection[UserPool]):
 
 # What ListUserPools gives of a pool, and the fields that need no more than that.
 _SUMMARY_FIELDS = summary_fields(
-    "UserPoolDescriptionType", "users", "groups", "clients", "identity_providers", "resource_servers", "mfa_config"
+    "UserPoolDescriptionType",
+    "users",
+    "groups",
+    "clients",
+    "identity_providers",
+    "resource_servers",
+    "mfa_config",
+    "csv_header",
+    "user_import_jobs",
 )
 
 
