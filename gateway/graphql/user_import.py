@@ -109,14 +109,13 @@ class UploadUserImportCsvPayload:
 
 
 def checked_csv(text: str) -> bytes:
-    """The file as UTF-8, refused before any call when it cannot be an import file. Whether its columns are the
-    pool's is left to the job (it fails with a message saying so): checking would cost a GetCSVHeader call."""
+    """The file as UTF-8, refused before any call when it cannot be an import file: empty, or without its header
+    line. Whether the columns are the pool's is left to the job (it fails, saying so): checking here would cost a
+    GetCSVHeader call on every upload. Its size is bounded by the request body limit (GATEWAY_MAX_BODY_BYTES)."""
     if not text.strip():
         raise invalid_parameter("csv is empty: it needs a header line and at least one user")
-    try:
-        body = text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise invalid_parameter("csv is not valid UTF-8 text (it holds an unpaired surrogate)") from None
+    # Always UTF-8: the HTTP layer (orjson) refuses a request whose JSON escapes an unpaired surrogate.
+    body = text.encode("utf-8")
     header = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
     if USERNAME_COLUMN not in (column.strip() for column in header):
         raise invalid_parameter(f"csv must start with its header line, which names the {USERNAME_COLUMN} column")
