@@ -131,9 +131,9 @@ class OutcomeUnknownHandler(CognitoErrorHandler):
 
 EXCEPTION_HANDLERS: tuple[CognitoErrorHandler, ...] = (
     *(CognitoErrorHandler(exception_class(code), error_type) for code, error_type in ERROR_TYPES.items()),
-    OutcomeUnknownHandler(OutcomeUnknown, OutcomeUnknownError),
     CognitoErrorHandler(UploadRefused, CsvUploadRefusedError),
     CognitoErrorHandler(UploadFailed, CsvUploadFailedError),
+    OutcomeUnknownHandler(OutcomeUnknown, OutcomeUnknownError),
     CognitoErrorHandler(CognitoException, ServiceError),
 )
 
