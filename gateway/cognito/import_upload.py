@@ -57,7 +57,10 @@ async def put_csv(url: str, body: bytes, *, connect_timeout: float, read_timeout
                 document = await _start_of(response) if response.status_code >= 300 else b""
     except httpx.TimeoutException as error:
         raise UploadFailed(
-            "The CSV upload to S3 timed out; it may be sent again.", code=type(error).__name__, fault="SERVER"
+            "The CSV upload to S3 timed out; it may be sent again.",
+            code=type(error).__name__,
+            retryable=True,
+            fault="SERVER",
         ) from None
     except httpx.HTTPError as error:  # connection refused or reset, DNS, TLS...: the message names no URL
         raise UploadFailed(

@@ -122,7 +122,19 @@ def checked_csv(text: str) -> bytes:
     return body
 
 
-async def upload_user_import_csv(info: Info, input: UploadUserImportCsvInput) -> UploadUserImportCsvPayload:
+UploadUserImportCsvResult = result_union(
+    "UploadUserImportCsvResult",
+    [
+        UploadUserImportCsvPayload,
+        ERROR_TYPES["PreconditionNotMetException"],  # a job that is not Created
+        CsvUploadRefusedError,
+        CsvUploadFailedError,
+    ],
+    "DescribeUserImportJob",
+)
+
+
+async def upload_user_import_csv(info: Info, input: UploadUserImportCsvInput) -> UploadUserImportCsvResult:
     body = checked_csv(input.csv)
     response = await info.context.cognito.call(
         "DescribeUserImportJob", UserPoolId=input.user_pool_id, JobId=input.job_id
@@ -161,16 +173,6 @@ def upload_field() -> Any:
     """``uploadUserImportCsv``: reads the job (its declared operation, for its status and URL), then PUTs the file."""
     call = CognitoCall("DescribeUserImportJob", Role.ADMIN, changes=True)
     name = "uploadUserImportCsv"
-    upload_user_import_csv.__annotations__["return"] = result_union(
-        "UploadUserImportCsvResult",
-        [
-            UploadUserImportCsvPayload,
-            CsvUploadRefusedError,
-            CsvUploadFailedError,
-            ERROR_TYPES["PreconditionNotMetException"],
-        ],
-        "DescribeUserImportJob",
-    )
     return strawberry.mutation(
         resolver=upload_user_import_csv,
         name=name,

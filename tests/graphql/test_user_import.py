@@ -409,6 +409,41 @@ async def test_an_unreachable_upload_target_is_a_retryable_failure(gateway: Gate
     assert "127.0.0.1" not in failed["message"] and "X-Amz" not in failed["message"]
 
 
+async def test_an_upload_that_times_out_is_a_retryable_failure(
+    backend: DemoBackend, cognito: BaseClient, pool_id: str
+) -> None:
+    """A target that takes the request and never answers: the upload gives up after the client's read timeout."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with running_gateway(backend, read_timeout_seconds=0.3) as gateway:
+            job = await create_job(gateway, pool_id)
+            record = demo_job(pool_id, job["jobId"])
+            record.pre_signed_url = urlunsplit(urlsplit(record.pre_signed_url)._replace(netloc=f"127.0.0.1:{port}"))
+            detail = await gateway.data(
+                """mutation($input: UploadUserImportCsvInput!) { uploadUserImportCsv(input: $input) {
+                     __typename ... on CsvUploadFailedError { code fault retryable } } }""",
+                {"input": {"userPoolId": pool_id, "jobId": job["jobId"], "csv": "cognito:username\nbob\n"}},
+            )
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+    assert detail["uploadUserImportCsv"] == {
+        "__typename": "CsvUploadFailedError",
+        "code": "ReadTimeout",
+        "fault": "SERVER",
+        "retryable": True,
+    }
+
+
 # --- roles, secrets, audit ----------------------------------------------------------------------------------
 
 
