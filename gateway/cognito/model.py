@@ -61,6 +61,9 @@ _SENSITIVE_IDENTIFIERS = frozenset({"UsernameType", "AttributeValueType", "Clien
 # address or an authenticator (a sign-up or password-reset code, an attribute's verification code, a TOTP
 # code) and a device's SRP verifier and salt. Named by member; their shapes are found across the operations.
 UNMARKED_SECRET_MEMBERS = frozenset({"Code", "ConfirmationCode", "UserCode", "DeviceSecretVerifierConfig"})
+# Secret shapes the model does not mark: a user import job's pre-signed URL is a bearer credential (whoever holds it
+# can load users into the pool until it expires).
+UNMARKED_SECRET_SHAPES = frozenset({"PreSignedUrlType"})
 # The keys of an identity provider's ProviderDetails map that hold its secrets.
 IDP_SECRET_DETAILS = frozenset({"client_secret", "private_key"})
 
@@ -86,8 +89,8 @@ def input_members() -> Iterator[tuple[str, Shape]]:
 
 @cache
 def secret_shapes() -> frozenset[str]:
-    """The names of the secret shapes: those the model marks ``sensitive`` less its identifiers, and the
-    shapes of the members in :data:`UNMARKED_SECRET_MEMBERS`."""
+    """The names of the secret shapes: those the model marks ``sensitive`` less its identifiers, the shapes of
+    the members in :data:`UNMARKED_SECRET_MEMBERS`, and :data:`UNMARKED_SECRET_SHAPES`."""
     model = service_model()
     marked = {
         name
@@ -95,7 +98,7 @@ def secret_shapes() -> frozenset[str]:
         if (shape := model.shape_for(name)).serialization.get("sensitive") or shape.metadata.get("sensitive")
     }
     unmarked = {member.name for name, member in input_members() if name in UNMARKED_SECRET_MEMBERS}
-    return frozenset((marked - _SENSITIVE_IDENTIFIERS) | unmarked)
+    return frozenset((marked - _SENSITIVE_IDENTIFIERS) | unmarked | UNMARKED_SECRET_SHAPES)
 
 
 def is_secret(shape: Shape) -> bool:
@@ -162,6 +165,7 @@ OBJECT_MEMBERS: tuple[tuple[str, str], ...] = (
     ("ClientId", "the app client"),
     ("ClientName", "the app clients, for one named"),
     ("Domain", "the domain"),
+    ("JobId", "the user import job"),
     ("PoolName", "the user pools, for one named"),
     ("UserPoolId", "the user pool"),
     ("ResourceArn", "the tags of"),

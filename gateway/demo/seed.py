@@ -48,6 +48,7 @@ POOL_NAME: Final = "acme-staff"
 APP_CLIENT_NAME: Final = "acme-staff-web"
 CONFIDENTIAL_CLIENT_NAME: Final = "acme-directory-sync"
 RESOURCE_SERVER_ID: Final = "https://api.acme.example"
+IMPORT_JOB_NAME: Final = "acme-contractors"
 EMAIL_DOMAIN: Final = "acme.example"  # reserved TLD: never a real mailbox
 
 PASSWORD_POLICY: Final[Mapping[str, Any]] = {
@@ -155,6 +156,7 @@ class SeededPool:
     # Empty when the backend is not an in-process moto (see the module docstring).
     users_with_devices: tuple[str, ...] = ()
     users_with_auth_events: tuple[str, ...] = ()
+    import_job_id: str | None = None  # a user import job waiting for its CSV file
 
 
 class _Status(Enum):
@@ -224,8 +226,9 @@ def seed_demo_pool(client: BaseClient, *, users: int = 160, seed: int = 7) -> Se
     The pool has advanced security in AUDIT mode; up to 30 confirmed users get
     1-3 devices and up to 40 a few sign-in events (Pass and Fail, some flagged
     as risky, some with admin feedback) over the last 90 days.  It also has a
-    SAML and a Google identity provider, a resource server and, besides the
-    public web client, a confidential client (with a secret).
+    SAML and a Google identity provider, a resource server, besides the
+    public web client a confidential client (with a secret), and a user
+    import job waiting for its CSV file.
     """
     if users < 1:
         raise ValueError(f"users must be at least 1, got {users}")
@@ -276,6 +279,12 @@ def seed_demo_pool(client: BaseClient, *, users: int = 160, seed: int = 7) -> Se
         EnableTokenRevocation=True,
     )["UserPoolClient"]["ClientId"]
 
+    import_job_id: str = client.create_user_import_job(
+        UserPoolId=pool_id,
+        JobName=IMPORT_JOB_NAME,
+        CloudWatchLogsRoleArn=f"arn:aws:iam::{account_id}:role/CognitoImportLogs",
+    )["UserImportJob"]["JobId"]
+
     # Sequential on purpose: the moto server shares this process (and its GIL)
     # with the client, so a thread pool measured no faster, and serial calls
     # keep ListUsers' (insertion) order deterministic.
@@ -302,6 +311,7 @@ def seed_demo_pool(client: BaseClient, *, users: int = 160, seed: int = 7) -> Se
         resource_server_identifiers=(RESOURCE_SERVER_ID,),
         users_with_devices=with_devices,
         users_with_auth_events=with_events,
+        import_job_id=import_job_id,
     )
 
 

@@ -98,10 +98,14 @@ class Audit(FieldExtension):
         self.write(info, kwargs, type(result).__strawberry_definition__.name, request_ids, started)
         return result
 
+    def request(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """The Cognito-shaped request the record holds (redacted by ``write``)."""
+        return to_cognito(arguments["input"])
+
     def write(self, info: Any, arguments: dict[str, Any], result: str, request_ids: list[str], started: float) -> None:
         caller = info.context.caller
         try:
-            request = to_cognito(arguments["input"])
+            request = self.request(arguments)
         except CognitoException:  # an input refused as it was read (a blob that is not base64): nothing was sent
             request = {}
         record = {

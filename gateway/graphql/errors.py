@@ -21,6 +21,7 @@ from graphql import GraphQLError
 from gateway.auth import AccessDenied
 from gateway.cognito import model
 from gateway.cognito.errors import CognitoException, OutcomeUnknown, ResponseMeta, exception_class
+from gateway.cognito.import_upload import UploadFailed, UploadRefused
 from gateway.graphql.shapes import summary
 
 
@@ -64,6 +65,21 @@ class ServiceError(CognitoError):
 class OutcomeUnknownError(CognitoError):
     operation: str = strawberry.field(description="The Cognito operation whose outcome is unknown.")
     check: str = strawberry.field(description="What to read to learn whether the change took effect.")
+
+
+@strawberry.type(
+    description="S3 refused a user import job's CSV upload (403: the pre-signed URL expired, or the upload is not the "
+    "one it was signed for); code and message are S3's. Sending it again will not help: a new job gives a new URL."
+)
+class CsvUploadRefusedError(CognitoError):
+    pass
+
+
+@strawberry.type(
+    description="A user import job's CSV upload did not reach S3, timed out, or S3 failed: it may be sent again."
+)
+class CsvUploadFailedError(CognitoError):
+    pass
 
 
 def error_type_name(code: str) -> str:
@@ -115,6 +131,8 @@ class OutcomeUnknownHandler(CognitoErrorHandler):
 
 EXCEPTION_HANDLERS: tuple[CognitoErrorHandler, ...] = (
     *(CognitoErrorHandler(exception_class(code), error_type) for code, error_type in ERROR_TYPES.items()),
+    CognitoErrorHandler(UploadRefused, CsvUploadRefusedError),
+    CognitoErrorHandler(UploadFailed, CsvUploadFailedError),
     OutcomeUnknownHandler(OutcomeUnknown, OutcomeUnknownError),
     CognitoErrorHandler(CognitoException, ServiceError),
 )

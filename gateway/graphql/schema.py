@@ -28,6 +28,7 @@ from gateway.graphql.me import MeQueries
 from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.terms import TermsMutations, TermsQueries
+from gateway.graphql.user_import import UserImportMutations, UserImportQueries
 from gateway.graphql.user_pools import UserPoolMutations, UserPoolQueries
 from gateway.graphql.users import UserMutations, UserQueries
 from gateway.observability import tracing
@@ -48,6 +49,7 @@ Query = merge_types(
         ResourceServerQueries,
         BrandingQueries,
         TermsQueries,
+        UserImportQueries,
         MeQueries,
     ),
 )
@@ -63,6 +65,7 @@ Mutation = merge_types(
         ResourceServerMutations,
         BrandingMutations,
         TermsMutations,
+        UserImportMutations,
         AuthMutations,
     ),
 )

@@ -29,6 +29,8 @@ from gateway.graphql.resource_servers import ResourceServerConnection, list_reso
 from gateway.graphql.shapes import cognito_type, from_cognito
 from gateway.graphql.terms import PAGE_SIZE as TERMS_PAGE_SIZE
 from gateway.graphql.terms import TermsConnection, list_terms
+from gateway.graphql.user_import import PAGE_SIZE as IMPORT_JOB_PAGE_SIZE
+from gateway.graphql.user_import import UserImportJobConnection, csv_header, list_user_import_jobs
 from gateway.graphql.users import UserConnection, UserFilterInput, list_users
 
 
@@ -133,6 +135,22 @@ class UserPool:
     async def tags(self, info: Info) -> Optional[JSON]:
         return await tags_of(info.context, self.arn)
 
+    @strawberry.field(
+        description="The columns of a user import file for this pool (GetCSVHeader).",
+        extensions=calls("GetCSVHeader", role=Role.VIEWER),
+    )
+    async def csv_header(self, info: Info) -> Optional[list[str]]:
+        return await csv_header(info.context, self.id)
+
+    @strawberry.field(
+        description="The pool's user import jobs (ListUserImportJobs).",
+        extensions=calls("ListUserImportJobs", role=Role.VIEWER),
+    )
+    async def user_import_jobs(
+        self, info: Info, first: int = IMPORT_JOB_PAGE_SIZE, after: Optional[str] = None
+    ) -> Optional[UserImportJobConnection]:
+        return await list_user_import_jobs(info.context, self.id, first, after)
+
 
 async def user_pool_by_id(context: Context, user_pool_id: str) -> UserPool:
     return from_cognito(UserPool, await context.loaders.user_pool.load(user_pool_id))
@@ -153,6 +171,8 @@ _SUMMARY_FIELDS = summary_fields(
     "resource_servers",
     "terms",
     "mfa_config",
+    "csv_header",
+    "user_import_jobs",
 )
 
 

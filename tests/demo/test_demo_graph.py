@@ -7,7 +7,7 @@ ROOT_FIELDS = set(build_schema()._schema.query_type.fields)
 
 EVERYTHING = """
 query Demo($pool: ID!, $user: String!, $group: String!, $client: String!, $secretClient: String!,
-           $provider: String!, $server: String!, $deviceUser: String!) {
+           $provider: String!, $server: String!, $deviceUser: String!, $importJob: String!) {
   me { __typename subject roles }
   userPools { __typename ... on UserPoolConnection { nodes { id name } } }
   userPool(id: $pool) {
@@ -37,6 +37,8 @@ query Demo($pool: ID!, $user: String!, $group: String!, $client: String!, $secre
   devices(userPoolId: $pool, username: $deviceUser) { __typename ... on DeviceConnection { nodes { deviceKey } } }
   resourceServers(userPoolId: $pool) { __typename ... on ResourceServerConnection { nodes { identifier scopes { scopeName } } } }
   resourceServer(userPoolId: $pool, identifier: $server) { __typename ... on ResourceServer { name } }
+  userImportJobs(userPoolId: $pool) { __typename ... on UserImportJobConnection { nodes { jobName status } } }
+  userImportJob(userPoolId: $pool, jobId: $importJob) { __typename ... on UserImportJob { jobName preSignedUrl } }
 }"""
 
 
@@ -51,6 +53,7 @@ async def test_every_root_field_answers_on_the_demo_pool(gateway, cognito):
         "provider": pool.identity_provider_names[0],
         "server": pool.resource_server_identifiers[0],
         "deviceUser": pool.users_with_devices[0],
+        "importJob": pool.import_job_id,
     }
 
     data = await gateway.data(EVERYTHING, variables)
@@ -89,4 +92,6 @@ async def test_every_root_field_answers_on_the_demo_pool(gateway, cognito):
     assert data["devices"]["nodes"], "the demo seeds devices"
     assert data["userPoolClientSecret"]["clientSecret"]
     assert data["identityProviderByIdentifier"]["providerName"] == "AcmeOkta"
+    assert data["userImportJobs"]["nodes"] == [{"jobName": "acme-contractors", "status": "CREATED"}]
+    assert data["userImportJob"]["preSignedUrl"]
     assert data["userPool"]["mfaConfig"]["softwareTokenMfaConfiguration"]["enabled"] is True

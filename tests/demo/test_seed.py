@@ -179,6 +179,13 @@ def test_identity_providers_and_resource_server(demo_client: BaseClient, pool: S
     assert len(servers["ResourceServers"][0]["Scopes"]) >= 2
 
 
+def test_an_import_job_waits_for_its_file(demo_client: BaseClient, pool: SeededPool) -> None:
+    jobs = demo_client.list_user_import_jobs(UserPoolId=pool.user_pool_id, MaxResults=60)["UserImportJobs"]
+    assert [(job["JobId"], job["JobName"], job["Status"]) for job in jobs] == [
+        (pool.import_job_id, "acme-contractors", "Created")
+    ]
+
+
 def test_tags(demo_client: BaseClient, pool: SeededPool) -> None:
     described = demo_client.describe_user_pool(UserPoolId=pool.user_pool_id)["UserPool"]
     tags = demo_client.list_tags_for_resource(ResourceArn=described["Arn"])["Tags"]
