@@ -216,15 +216,15 @@ def region_for(params: dict[str, Any], default: str) -> str:
 
 
 def over_limit(shape: Shape, value: Any, path: str = "") -> str | None:
-    """The first value past its shape's ``max`` (string length, list or map size), or a list or object where
+    """The first value past its shape's ``max`` (string length, blob, list or map size), or a list or object where
     a string goes (only a JSON member can hold one), as a message, or None. botocore checks only the ``min``
     bounds before sending; this refuses the rest before a call is spent. (botocore's own type error would
     quote the value, whose repr recurses past any limit when it is nested ~1000 deep.)"""
     if shape.type_name == "string" and isinstance(value, (list, dict)):
         return f"{path or shape.name} must be a string, not {'a list' if isinstance(value, list) else 'an object'}"
     limit = shape.metadata.get("max")
-    if limit is not None and isinstance(value, (str, list, dict)) and len(value) > limit:
-        unit = "characters" if isinstance(value, str) else "items"
+    if limit is not None and isinstance(value, (str, bytes, list, dict)) and len(value) > limit:
+        unit = "characters" if isinstance(value, str) else "bytes" if isinstance(value, bytes) else "items"
         return f"{path or shape.name} has {len(value)} {unit}; at most {limit} are allowed"
     if shape.type_name == "structure" and isinstance(value, dict):
         for name, item in value.items():

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import strawberry
 
 from gateway.auth import Role
+from gateway.graphql import pool_security
 from gateway.graphql.context import Context, Info
 from gateway.graphql.declarations import calls
 from gateway.graphql.errors import result_union
@@ -34,6 +35,9 @@ class UserPoolClient:
 
         return await user_pool_by_id(info.context, self.user_pool_id)
 
+    risk_configuration = pool_security.client_risk_configuration
+    ui_customization = pool_security.client_ui_customization
+
 
 async def describe_client(context: Context, user_pool_id: str, client_id: str) -> dict[str, Any]:
     """DescribeUserPoolClient's answer, secret included: callers decide what to expose."""
@@ -50,7 +54,7 @@ class UserPoolClientConnection(Connection[UserPoolClient]):
     pass
 
 
-_SUMMARY_FIELDS = summary_fields("UserPoolClientDescription", "user_pool")
+_SUMMARY_FIELDS = summary_fields("UserPoolClientDescription", "user_pool", *pool_security.CLIENT_FIELDS)
 
 
 async def list_clients(info: Info, user_pool_id: str, first: int, after: Optional[str]) -> UserPoolClientConnection:

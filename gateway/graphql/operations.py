@@ -17,7 +17,15 @@ from gateway.graphql.context import Context, Info
 from gateway.graphql.declarations import CognitoCall, Declared
 from gateway.graphql.errors import result_union
 from gateway.graphql.permissions import requires
-from gateway.graphql.shapes import cognito_type, from_cognito, input_type, python_name, summary, to_cognito
+from gateway.graphql.shapes import (
+    cognito_type,
+    decode_blobs,
+    from_cognito,
+    input_type,
+    python_name,
+    summary,
+    to_cognito,
+)
 
 # respond(context, request parameters, Cognito's response) -> payload
 Responder = Callable[[Context, dict[str, Any], dict[str, Any]], Any]
@@ -65,7 +73,7 @@ def mutation(
     respond = respond or answer(payload, *identifiers)
 
     async def resolve(info: Info, input: Any) -> Any:
-        request = to_cognito(input)
+        request = decode_blobs(to_cognito(input), op.input_shape)
         if check is not None:
             check(request)
         response = await info.context.cognito.call(operation, **request)

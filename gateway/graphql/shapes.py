@@ -12,6 +12,8 @@ inputs become request parameters with :func:`to_cognito`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
 import html
 import keyword
@@ -29,6 +31,7 @@ from strawberry.scalars import JSON
 
 from gateway.auth import Role
 from gateway.cognito import model
+from gateway.cognito.errors import invalid_parameter
 from gateway.graphql.permissions import requires
 
 logger = logging.getLogger(__name__)
@@ -299,3 +302,29 @@ def to_cognito(value: Any) -> dict[str, Any]:
             continue
         params[spec.member] = spec.convert(item, {}) if spec.convert is not None else item
     return params
+
+
+def decode_blobs(params: dict[str, Any], shape: Shape) -> dict[str, Any]:
+    """``params`` (of ``shape``) with each blob member, base64 text in the graph (``String``), as the bytes it
+    stands for: botocore encodes blobs itself, and would encode the text again. Whitespace (line-wrapped base64) is
+    ignored; other text that is not base64 is refused with InvalidParameterException before any call."""
+
+    def decoded(value: Any, member: Shape, path: str) -> Any:
+        if member.type_name == "blob" and isinstance(value, str):
+            try:
+                return base64.b64decode("".join(value.split()), validate=True)
+            except binascii.Error:
+                raise invalid_parameter(f"{path} must be base64-encoded.") from None
+        if member.type_name == "structure" and isinstance(value, dict):
+            return {
+                name: decoded(item, member.members[name], f"{path}.{name}") if name in member.members else item
+                for name, item in value.items()
+            }
+        if member.type_name == "list" and isinstance(value, list):
+            return [decoded(item, member.member, f"{path}[{index}]") for index, item in enumerate(value)]
+        return value
+
+    return {
+        name: decoded(value, shape.members[name], name) if name in shape.members else value
+        for name, value in params.items()
+    }

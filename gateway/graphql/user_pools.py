@@ -7,6 +7,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway.auth import Role
+from gateway.graphql import pool_security
 from gateway.graphql.clients import UserPoolClientConnection, list_clients
 from gateway.graphql.context import Context, Info
 from gateway.graphql.declarations import calls
@@ -122,6 +123,11 @@ class UserPool:
     async def tags(self, info: Info) -> Optional[JSON]:
         return await tags_of(info.context, self.arn)
 
+    risk_configuration = pool_security.pool_risk_configuration
+    log_delivery_configuration = pool_security.pool_log_delivery_configuration
+    ui_customization = pool_security.pool_ui_customization
+    signing_certificate = pool_security.pool_signing_certificate
+
 
 async def user_pool_by_id(context: Context, user_pool_id: str) -> UserPool:
     return from_cognito(UserPool, await context.loaders.user_pool.load(user_pool_id))
@@ -134,7 +140,14 @@ class UserPoolConnection(Connection[UserPool]):
 
 # What ListUserPools gives of a pool, and the fields that need no more than that.
 _SUMMARY_FIELDS = summary_fields(
-    "UserPoolDescriptionType", "users", "groups", "clients", "identity_providers", "resource_servers", "mfa_config"
+    "UserPoolDescriptionType",
+    "users",
+    "groups",
+    "clients",
+    "identity_providers",
+    "resource_servers",
+    "mfa_config",
+    *pool_security.POOL_FIELDS,
 )
 
 
