@@ -2,7 +2,8 @@
 
 Reads are nested fields, one call per parent: ``UserPool.riskConfiguration``, ``.logDeliveryConfiguration``,
 ``.uiCustomization``, ``.signingCertificate`` and ``UserPoolClient.riskConfiguration``, ``.uiCustomization``. They are
-built here and assigned on those types where they are defined (``risk_configuration = pool_security.pool_risk_configuration``).
+built here and assigned on those types where they are defined
+(``risk_configuration = pool_security.pool_risk_configuration``).
 A pool's failure (threat protection off: ``UserPoolAddOnNotEnabledException``) goes to ``errors[]`` with its code,
 as every nested field's does. Changes are the ADMIN mutations ``setRiskConfiguration``,
 ``setLogDeliveryConfiguration`` and ``setUICustomization`` (its ``imageFile`` is base64 text, decoded before the
@@ -89,7 +90,8 @@ async def pool_log_delivery_configuration(root: Any, info: Info) -> Optional[Log
 
 
 @strawberry.field(
-    description="The classic hosted UI's CSS and logo for every app client (GetUICustomization); null when none is set.",
+    description="The classic hosted UI's CSS and logo for every app client (GetUICustomization); null when none "
+    "is set.",
     extensions=calls("GetUICustomization", role=Role.VIEWER),
 )
 async def pool_ui_customization(root: Any, info: Info) -> Optional[UICustomization]:

@@ -204,7 +204,7 @@ async def test_client_risk_configuration_is_its_own_else_the_pools(
     result = await gateway.mutate(
         "setRiskConfiguration",
         {"userPoolId": pool.id, "clientId": pool.client_id, **own},
-        "riskConfiguration { clientId compromisedCredentialsRiskConfiguration { eventFilter actions { eventAction } } }",
+        "riskConfiguration { clientId compromisedCredentialsRiskConfiguration { actions { eventAction } } }",
     )
     assert result["riskConfiguration"]["clientId"] == pool.client_id
     gateway.reset_calls()
