@@ -13,7 +13,6 @@ inputs become request parameters with :func:`to_cognito`.
 from __future__ import annotations
 
 import base64
-import binascii
 import enum
 import html
 import keyword
@@ -313,7 +312,7 @@ def decode_blobs(params: dict[str, Any], shape: Shape) -> dict[str, Any]:
         if member.type_name == "blob" and isinstance(value, str):
             try:
                 return base64.b64decode("".join(value.split()), validate=True)
-            except binascii.Error:
+            except ValueError:  # binascii.Error, or a character outside ASCII
                 raise invalid_parameter(f"{path} must be base64-encoded.") from None
         if member.type_name == "structure" and isinstance(value, dict):
             return {

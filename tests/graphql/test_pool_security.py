@@ -414,8 +414,8 @@ async def test_client_ui_customization_is_its_own_else_the_pools(gateway: Gatewa
 
 @pytest.mark.parametrize(
     "image",
-    # a foreign character, missing padding, padding inside, the URL-safe alphabet
-    ["not base64!", "iVBORw0KGgo", "iVBORw0KG=go", "iVBORw0K-_8A"],
+    # a foreign character, one outside ASCII, missing padding, padding inside, the URL-safe alphabet
+    ["not base64!", "iVBORw0KGgoé", "iVBORw0KGgo", "iVBORw0KG=go", "iVBORw0K-_8A"],
 )
 async def test_set_ui_customization_refuses_invalid_base64_before_any_call(
     gateway: Gateway, pool: Pool, image: str
