@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import strawberry
 
 from gateway.auth import Role
-from gateway.graphql import branding, terms
+from gateway.graphql import branding, pool_security, terms
 from gateway.graphql.context import Context, Info
 from gateway.graphql.declarations import calls
 from gateway.graphql.errors import result_union
@@ -55,6 +55,9 @@ class UserPoolClient:
     async def terms(self, info: Info, terms_name: str) -> Optional[terms.Terms]:
         return await terms.terms_of_client(info.context, self.user_pool_id, self.client_id, terms_name)
 
+    risk_configuration = pool_security.client_risk_configuration
+    ui_customization = pool_security.client_ui_customization
+
 
 async def describe_client(context: Context, user_pool_id: str, client_id: str) -> dict[str, Any]:
     """DescribeUserPoolClient's answer, secret included: callers decide what to expose."""
@@ -71,7 +74,9 @@ class UserPoolClientConnection(Connection[UserPoolClient]):
     pass
 
 
-_SUMMARY_FIELDS = summary_fields("UserPoolClientDescription", "user_pool", "managed_login_branding", "terms")
+_SUMMARY_FIELDS = summary_fields(
+    "UserPoolClientDescription", "user_pool", "managed_login_branding", "terms", *pool_security.CLIENT_FIELDS
+)
 
 
 async def list_clients(info: Info, user_pool_id: str, first: int, after: Optional[str]) -> UserPoolClientConnection:

@@ -17,7 +17,14 @@ from gateway.graphql.context import Context, Info
 from gateway.graphql.declarations import CognitoCall, Declared
 from gateway.graphql.errors import result_union
 from gateway.graphql.permissions import requires
-from gateway.graphql.shapes import cognito_type, from_cognito, input_type, python_name, summary, to_cognito
+from gateway.graphql.shapes import (
+    cognito_type,
+    from_cognito,
+    input_type,
+    python_name,
+    summary,
+    to_cognito,
+)
 
 # respond(context, request parameters, Cognito's response) -> payload
 Responder = Callable[[Context, dict[str, Any], dict[str, Any]], Any]

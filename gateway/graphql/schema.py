@@ -25,6 +25,7 @@ from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.identity_providers import IdentityProviderMutations, IdentityProviderQueries
 from gateway.graphql.limits import ValidationCacheAfterChecks, add_limit_code, limits_extension
 from gateway.graphql.me import MeQueries
+from gateway.graphql.pool_security import PoolSecurityMutations
 from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.terms import TermsMutations, TermsQueries
@@ -66,6 +67,7 @@ Mutation = merge_types(
         BrandingMutations,
         TermsMutations,
         UserImportMutations,
+        PoolSecurityMutations,
         AuthMutations,
     ),
 )

@@ -135,12 +135,15 @@ def blob_text(value: bytes, ctx: dict[str, Any]) -> str:
     return base64.b64encode(value).decode("ascii")
 
 
-def blob_bytes(value: str, ctx: dict[str, Any]) -> bytes:
-    """A blob sent as base64 text, decoded for botocore (which encodes it again); anything else is refused."""
+def blob_bytes(value: str, member: str) -> bytes:
+    """A blob sent as base64 text, decoded for botocore (which encodes it again). Whitespace (line-wrapped base64) is
+    ignored; other text that is not base64 is refused before any call."""
     try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise invalid_parameter(f"A binary member must be base64 text; {len(value)} characters were not") from None
+        return base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):  # ValueError: a character outside ASCII
+        raise invalid_parameter(
+            f"{member or 'A binary member'} must be base64 text; {len(value)} characters were not"
+        ) from None
 
 
 def _output(shape: Shape) -> tuple[Any, Converter | None]:
@@ -268,7 +271,7 @@ def _input(shape: Shape, member: str) -> tuple[Any, Converter | None]:
     if is_document(shape):
         return JSON, None
     if shape.type_name == "blob":
-        return str, blob_bytes
+        return str, lambda value, ctx: blob_bytes(value, member)
     if shape.type_name == "structure":
         cls = input_type(shape.name)
         return cls, lambda value, ctx: to_cognito(value)

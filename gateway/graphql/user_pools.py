@@ -7,6 +7,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway.auth import Role
+from gateway.graphql import pool_security
 from gateway.graphql.clients import UserPoolClientConnection, list_clients
 from gateway.graphql.context import Context, Info
 from gateway.graphql.declarations import calls
@@ -151,6 +152,11 @@ class UserPool:
     ) -> Optional[UserImportJobConnection]:
         return await list_user_import_jobs(info.context, self.id, first, after)
 
+    risk_configuration = pool_security.pool_risk_configuration
+    log_delivery_configuration = pool_security.pool_log_delivery_configuration
+    ui_customization = pool_security.pool_ui_customization
+    signing_certificate = pool_security.pool_signing_certificate
+
 
 async def user_pool_by_id(context: Context, user_pool_id: str) -> UserPool:
     return from_cognito(UserPool, await context.loaders.user_pool.load(user_pool_id))
@@ -173,6 +179,7 @@ _SUMMARY_FIELDS = summary_fields(
     "mfa_config",
     "csv_header",
     "user_import_jobs",
+    *pool_security.POOL_FIELDS,
 )
 
 
