@@ -76,18 +76,9 @@ NOT_EXPOSED: dict[str, str] = {
     "GetLogDeliveryConfiguration": _NOT_YET.format("log delivery configuration"),
     "SetLogDeliveryConfiguration": _NOT_YET.format("log delivery configuration"),
     "GetSigningCertificate": _NOT_YET.format("the pool's SAML signing certificate"),
-    "AddUserPoolClientSecret": _NOT_YET.format("app client secret rotation"),
-    "ListUserPoolClientSecrets": _NOT_YET.format("app client secret rotation"),
-    "DeleteUserPoolClientSecret": _NOT_YET.format("app client secret rotation"),
     "AdminGetUserAuthFactors": _NOT_YET.format("a user's auth factors"),
     "AdminDeleteSoftwareToken": _NOT_YET.format("removing a user's authenticator app"),
-    "CreateUserPoolReplica": _NOT_YET.format("user pool replicas"),
-    "DeleteUserPoolReplica": _NOT_YET.format("user pool replicas"),
-    "ListUserPoolReplicas": _NOT_YET.format("user pool replicas"),
-    "UpdateUserPoolReplica": _NOT_YET.format("user pool replicas"),
     "DescribeTermsByClient": _NOT_YET.format("terms documents of managed login"),
-    "GetProvisionedLimit": _NOT_YET.format("provisioned limits"),
-    "UpdateProvisionedLimit": _NOT_YET.format("provisioned limits"),
     "GetClientToken": _NOT_YET.format("client-credentials tokens"),
 }
 

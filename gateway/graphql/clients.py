@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from gateway.graphql.user_pools import UserPool
 
 UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools")]
+ClientSecretDescriptorRef = Annotated["ClientSecretDescriptor", strawberry.lazy("gateway.graphql.client_secrets")]
 
 
 @cognito_type("UserPoolClientType")
@@ -33,6 +34,15 @@ class UserPoolClient:
         from gateway.graphql.user_pools import user_pool_by_id
 
         return await user_pool_by_id(info.context, self.user_pool_id)
+
+    @strawberry.field(
+        description="The app client's secrets (ListUserPoolClientSecrets): their IDs and dates, never their values.",
+        extensions=calls("ListUserPoolClientSecrets", role=Role.ADMIN),
+    )
+    async def secrets(self, info: Info) -> Optional[list[ClientSecretDescriptorRef]]:
+        from gateway.graphql.client_secrets import client_secrets
+
+        return await client_secrets(info.context, self.user_pool_id, self.client_id)
 
 
 async def describe_client(context: Context, user_pool_id: str, client_id: str) -> dict[str, Any]:
@@ -50,7 +60,7 @@ class UserPoolClientConnection(Connection[UserPoolClient]):
     pass
 
 
-_SUMMARY_FIELDS = summary_fields("UserPoolClientDescription", "user_pool")
+_SUMMARY_FIELDS = summary_fields("UserPoolClientDescription", "user_pool", "secrets")
 
 
 async def list_clients(info: Info, user_pool_id: str, first: int, after: Optional[str]) -> UserPoolClientConnection:

@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 from gateway.auth import AccessDenied
 from gateway.cognito.errors import CognitoException
 from gateway.graphql.auth import AuthMutations
+from gateway.graphql.client_secrets import ClientSecretMutations
 from gateway.graphql.clients import ClientMutations, ClientQueries
 from gateway.graphql.declarations import DeclaredCalls
 from gateway.graphql.devices import DeviceMutations, DeviceQueries
@@ -24,6 +25,8 @@ from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.identity_providers import IdentityProviderMutations, IdentityProviderQueries
 from gateway.graphql.limits import ValidationCacheAfterChecks, add_limit_code, limits_extension
 from gateway.graphql.me import MeQueries
+from gateway.graphql.provisioned_limits import ProvisionedLimitMutations, ProvisionedLimitQueries
+from gateway.graphql.replicas import ReplicaMutations
 from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.user_pools import UserPoolMutations, UserPoolQueries
@@ -44,6 +47,7 @@ Query = merge_types(
         IdentityProviderQueries,
         DeviceQueries,
         ResourceServerQueries,
+        ProvisionedLimitQueries,
         MeQueries,
     ),
 )
@@ -57,6 +61,9 @@ Mutation = merge_types(
         IdentityProviderMutations,
         DeviceMutations,
         ResourceServerMutations,
+        ClientSecretMutations,
+        ReplicaMutations,
+        ProvisionedLimitMutations,
         AuthMutations,
     ),
 )

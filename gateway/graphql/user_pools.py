@@ -24,6 +24,8 @@ from gateway.graphql.pagination import (
     selects_beyond,
     summary_fields,
 )
+from gateway.graphql.replicas import LIST_PAGES as REPLICA_PAGES
+from gateway.graphql.replicas import UserPoolReplica, list_replicas
 from gateway.graphql.resource_servers import PAGE_SIZE as RESOURCE_SERVER_PAGE_SIZE
 from gateway.graphql.resource_servers import ResourceServerConnection, list_resource_servers
 from gateway.graphql.shapes import cognito_type, from_cognito
@@ -122,6 +124,13 @@ class UserPool:
     async def tags(self, info: Info) -> Optional[JSON]:
         return await tags_of(info.context, self.arn)
 
+    @strawberry.field(
+        description="The pool's replicas, its primary first (ListUserPoolReplicas).",
+        extensions=calls("ListUserPoolReplicas", role=Role.VIEWER, pages=REPLICA_PAGES),
+    )
+    async def replicas(self, info: Info) -> Optional[list[UserPoolReplica]]:
+        return await list_replicas(info.context, self.id)
+
 
 async def user_pool_by_id(context: Context, user_pool_id: str) -> UserPool:
     return from_cognito(UserPool, await context.loaders.user_pool.load(user_pool_id))
@@ -136,6 +145,7 @@ class UserPoolConnection(Connection[UserPool]):
 _SUMMARY_FIELDS = summary_fields(
     "UserPoolDescriptionType", "users", "groups", "clients", "identity_providers", "resource_servers", "mfa_config"
 )
+_SUMMARY_FIELDS |= {"replicas"}  # needs only the pool ID
 
 
 async def list_user_pools(info: Info, region: Optional[str], first: int, after: Optional[str]) -> UserPoolConnection:
