@@ -19,6 +19,7 @@ from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 if TYPE_CHECKING:
+    from gateway.graphql.client_secrets import ClientSecretDescriptor
     from gateway.graphql.user_pools import UserPool
 
 UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools")]
