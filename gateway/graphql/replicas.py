@@ -2,8 +2,10 @@
 
 A replica shares its pool's ID, so every call goes to the primary's region, read from the pool ID as everywhere
 (and checked against the regions the gateway serves). The replica's own region is a member of the request,
-``regionName``: it is checked against the regions where Cognito has user pools before anything is sent, so a typo
-is an ``InvalidParameterError`` rather than a call.
+``regionName``. A new replica's region must be one the gateway serves too (``GATEWAY_REGIONS``, by default every
+region botocore knows for Cognito user pools), checked before anything is sent: a typo is an
+``InvalidParameterError`` rather than a call, and a gateway limited to some regions creates no replica elsewhere.
+Updating or deleting names an existing replica, wherever it is.
 """
 
 from typing import Any
@@ -11,10 +13,11 @@ from typing import Any
 import strawberry
 
 from gateway.auth import Role
-from gateway.cognito.regions import check_region, cognito_regions
-from gateway.graphql.context import Context
-from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.shapes import from_cognito, output_type
+from gateway.cognito import model
+from gateway.cognito.regions import check_region
+from gateway.graphql.context import Context, Info
+from gateway.graphql.operations import answer, mutation, mutation_field, payload_type
+from gateway.graphql.shapes import from_cognito, input_type, output_type, to_cognito
 
 UserPoolReplica = output_type("UserPoolReplicaType")
 
@@ -38,28 +41,34 @@ async def list_replicas(context: Context, user_pool_id: str) -> list[Any]:
     return replicas
 
 
-def check_replica_region(request: dict[str, Any]) -> None:
-    """Refuses a ``regionName`` that is not a region of Cognito user pools, before any call."""
-    check_region(request["RegionName"], cognito_regions())
-
-
 @strawberry.type
 class UserPoolReplicaIdentifiers:
     user_pool_id: strawberry.ID
 
 
+def _create_replica() -> Any:
+    operation = "CreateUserPoolReplica"
+    payload = payload_type(operation, UserPoolReplicaIdentifiers)
+    respond = answer(payload, "UserPoolId")
+
+    async def resolve(info: Info, input: Any) -> Any:
+        request = to_cognito(input)
+        check_region(request["RegionName"], info.context.cognito.regions)
+        response = await info.context.cognito.call(operation, **request)
+        info.context.written(request)
+        return respond(info.context, request, response)
+
+    input_cls = input_type(model.operation(operation).input_shape.name, name=f"{operation}Input")
+    return mutation_field(operation, input_cls, payload, resolve, role=Role.ADMIN)
+
+
 def _replica_change(operation: str) -> Any:
-    return mutation(
-        operation,
-        payload_type(operation, UserPoolReplicaIdentifiers),
-        role=Role.ADMIN,
-        identifiers=("UserPoolId",),
-        check=check_replica_region,
-    )
+    payload = payload_type(operation, UserPoolReplicaIdentifiers)
+    return mutation(operation, payload, role=Role.ADMIN, identifiers=("UserPoolId",))
 
 
 @strawberry.type
 class ReplicaMutations:
-    create_user_pool_replica = _replica_change("CreateUserPoolReplica")
+    create_user_pool_replica = _create_replica()
     update_user_pool_replica = _replica_change("UpdateUserPoolReplica")
     delete_user_pool_replica = _replica_change("DeleteUserPoolReplica")
