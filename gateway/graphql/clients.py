@@ -1,7 +1,8 @@
 """App clients: the ``UserPoolClient`` type, its queries and mutations.
 
 The client secret is never a field of ``UserPoolClient``: only ``createUserPoolClient``'s payload and the
-``userPoolClientSecret`` query carry it, so lists and dashboards never do.
+``userPoolClientSecret`` query carry it, so lists and dashboards never do (``UserPoolClient.secrets`` lists the
+secrets' IDs and dates for their rotation, :mod:`gateway.graphql.client_secrets`).
 """
 
 import asyncio
