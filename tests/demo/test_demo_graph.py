@@ -19,6 +19,7 @@ query Demo($pool: ID!, $user: String!, $group: String!, $client: String!, $secre
       clients { nodes { clientId clientName } }
       identityProviders { nodes { providerName providerType } }
       resourceServers { nodes { identifier } }
+      replicas { regionName role }
     }
   }
   users(userPoolId: $pool, first: 5) { __typename ... on UserConnection { nodes { username groups { groupName } } } }
@@ -37,6 +38,9 @@ query Demo($pool: ID!, $user: String!, $group: String!, $client: String!, $secre
   devices(userPoolId: $pool, username: $deviceUser) { __typename ... on DeviceConnection { nodes { deviceKey } } }
   resourceServers(userPoolId: $pool) { __typename ... on ResourceServerConnection { nodes { identifier scopes { scopeName } } } }
   resourceServer(userPoolId: $pool, identifier: $server) { __typename ... on ResourceServer { name } }
+  provisionedLimit(limitDefinition: {limitClass: API_CATEGORY, attributes: {Category: "UserAuthentication"}}) {
+    __typename ... on Limit { provisionedLimitValue }
+  }
 }"""
 
 
