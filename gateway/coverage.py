@@ -27,7 +27,6 @@ from gateway.graphql.shapes import (
 )
 
 _SELF_SERVICE = "an end user's own operation, authorized by their access token; the admin graph exposes {}"
-_NOT_YET = "{}: no issue has asked for it yet"
 
 NOT_EXPOSED: dict[str, str] = {
     "AssociateSoftwareToken": _SELF_SERVICE.format("the pool's MFA settings and adminSetUserMFAPreference"),
@@ -51,15 +50,6 @@ NOT_EXPOSED: dict[str, str] = {
     "CompleteWebAuthnRegistration": _SELF_SERVICE.format("the pool's WebAuthn settings (UserPool.mfaConfig)"),
     "ListWebAuthnCredentials": _SELF_SERVICE.format("the pool's WebAuthn settings (UserPool.mfaConfig)"),
     "DeleteWebAuthnCredential": _SELF_SERVICE.format("the pool's WebAuthn settings (UserPool.mfaConfig)"),
-    "AddUserPoolClientSecret": _NOT_YET.format("app client secret rotation"),
-    "ListUserPoolClientSecrets": _NOT_YET.format("app client secret rotation"),
-    "DeleteUserPoolClientSecret": _NOT_YET.format("app client secret rotation"),
-    "CreateUserPoolReplica": _NOT_YET.format("user pool replicas"),
-    "DeleteUserPoolReplica": _NOT_YET.format("user pool replicas"),
-    "ListUserPoolReplicas": _NOT_YET.format("user pool replicas"),
-    "UpdateUserPoolReplica": _NOT_YET.format("user pool replicas"),
-    "GetProvisionedLimit": _NOT_YET.format("provisioned limits"),
-    "UpdateProvisionedLimit": _NOT_YET.format("provisioned limits"),
 }
 
 

@@ -1,7 +1,8 @@
 """App clients: the ``UserPoolClient`` type, its queries and mutations.
 
 The client secret is never a field of ``UserPoolClient``: only ``createUserPoolClient``'s payload and the
-``userPoolClientSecret`` query carry it, so lists and dashboards never do.
+``userPoolClientSecret`` query carry it, so lists and dashboards never do (``UserPoolClient.secrets`` lists the
+secrets' IDs and dates for their rotation, :mod:`gateway.graphql.client_secrets`).
 """
 
 import asyncio
@@ -20,9 +21,11 @@ from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito
 
 if TYPE_CHECKING:
+    from gateway.graphql.client_secrets import ClientSecretDescriptor
     from gateway.graphql.user_pools import UserPool
 
 UserPoolRef = Annotated["UserPool", strawberry.lazy("gateway.graphql.user_pools")]
+ClientSecretDescriptorRef = Annotated["ClientSecretDescriptor", strawberry.lazy("gateway.graphql.client_secrets")]
 
 
 @cognito_type("UserPoolClientType")
@@ -58,6 +61,15 @@ class UserPoolClient:
     risk_configuration = pool_security.client_risk_configuration
     ui_customization = pool_security.client_ui_customization
 
+    @strawberry.field(
+        description="The app client's secrets (ListUserPoolClientSecrets): their IDs and dates, never their values.",
+        extensions=calls("ListUserPoolClientSecrets", role=Role.ADMIN),
+    )
+    async def secrets(self, info: Info) -> Optional[list[ClientSecretDescriptorRef]]:
+        from gateway.graphql.client_secrets import client_secrets
+
+        return await client_secrets(info.context, self.user_pool_id, self.client_id)
+
 
 async def describe_client(context: Context, user_pool_id: str, client_id: str) -> dict[str, Any]:
     """DescribeUserPoolClient's answer, secret included: callers decide what to expose."""
@@ -75,7 +87,12 @@ class UserPoolClientConnection(Connection[UserPoolClient]):
 
 
 _SUMMARY_FIELDS = summary_fields(
-    "UserPoolClientDescription", "user_pool", "managed_login_branding", "terms", *pool_security.CLIENT_FIELDS
+    "UserPoolClientDescription",
+    "user_pool",
+    "managed_login_branding",
+    "terms",
+    "secrets",
+    *pool_security.CLIENT_FIELDS,
 )
 
 

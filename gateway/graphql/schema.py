@@ -17,6 +17,7 @@ from gateway.auth import AccessDenied
 from gateway.cognito.errors import CognitoException
 from gateway.graphql.auth import AuthMutations
 from gateway.graphql.branding import BrandingMutations, BrandingQueries
+from gateway.graphql.client_secrets import ClientSecretMutations
 from gateway.graphql.clients import ClientMutations, ClientQueries
 from gateway.graphql.declarations import DeclaredCalls
 from gateway.graphql.devices import DeviceMutations, DeviceQueries
@@ -26,6 +27,8 @@ from gateway.graphql.identity_providers import IdentityProviderMutations, Identi
 from gateway.graphql.limits import ValidationCacheAfterChecks, add_limit_code, limits_extension
 from gateway.graphql.me import MeQueries
 from gateway.graphql.pool_security import PoolSecurityMutations
+from gateway.graphql.provisioned_limits import ProvisionedLimitMutations, ProvisionedLimitQueries
+from gateway.graphql.replicas import ReplicaMutations
 from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries
 from gateway.graphql.scalars import SCALAR_MAP
 from gateway.graphql.terms import TermsMutations, TermsQueries
@@ -51,6 +54,7 @@ Query = merge_types(
         BrandingQueries,
         TermsQueries,
         UserImportQueries,
+        ProvisionedLimitQueries,
         MeQueries,
     ),
 )
@@ -68,6 +72,9 @@ Mutation = merge_types(
         TermsMutations,
         UserImportMutations,
         PoolSecurityMutations,
+        ClientSecretMutations,
+        ReplicaMutations,
+        ProvisionedLimitMutations,
         AuthMutations,
     ),
 )

@@ -25,6 +25,8 @@ from gateway.graphql.pagination import (
     selects_beyond,
     summary_fields,
 )
+from gateway.graphql.replicas import LIST_PAGES as REPLICA_PAGES
+from gateway.graphql.replicas import UserPoolReplica, list_replicas
 from gateway.graphql.resource_servers import PAGE_SIZE as RESOURCE_SERVER_PAGE_SIZE
 from gateway.graphql.resource_servers import ResourceServerConnection, list_resource_servers
 from gateway.graphql.shapes import cognito_type, from_cognito
@@ -157,6 +159,13 @@ class UserPool:
     ui_customization = pool_security.pool_ui_customization
     signing_certificate = pool_security.pool_signing_certificate
 
+    @strawberry.field(
+        description="The pool's replicas, its primary first (ListUserPoolReplicas).",
+        extensions=calls("ListUserPoolReplicas", role=Role.VIEWER, pages=REPLICA_PAGES),
+    )
+    async def replicas(self, info: Info) -> Optional[list[UserPoolReplica]]:
+        return await list_replicas(info.context, self.id)
+
 
 async def user_pool_by_id(context: Context, user_pool_id: str) -> UserPool:
     return from_cognito(UserPool, await context.loaders.user_pool.load(user_pool_id))
@@ -179,6 +188,7 @@ _SUMMARY_FIELDS = summary_fields(
     "mfa_config",
     "csv_header",
     "user_import_jobs",
+    "replicas",
     *pool_security.POOL_FIELDS,
 )
 

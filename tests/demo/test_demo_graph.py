@@ -19,6 +19,7 @@ query Demo($pool: ID!, $user: String!, $group: String!, $client: String!, $secre
       clients { nodes { clientId clientName } }
       identityProviders { nodes { providerName providerType } }
       resourceServers { nodes { identifier } }
+      replicas { regionName role }
     }
   }
   users(userPoolId: $pool, first: 5) { __typename ... on UserConnection { nodes { username groups { groupName } } } }
@@ -39,6 +40,9 @@ query Demo($pool: ID!, $user: String!, $group: String!, $client: String!, $secre
   resourceServer(userPoolId: $pool, identifier: $server) { __typename ... on ResourceServer { name } }
   userImportJobs(userPoolId: $pool) { __typename ... on UserImportJobConnection { nodes { jobName status } } }
   userImportJob(userPoolId: $pool, jobId: $importJob) { __typename ... on UserImportJob { jobName preSignedUrl } }
+  provisionedLimit(limitDefinition: {limitClass: API_CATEGORY, attributes: {Category: "UserAuthentication"}}) {
+    __typename ... on Limit { provisionedLimitValue }
+  }
 }"""
 
 
