@@ -4,8 +4,6 @@ admins, redacted in the audit, never logged, and the gateway's own SECRET_HASH f
 
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +11,12 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from gateway.auth.api_keys import hash_key
 from gateway.cognito import model
 from gateway.cognito.auth_crypto import secret_hash
 from gateway.demo.server import DemoBackend
 from gateway.graphql import audit
-from gateway.settings import ApiKey
-from tests.conftest import Gateway, running_gateway
+from tests.conftest import running_gateway
+from tests.graphql.callers import callers, forbidden
 from tests.helpers import PASSWORD, assert_error
 
 CHOSEN_SECRET = "chosen0secret0of0the0caller0abcdef"  # 24..64 characters of [\w+]
@@ -51,33 +48,6 @@ def stored_secret_ids(cognito: BaseClient, pool_id: str, client_id: str) -> list
 
 def client_key(pool_id: str, client_id: str) -> dict[str, str]:
     return {"userPoolId": pool_id, "clientId": client_id}
-
-
-# --- callers by role (api-key mode) ---------------------------------------------------------------------
-
-KEYS = {"viewer": "viewer-key", "operator": "operator-key", "admin": "admin-key", "pool-admin": "pool-admin-key"}
-
-
-@asynccontextmanager
-async def callers(backend: DemoBackend, pool_id: str, **settings: Any) -> AsyncIterator[Callable[[str], Gateway]]:
-    """``as_caller(name)``: the app in api-key mode, called with the key of ``name`` (calls counted afresh)."""
-    keys = [ApiKey(name=name, role=name, hash=hash_key(key)) for name, key in KEYS.items() if name != "pool-admin"]
-    keys.append(ApiKey(name="pool-admin", role="admin", pools=[pool_id], hash=hash_key(KEYS["pool-admin"])))
-    async with running_gateway(backend, auth_mode="api-key", api_keys=keys, **settings) as gateway:
-
-        def as_caller(name: str) -> Gateway:
-            gateway.http.headers["X-API-Key"] = KEYS[name]
-            gateway.reset_calls()
-            return gateway
-
-        yield as_caller
-
-
-def forbidden(body: dict[str, Any], path: list[Any]) -> str:
-    """The field at ``path`` was refused with one FORBIDDEN error; returns its message."""
-    [error] = [error for error in body["errors"] if error["path"] == path]
-    assert error["extensions"] == {"code": "FORBIDDEN"}
-    return error["message"]
 
 
 # --- UserPoolClient.secrets -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from gateway.cognito.operations import DEFAULT_RATES
 from gateway.demo.provisioned_limits import ACCOUNT_MAXIMUM_FACTOR
 from gateway.demo.server import DEMO_REGION, DemoBackend
 from tests.conftest import Gateway, running_gateway
-from tests.graphql.test_client_secrets import callers, forbidden
+from tests.graphql.callers import callers, forbidden
 from tests.helpers import assert_error
 
 CATEGORY = "UserAuthentication"

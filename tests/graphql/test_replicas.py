@@ -12,7 +12,7 @@ from gateway.graphql.limits import QueryCost
 from gateway.graphql.replicas import LIST_PAGES
 from gateway.graphql.schema import build_schema
 from tests.conftest import running_gateway
-from tests.graphql.test_client_secrets import callers, forbidden
+from tests.graphql.callers import callers, forbidden
 from tests.helpers import assert_error
 
 REPLICA_REGION = "eu-west-1"
