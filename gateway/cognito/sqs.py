@@ -3,8 +3,8 @@
 The client is made like the Cognito ones (:mod:`gateway.cognito.client`): aiobotocore, standard retries, the short
 connect timeout, the endpoint and credentials from the AWS environment (``AWS_ENDPOINT_URL_SQS`` points it at moto or
 LocalStack) unless given. Its read timeout is the long poll's wait plus the usual read timeout: a receive that waits
-20 s for a message is not a stalled connection. The two calls the consumer makes, receive and delete, answer plain
-values and fail with :class:`QueueError`, so nothing past this module sees botocore.
+20 s for a message is not a stalled connection. The calls the consumer makes (receive, delete, the backlog) answer
+plain values and fail with :class:`QueueError`, so nothing past this module sees botocore.
 """
 
 from __future__ import annotations
@@ -125,6 +125,19 @@ class EventQueue:
             )
             kept.extend(batch[int(failed["Id"])] for failed in response.get("Failed") or [])
         return kept
+
+    async def backlog(self) -> int:
+        """The messages waiting in the queue or being handled (SQS's approximate counts)."""
+        response = await self._call(
+            "GetQueueAttributes",
+            QueueUrl=self.url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )
+        attributes = response.get("Attributes") or {}
+        return sum(
+            int(attributes.get(name, 0))
+            for name in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+        )
 
     async def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         method = getattr(self._client, xform_name(operation))

@@ -32,6 +32,7 @@ __all__ = [
     "IndexEffect",
     "MalformedEvent",
     "Rule",
+    "event_pattern",
     "parse_change",
 ]
 
@@ -207,6 +208,20 @@ RULES: Mapping[str, Rule] = {
     "UntagResource": _NONE,
     "UpdateProvisionedLimit": _NONE,
 }
+
+
+def event_pattern() -> dict[str, Any]:
+    """The EventBridge rule pattern that sends the queue exactly the calls that may change the index: successful ones
+    (CloudTrail writes no ``errorCode``) of the operations whose effect is not :attr:`IndexEffect.NONE`."""
+    return {
+        "source": [EVENT_SOURCE],
+        "detail-type": [CLOUDTRAIL_API_CALL],
+        "detail": {
+            "eventSource": ["cognito-idp.amazonaws.com"],
+            "eventName": sorted(name for name, rule in RULES.items() if rule.effect is not IndexEffect.NONE),
+            "errorCode": [{"exists": False}],
+        },
+    }
 
 
 class MalformedEvent(ValueError):

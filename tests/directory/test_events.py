@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from gateway.cognito import model
-from gateway.directory.events import RULES, Change, IndexEffect, MalformedEvent, parse_change
+from gateway.directory.events import RULES, Change, IndexEffect, MalformedEvent, event_pattern, parse_change
 
 EVENTS = Path(__file__).parent / "events"
 POOL = "us-west-2_aaaaaaaaa"
@@ -307,3 +307,27 @@ def test_request_parameters_that_are_not_an_object_are_malformed():
 
     with pytest.raises(MalformedEvent, match="requestParameters"):
         parse_change(json.dumps(odd))
+
+
+# --- the EventBridge rule ----------------------------------------------------------------------------------------
+
+
+def test_the_rule_pattern_sends_the_successful_calls_of_every_operation_that_changes_the_index():
+    pattern = event_pattern()
+
+    assert pattern["source"] == ["aws.cognito-idp"]
+    assert pattern["detail-type"] == ["AWS API Call via CloudTrail"]
+    assert pattern["detail"]["errorCode"] == [{"exists": False}]
+    assert set(pattern["detail"]["eventName"]) == {
+        name for name, rule in RULES.items() if rule.effect is not IndexEffect.NONE
+    }
+    assert "AdminCreateUser" in pattern["detail"]["eventName"]
+    assert "InitiateAuth" not in pattern["detail"]["eventName"]
+
+
+def test_the_readme_gives_the_rule_pattern():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Changes made outside the gateway") :]
+    block = section[section.index("```json\n") + len("```json\n") :]
+
+    assert json.loads(block[: block.index("```")]) == event_pattern()

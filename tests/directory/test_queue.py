@@ -254,3 +254,11 @@ async def test_the_read_timeout_outlasts_the_long_poll(events):
 def test_a_batch_larger_than_sqs_allows_is_refused():
     with pytest.raises(ValueError, match="batch_size"):
         EventConsumer(object(), Recorder(), batch_size=11)  # type: ignore[arg-type]
+
+
+async def test_the_backlog_counts_waiting_and_in_flight_messages(events, queue):
+    queue.send(body("admin_create_user"), body("delete_group"), body("add_custom_attributes"))
+    await events.receive(max_messages=1, wait_seconds=1)  # one in flight, not deleted
+
+    assert await events.backlog() == 3
+    assert events.calls["GetQueueAttributes"] == 1
