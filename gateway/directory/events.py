@@ -238,7 +238,8 @@ class Change:
     consumer finds the pool among the indexed pools' app clients); else neither, for a call made with an access token
     (the consumer finds the user by ``sub`` among the indexed pools of ``region``).
     Who: ``username`` when CloudTrail records it, else ``sub`` (look the user up by ``sub``); a change that
-    :attr:`IndexEffect.names_a_user` has at least one of them unless CloudTrail recorded neither.
+    :attr:`IndexEffect.names_a_user` has at least one of them (when CloudTrail recorded neither, the change is
+    :attr:`IndexEffect.POOL_USERS_CHANGED` instead).
     """
 
     effect: IndexEffect
@@ -301,13 +302,17 @@ def parse_change(body: str | bytes | Mapping[str, Any]) -> Change:
         pool_id = pool_id or _created_pool_id(detail.get("responseElements"))
     if pool_id is not None and not _POOL_ID.fullmatch(pool_id):
         raise MalformedEvent(f"{event_name}'s userPoolId is not a user pool ID")
+    username = _text(_at(request, rule.user_at)) if rule.user_at else None
+    sub = _text(extra.get("sub"))
+    if effect.names_a_user and username is None and sub is None:
+        effect = IndexEffect.POOL_USERS_CHANGED  # a user changed and nothing recorded says which
     return Change(
         effect,
         **base,
         pool_id=pool_id,
         client_id=_text(request.get("clientId")),
-        username=_text(_at(request, rule.user_at)) if rule.user_at else None,
-        sub=_text(extra.get("sub")),
+        username=username,
+        sub=sub,
         group_name=_text(request.get("groupName")),
         error_code=error_code,
     )

@@ -331,3 +331,17 @@ def test_the_readme_gives_the_rule_pattern():
     block = section[section.index("```json\n") + len("```json\n") :]
 
     assert json.loads(block[: block.index("```")]) == event_pattern()
+
+
+def test_a_user_change_naming_no_user_at_all_becomes_a_change_to_the_pools_users():
+    anonymous = event("admin_delete_user_hidden_username")
+    del anonymous["detail"]["additionalEventData"]
+
+    change = parse_change(json.dumps(anonymous))
+
+    assert (change.effect, change.pool_id, change.username, change.sub) == (
+        IndexEffect.POOL_USERS_CHANGED,
+        POOL,
+        None,
+        None,
+    )

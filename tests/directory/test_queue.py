@@ -153,11 +153,11 @@ async def test_a_failed_apply_leaves_the_message_which_comes_back_and_is_applied
         task = asyncio.create_task(consumer.run())
         try:
             await until(lambda: apply.changes)  # after the visibility timeout (1 s)
+            await until(lambda: queue.remaining() == 0)  # then deleted
         finally:
             task.cancel()
 
     assert [change.event_name for change in apply.changes] == ["AdminCreateUser"]
-    await until(lambda: queue.remaining() == 0)
     assert consumer.stats.failed == 1
     assert "left for redelivery" in caplog.text
     assert "RuntimeError" in caplog.text
