@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     # GraphiQL's assets (`cognito-gateway fetch-ide-assets`): default ~/.cache/cognito-gateway/ide/<pins' hash>.
     ide_assets_dir: Path | None = None
 
+    # The SQS queue EventBridge fills with CloudTrail's cognito-idp API calls, which keeps the directory index up to
+    # date with changes made outside the gateway (README: "Changes made outside the gateway"). Unset: none is read.
+    index_events_queue_url: str | None = None
+
     # Audit records of mutations: stdout unless a file is named.
     audit_log_path: str | None = None
 
