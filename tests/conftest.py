@@ -15,6 +15,16 @@ from fastapi import FastAPI
 from bench import in_process
 from gateway.demo.server import DemoBackend
 
+# The gateway's database on each engine (tests/databases.py), for tests/store and tests/directory.
+from tests.databases import (  # noqa: F401
+    database,
+    database_url,
+    empty_database_url,
+    engine_name,
+    postgresql,
+    postgresql_database,
+)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
@@ -103,3 +113,4 @@ def pool_id(cognito: BaseClient) -> str:
         Policies={"PasswordPolicy": {"MinimumLength": 8, "RequireNumbers": True}},
     )
     return response["UserPool"]["Id"]
+

@@ -398,7 +398,7 @@ class IndexRepository:
                     users.c.user_pool_id == user_pool_id, users.c.username.in_(chunk)
                 )
             )
-            ids.update(result.tuples().all())
+            ids.update((username, id) for username, id in result)
         return ids
 
     async def _count_change(
