@@ -113,4 +113,3 @@ def pool_id(cognito: BaseClient) -> str:
         Policies={"PasswordPolicy": {"MinimumLength": 8, "RequireNumbers": True}},
     )
     return response["UserPool"]["Id"]
-

@@ -15,6 +15,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -73,26 +74,30 @@ def _throwaway_server() -> Iterator[URL]:
         raise FileNotFoundError("no PostgreSQL server binaries in /usr/lib/postgresql/*/bin (apt install postgresql)")
     bindir = Path(bindirs[-1])
     directory = Path(tempfile.mkdtemp(prefix="gateway-postgresql-"))
-    run_as: list[str] = []
+    run_as: dict[str, int] = {}  # the processes themselves run as postgres, so that signals reach the server
     if os.geteuid() == 0:
         account = pwd.getpwnam("postgres")  # Debian's package makes it
         os.chown(directory, account.pw_uid, account.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
+        run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
     port = _free_port()
     server = None
     try:
         subprocess.run(
-            [*run_as, bindir / "initdb", "-D", directory / "data", "-U", "postgres", "-A", "trust", "-E", "UTF8"]
+            [bindir / "initdb", "-D", directory / "data", "-U", "postgres", "-A", "trust", "-E", "UTF8"]
             + ["--no-sync", "--locale=C.UTF-8"],
             check=True,
             capture_output=True,
+            cwd=directory,
+            **run_as,
         )
         server = subprocess.Popen(
-            [*run_as, bindir / "postgres", "-D", directory / "data", "-p", str(port), "-k", directory]
+            [bindir / "postgres", "-D", directory / "data", "-p", str(port), "-k", directory]
             + ["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off"]
             + ["-c", "full_page_writes=off"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            cwd=directory,
+            **run_as,
         )
         url = make_url(f"postgresql://postgres@127.0.0.1:{port}/postgres")
         deadline = time.monotonic() + 30
@@ -105,7 +110,7 @@ def _throwaway_server() -> Iterator[URL]:
         yield url
     finally:
         if server is not None:
-            server.send_signal(2)  # SIGINT: fast shutdown
+            server.send_signal(signal.SIGINT)  # fast shutdown
             try:
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
