@@ -1,5 +1,5 @@
-"""The FastAPI app: the lifespan owns the Cognito clients; /graphql, /healthz, /readyz, and /metrics (or the app that
-serves it on a port of its own)."""
+"""The FastAPI app: the lifespan owns the Cognito clients and the gateway's database; /graphql, /healthz, /readyz,
+and /metrics (or the app that serves it on a port of its own)."""
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,6 +26,7 @@ from gateway.ide.page import ASSETS_PATH, AssetFiles, assets_dir
 from gateway.observability import Metrics, RequestObserver, configure_logging, tracing
 from gateway.readiness import Readiness
 from gateway.settings import Settings
+from gateway.store import open_database
 from gateway.unexpected import UnexpectedErrors
 from gateway.view import GraphQLApp
 
@@ -55,9 +56,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.auth_mode == "none":
             logger.warning("authentication is off (GATEWAY_AUTH_MODE=none): every caller is an admin")
-        async with CognitoGateway(
-            settings, endpoint_url=endpoint_url, credentials=credentials, metrics=metrics, tracer=tracer
-        ) as cognito:
+        async with (
+            open_database(settings) as database,  # migrated before the first request
+            CognitoGateway(
+                settings, endpoint_url=endpoint_url, credentials=credentials, metrics=metrics, tracer=tracer
+            ) as cognito,
+        ):
+            app.state.database = database
             app.state.cognito = cognito
             app.state.readiness = Readiness(cognito.reachable, settings.ready_check_seconds)
             try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,9 +40,11 @@ def _serve(args: argparse.Namespace) -> int:
     demo_defaults = {
         name: value for name, value in demo_defaults.items() if f"GATEWAY_{name.upper()}" not in os.environ
     }
-    settings = Settings(aws_region=DEMO_REGION, **demo_defaults, **overrides)
+    # A fresh data directory: the demo's pool is new at every start, and so is its index.
+    data_dir = tempfile.TemporaryDirectory(prefix="cognito-gateway-demo-")
+    settings = Settings(aws_region=DEMO_REGION, data_dir=data_dir.name, **demo_defaults, **overrides)
     _ensure_ide_assets(settings.ide_assets_dir)
-    with DemoBackend() as backend:
+    with data_dir, DemoBackend() as backend:
         print(f"demo: Cognito stand-in (moto) at {backend.endpoint_url}, seeding...", flush=True)
         pool = seed_demo_pool(backend.client())
         app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS, demo=True)

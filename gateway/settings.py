@@ -43,6 +43,12 @@ class ApiKey(BaseModel):
 SECRETS_DIR_VARIABLE = "GATEWAY_SECRETS_DIR"
 
 
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/cognito-gateway``, else ``~/.local/share/cognito-gateway``."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "cognito-gateway"
+
+
 class Settings(BaseSettings):
     # Errors do not echo the values given: some are secrets (GATEWAY_CURSOR_KEY).
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", hide_input_in_errors=True)
@@ -138,6 +144,16 @@ class Settings(BaseSettings):
     # GraphiQL's assets (`cognito-gateway fetch-ide-assets`): default ~/.cache/cognito-gateway/ide/<pins' hash>.
     ide_assets_dir: Path | None = None
 
+    # The gateway's own database (README: "The gateway's own database"): the directory index and, later, jobs.
+    # Unset, an embedded SQLite file in data_dir; `postgresql://...` shares one database between replicas.
+    # A SecretStr: the URL may hold a password.
+    database_url: SecretStr | None = None
+    # Where the gateway keeps its files (the SQLite database): default $XDG_DATA_HOME/cognito-gateway, else
+    # ~/.local/share/cognito-gateway. `serve --demo` uses a fresh temporary directory.
+    data_dir: Path = Field(default_factory=lambda: default_data_dir())
+    # PostgreSQL's connection pool, per process: connections kept open, and how many more a burst may open.
+    database_pool_size: int = Field(default=5, ge=1, le=100)
+    database_max_overflow: int = Field(default=5, ge=0, le=100)
     # The SQS queue EventBridge fills with CloudTrail's cognito-idp API calls, which keeps the directory index up to
     # date with changes made outside the gateway (README: "Changes made outside the gateway"). Unset: none is read.
     index_events_queue_url: str | None = None
@@ -181,6 +197,20 @@ class Settings(BaseSettings):
         if malformed:
             raise ValueError(f"not AWS region names: {', '.join(map(repr, malformed))} (e.g. eu-west-1)")
         return regions
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_supported(cls, url: SecretStr | None) -> SecretStr | None:
+        from gateway.store.urls import engine_url
+
+        if url is not None:
+            engine_url(url.get_secret_value(), data_dir=Path("."))  # raises ValueError, naming the scheme only
+        return url
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_home(cls, path: Path) -> Path:
+        return path.expanduser()
 
     @field_validator("quota_rates")
     @classmethod

@@ -3,15 +3,38 @@
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from _pytest.monkeypatch import MonkeyPatch
 from botocore.client import BaseClient
 from fastapi import FastAPI
 
 from bench import in_process
 from gateway.demo.server import DemoBackend
+
+# The gateway's database on each engine (tests/databases.py), for tests/store and tests/directory.
+from tests.databases import (  # noqa: F401
+    database,
+    database_url,
+    empty_database_url,
+    engine_name,
+    postgresql,
+    postgresql_database,
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The gateway's data directory for the whole session (every app started opens its database there), and for
+    the servers the tests start as processes: never the user's own."""
+    with MonkeyPatch.context() as patch:
+        path = tmp_path_factory.mktemp("gateway-data")
+        patch.setenv("GATEWAY_DATA_DIR", str(path))
+        patch.delenv("GATEWAY_DATABASE_URL", raising=False)
+        yield path
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,483 @@
+"""Reads and writes of the directory index's tables: users with their attributes and groups, groups and their
+members, and each pool's index state. The sync, the change events and the mutations (read-your-writes) write through
+here; each method is one transaction.
+
+Writes are batched (a ListUsers page is one ``upsert_users`` call: a handful of statements, not a few per user) and
+touch only what changed, so a re-sync of an unchanged pool rewrites no attribute and no text index entry.
+``users_indexed`` is kept by the writes themselves; ``recount_users`` makes it exact again (after a full sync).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.directory.records import STATE_FIELDS, IndexedGroup, IndexedUser, IndexState, PoolIndex
+from gateway.directory.values import fold, parse_instant, parse_number, search_text, value_key
+from gateway.store import Database
+from gateway.store.tables import attributes, groups, memberships, pools, users, utcnow
+
+# Values per IN (...) list: far under SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
+CHUNK = 500
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _insert(connection: AsyncConnection, table: Table) -> Any:
+    """INSERT with the engine's ON CONFLICT (both engines write it the same way)."""
+    return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def _attribute_columns(value: str) -> dict[str, Any]:
+    return {
+        "value": value,
+        "value_lower": fold(value),
+        "value_key": value_key(value),
+        "value_number": parse_number(value),
+        "value_time": parse_instant(value),
+    }
+
+
+def _pool_index(row: Mapping[str, Any]) -> PoolIndex:
+    values = dict(row)
+    values["state"] = IndexState(values["state"])
+    return PoolIndex(**values)
+
+
+class IndexRepository:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # Users.
+
+    async def upsert_users(
+        self,
+        user_pool_id: str,
+        batch: Iterable[IndexedUser],
+        *,
+        generation: int | None = None,
+        record_change: bool = True,
+    ) -> int:
+        """Add or update users (the last of a username wins), with their attributes (replaced: those not given are
+        removed) and, where ``groups`` is not None, their memberships (groups unknown to the index are added by
+        name). Each user is stamped with ``generation`` (a full sync's), else with the pool's current one, so that a
+        user written while a full sync runs survives its sweep. ``record_change`` sets the pool's ``last_change_at``
+        (a sync's pages leave it). Returns how many users were new."""
+        by_name = {user.username: user for user in batch}
+        if not by_name:
+            return 0
+        now = utcnow()
+        async with self.database.transaction() as connection:
+            pool = await self._ensure_pool(connection, user_pool_id)
+            stamp = pool.sync_generation if generation is None else generation
+            known = await self._user_ids(connection, user_pool_id, list(by_name))
+            statement = _insert(connection, users)
+            statement = statement.on_conflict_do_update(
+                index_elements=[users.c.user_pool_id, users.c.username],
+                set_={
+                    name: statement.excluded[name]
+                    for name in (
+                        "username_lower",
+                        "sub",
+                        "user_status",
+                        "enabled",
+                        "user_create_date",
+                        "user_last_modified_date",
+                        "search_text",
+                        "synced_generation",
+                        "indexed_at",
+                    )
+                },
+            ).returning(users.c.id, users.c.username)
+            rows = [
+                {
+                    "user_pool_id": user_pool_id,
+                    "username": user.username,
+                    "username_lower": fold(user.username),
+                    "sub": user.sub,
+                    "user_status": user.user_status,
+                    "enabled": user.enabled,
+                    "user_create_date": user.user_create_date,
+                    "user_last_modified_date": user.user_last_modified_date,
+                    "search_text": search_text(user.username, user.attributes),
+                    "synced_generation": stamp,
+                    "indexed_at": now,
+                }
+                for user in by_name.values()
+            ]
+            ids = {username: id for id, username in (await connection.execute(statement, rows)).all()}
+            await self._write_attributes(connection, user_pool_id, {ids[name]: user for name, user in by_name.items()})
+            with_groups = {ids[name]: user.groups for name, user in by_name.items() if user.groups is not None}
+            if with_groups:
+                await self._write_memberships(connection, user_pool_id, with_groups)
+            added = len(by_name) - len(known)
+            await self._count_change(connection, user_pool_id, added, now if record_change else None)
+        return added
+
+    async def upsert_user(self, user_pool_id: str, user: IndexedUser, *, record_change: bool = True) -> bool:
+        """One user (see ``upsert_users``); True when it was new."""
+        return await self.upsert_users(user_pool_id, [user], record_change=record_change) == 1
+
+    async def delete_user(self, user_pool_id: str, username: str, *, record_change: bool = True) -> bool:
+        """Remove a user with its attributes and memberships; False when it was not indexed."""
+        async with self.database.transaction() as connection:
+            result = await connection.execute(
+                delete(users).where(users.c.user_pool_id == user_pool_id, users.c.username == username)
+            )
+            if result.rowcount:
+                await self._count_change(
+                    connection, user_pool_id, -result.rowcount, utcnow() if record_change else None
+                )
+        return bool(result.rowcount)
+
+    async def get_user(self, user_pool_id: str, username: str) -> IndexedUser | None:
+        """A user as indexed, with its groups."""
+        async with self.database.connect() as connection:
+            row = (
+                (
+                    await connection.execute(
+                        select(users).where(users.c.user_pool_id == user_pool_id, users.c.username == username)
+                    )
+                )
+                .mappings()
+                .one_or_none()
+            )
+            if row is None:
+                return None
+            pairs = await connection.execute(
+                select(attributes.c.name, attributes.c.value).where(attributes.c.user_id == row["id"])
+            )
+            names = await connection.execute(select(memberships.c.group_name).where(memberships.c.user_id == row["id"]))
+            return IndexedUser(
+                username=row["username"],
+                attributes=dict(pairs.all()),
+                user_status=row["user_status"],
+                enabled=row["enabled"],
+                user_create_date=row["user_create_date"],
+                user_last_modified_date=row["user_last_modified_date"],
+                groups=frozenset(names.scalars()),
+            )
+
+    async def username_for_sub(self, user_pool_id: str, sub: str) -> str | None:
+        """The indexed user with this ``sub`` (for change events whose username CloudTrail hides)."""
+        async with self.database.connect() as connection:
+            result = await connection.execute(
+                select(users.c.username).where(users.c.user_pool_id == user_pool_id, users.c.sub == sub).limit(1)
+            )
+            return result.scalar_one_or_none()
+
+    async def sweep_unseen_users(self, user_pool_id: str, generation: int) -> int:
+        """Remove the users a full sync of ``generation`` did not see (stamped with an older one); how many."""
+        async with self.database.transaction() as connection:
+            result = await connection.execute(
+                delete(users).where(users.c.user_pool_id == user_pool_id, users.c.synced_generation < generation)
+            )
+            if result.rowcount:
+                await self._count_change(connection, user_pool_id, -result.rowcount, None)
+        return result.rowcount
+
+    async def recount_users(self, user_pool_id: str) -> int:
+        """Set ``users_indexed`` to the count of the pool's indexed users, and return it."""
+        async with self.database.transaction() as connection:
+            count = select(func.count()).select_from(users).where(users.c.user_pool_id == user_pool_id)
+            await connection.execute(
+                update(pools).where(pools.c.user_pool_id == user_pool_id).values(users_indexed=count.scalar_subquery())
+            )
+            return (await connection.execute(count)).scalar_one()
+
+    # Groups and memberships.
+
+    async def upsert_groups(self, user_pool_id: str, batch: Iterable[IndexedGroup]) -> None:
+        rows = [{"user_pool_id": user_pool_id, **vars(group)} for group in batch]
+        if not rows:
+            return
+        async with self.database.transaction() as connection:
+            await self._ensure_pool(connection, user_pool_id)
+            statement = _insert(connection, groups)
+            columns = ("description", "precedence", "role_arn", "creation_date", "last_modified_date")
+            await connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[groups.c.user_pool_id, groups.c.group_name],
+                    set_={name: statement.excluded[name] for name in columns},
+                ),
+                rows,
+            )
+
+    async def replace_groups(self, user_pool_id: str, batch: Iterable[IndexedGroup]) -> int:
+        """The pool's groups are exactly these: others are removed with their memberships (after a full sync's
+        ListGroups). Returns how many were removed."""
+        batch = list(batch)
+        await self.upsert_groups(user_pool_id, batch)
+        keep = {group.group_name for group in batch}
+        async with self.database.transaction() as connection:
+            names = await connection.execute(select(groups.c.group_name).where(groups.c.user_pool_id == user_pool_id))
+            gone = [name for name in names.scalars() if name not in keep]
+            for chunk in _chunks(gone):
+                await connection.execute(
+                    delete(groups).where(groups.c.user_pool_id == user_pool_id, groups.c.group_name.in_(chunk))
+                )
+        return len(gone)
+
+    async def delete_group(self, user_pool_id: str, group_name: str, *, record_change: bool = True) -> bool:
+        """Remove a group and every membership of it; False when it was not indexed."""
+        async with self.database.transaction() as connection:
+            result = await connection.execute(
+                delete(groups).where(groups.c.user_pool_id == user_pool_id, groups.c.group_name == group_name)
+            )
+            if result.rowcount and record_change:
+                await self._count_change(connection, user_pool_id, 0, utcnow())
+        return bool(result.rowcount)
+
+    async def replace_group_members(
+        self, user_pool_id: str, group_name: str, usernames: Iterable[str], *, record_change: bool = False
+    ) -> set[str]:
+        """The group's members are exactly these users (ListUsersInGroup's pages, gathered). The group is added if
+        unknown. Returns the usernames that are not indexed (and so could not be made members)."""
+        wanted_names = sorted(set(usernames))
+        async with self.database.transaction() as connection:
+            await self._ensure_pool(connection, user_pool_id)
+            await self._ensure_groups(connection, user_pool_id, [group_name])
+            ids = await self._user_ids(connection, user_pool_id, wanted_names)
+            current = set(
+                (
+                    await connection.execute(
+                        select(memberships.c.user_id).where(
+                            memberships.c.user_pool_id == user_pool_id, memberships.c.group_name == group_name
+                        )
+                    )
+                ).scalars()
+            )
+            wanted = set(ids.values())
+            for chunk in _chunks(sorted(current - wanted)):
+                await connection.execute(
+                    delete(memberships).where(memberships.c.group_name == group_name, memberships.c.user_id.in_(chunk))
+                )
+            added = [{"user_id": id, "user_pool_id": user_pool_id, "group_name": group_name} for id in wanted - current]
+            if added:
+                await connection.execute(_insert(connection, memberships).on_conflict_do_nothing(), added)
+            if record_change and (added or current - wanted):
+                await self._count_change(connection, user_pool_id, 0, utcnow())
+        return set(wanted_names) - ids.keys()
+
+    async def add_membership(
+        self, user_pool_id: str, username: str, group_name: str, *, record_change: bool = True
+    ) -> bool:
+        """``username`` joins ``group_name`` (added if unknown); False when the user is not indexed."""
+        async with self.database.transaction() as connection:
+            await self._ensure_pool(connection, user_pool_id)
+            ids = await self._user_ids(connection, user_pool_id, [username])
+            if not ids:
+                return False
+            await self._ensure_groups(connection, user_pool_id, [group_name])
+            await connection.execute(
+                _insert(connection, memberships).on_conflict_do_nothing(),
+                {"user_id": ids[username], "user_pool_id": user_pool_id, "group_name": group_name},
+            )
+            await self._count_change(connection, user_pool_id, 0, utcnow() if record_change else None)
+        return True
+
+    async def remove_membership(
+        self, user_pool_id: str, username: str, group_name: str, *, record_change: bool = True
+    ) -> bool:
+        """``username`` leaves ``group_name``; False when it was not a member in the index."""
+        async with self.database.transaction() as connection:
+            member = select(users.c.id).where(users.c.user_pool_id == user_pool_id, users.c.username == username)
+            result = await connection.execute(
+                delete(memberships).where(
+                    memberships.c.group_name == group_name, memberships.c.user_id == member.scalar_subquery()
+                )
+            )
+            if result.rowcount and record_change:
+                await self._count_change(connection, user_pool_id, 0, utcnow())
+        return bool(result.rowcount)
+
+    # Index state.
+
+    async def state(self, user_pool_id: str) -> PoolIndex:
+        """The pool's index state; NOT_INDEXED (and nothing written) for a pool the index has never seen."""
+        async with self.database.connect() as connection:
+            row = (
+                (await connection.execute(select(pools).where(pools.c.user_pool_id == user_pool_id)))
+                .mappings()
+                .one_or_none()
+            )
+        return _pool_index(row) if row else PoolIndex(user_pool_id)
+
+    async def states(self) -> list[PoolIndex]:
+        """Every pool the index knows, by ID."""
+        async with self.database.connect() as connection:
+            rows = (await connection.execute(select(pools).order_by(pools.c.user_pool_id))).mappings().all()
+        return [_pool_index(row) for row in rows]
+
+    async def update_state(self, user_pool_id: str, **changes: Any) -> PoolIndex:
+        """Set fields of the pool's index state (any of :class:`PoolIndex`'s but the ID and the count) and return
+        the whole state. Enforcing the state machine (``progress`` never going back...) is the sync's."""
+        unknown = set(changes) - STATE_FIELDS
+        if unknown:
+            raise TypeError(f"not index state fields: {', '.join(sorted(unknown))}")
+        if "state" in changes:
+            changes["state"] = IndexState(changes["state"]).value
+        async with self.database.transaction() as connection:
+            await self._ensure_pool(connection, user_pool_id)
+            if changes:
+                await connection.execute(update(pools).where(pools.c.user_pool_id == user_pool_id).values(**changes))
+            row = (await connection.execute(select(pools).where(pools.c.user_pool_id == user_pool_id))).mappings().one()
+        return _pool_index(row)
+
+    async def claim_lease(self, user_pool_id: str, owner: str, seconds: float) -> bool:
+        """Take (or extend) the pool's sync lease for ``seconds``: True unless another owner holds an unexpired one
+        (section 10: one replica syncs a pool at a time)."""
+        now = utcnow()
+        async with self.database.transaction() as connection:
+            await self._ensure_pool(connection, user_pool_id)
+            result = await connection.execute(
+                update(pools)
+                .where(
+                    pools.c.user_pool_id == user_pool_id,
+                    or_(
+                        pools.c.lease_owner.is_(None),
+                        pools.c.lease_owner == owner,
+                        pools.c.lease_expires_at < now,
+                    ),
+                )
+                .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=seconds))
+            )
+        return result.rowcount == 1
+
+    async def release_lease(self, user_pool_id: str, owner: str) -> None:
+        async with self.database.transaction() as connection:
+            await connection.execute(
+                update(pools)
+                .where(pools.c.user_pool_id == user_pool_id, pools.c.lease_owner == owner)
+                .values(lease_owner=None, lease_expires_at=None)
+            )
+
+    async def drop_pool(self, user_pool_id: str) -> bool:
+        """Forget the pool: its state, users, attributes, groups and memberships. False when it was not known."""
+        async with self.database.transaction() as connection:
+            result = await connection.execute(delete(pools).where(pools.c.user_pool_id == user_pool_id))
+        return bool(result.rowcount)
+
+    # Within a transaction.
+
+    async def _ensure_pool(self, connection: AsyncConnection, user_pool_id: str) -> PoolIndex:
+        """The pool's state row, added (NOT_INDEXED) if missing. On SQLite this write comes first in every write
+        transaction, so the transaction holds the write lock before it reads anything."""
+        await connection.execute(
+            _insert(connection, pools)
+            .values(
+                user_pool_id=user_pool_id,
+                state=IndexState.NOT_INDEXED.value,
+                users_indexed=0,
+                progress=0.0,
+                sync_generation=0,
+            )
+            .on_conflict_do_nothing(index_elements=[pools.c.user_pool_id])
+        )
+        row = (await connection.execute(select(pools).where(pools.c.user_pool_id == user_pool_id))).mappings().one()
+        return _pool_index(row)
+
+    async def _ensure_groups(self, connection: AsyncConnection, user_pool_id: str, names: Iterable[str]) -> None:
+        rows = [{"user_pool_id": user_pool_id, "group_name": name} for name in sorted(set(names))]
+        if rows:
+            await connection.execute(_insert(connection, groups).on_conflict_do_nothing(), rows)
+
+    async def _user_ids(self, connection: AsyncConnection, user_pool_id: str, names: Sequence[str]) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        for chunk in _chunks(names):
+            result = await connection.execute(
+                select(users.c.username, users.c.id).where(
+                    users.c.user_pool_id == user_pool_id, users.c.username.in_(chunk)
+                )
+            )
+            ids.update((username, id) for username, id in result)
+        return ids
+
+    async def _count_change(
+        self, connection: AsyncConnection, user_pool_id: str, added: int, changed_at: datetime | None
+    ) -> None:
+        values: dict[str, Any] = {}
+        if added:
+            values["users_indexed"] = pools.c.users_indexed + added
+        if changed_at is not None:
+            values["last_change_at"] = changed_at
+        if values:
+            await connection.execute(update(pools).where(pools.c.user_pool_id == user_pool_id).values(**values))
+
+    async def _write_attributes(
+        self, connection: AsyncConnection, user_pool_id: str, by_id: Mapping[int, IndexedUser]
+    ) -> None:
+        """Make the users' attribute rows what their records say, touching only those that differ."""
+        current: dict[int, dict[str, tuple[int, str]]] = {id: {} for id in by_id}
+        for chunk in _chunks(sorted(by_id)):
+            rows = await connection.execute(
+                select(attributes.c.user_id, attributes.c.name, attributes.c.id, attributes.c.value).where(
+                    attributes.c.user_id.in_(chunk)
+                )
+            )
+            for user_id, name, id, value in rows:
+                current[user_id][name] = (id, value)
+        removed: list[int] = []
+        added: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for user_id, user in by_id.items():
+            had = current[user_id]
+            removed += [id for name, (id, _) in had.items() if name not in user.attributes]
+            for name, value in user.attributes.items():
+                if name not in had:
+                    added.append(
+                        {"user_id": user_id, "user_pool_id": user_pool_id, "name": name, **_attribute_columns(value)}
+                    )
+                elif had[name][1] != value:
+                    columns = _attribute_columns(value)
+                    changed.append({"attribute_id": had[name][0], **{f"new_{k}": v for k, v in columns.items()}})
+        for chunk in _chunks(removed):
+            await connection.execute(delete(attributes).where(attributes.c.id.in_(chunk)))
+        if added:
+            await connection.execute(attributes.insert(), added)
+        if changed:
+            columns = _attribute_columns("")
+            await connection.execute(
+                update(attributes)
+                .where(attributes.c.id == bindparam("attribute_id"))
+                .values({name: bindparam(f"new_{name}") for name in columns}),
+                changed,
+            )
+
+    async def _write_memberships(
+        self, connection: AsyncConnection, user_pool_id: str, by_id: Mapping[int, frozenset[str]]
+    ) -> None:
+        await self._ensure_groups(connection, user_pool_id, (name for names in by_id.values() for name in names))
+        current: dict[int, set[str]] = {id: set() for id in by_id}
+        for chunk in _chunks(sorted(by_id)):
+            rows = await connection.execute(
+                select(memberships.c.user_id, memberships.c.group_name).where(memberships.c.user_id.in_(chunk))
+            )
+            for user_id, name in rows:
+                current[user_id].add(name)
+        left = [{"member_id": id, "member_group": name} for id, names in by_id.items() for name in current[id] - names]
+        joined = [
+            {"user_id": id, "user_pool_id": user_pool_id, "group_name": name}
+            for id, names in by_id.items()
+            for name in names - current[id]
+        ]
+        if left:
+            await connection.execute(
+                delete(memberships).where(
+                    and_(
+                        memberships.c.user_id == bindparam("member_id"),
+                        memberships.c.group_name == bindparam("member_group"),
+                    )
+                ),
+                left,
+            )
+        if joined:
+            await connection.execute(memberships.insert(), joined)

@@ -1,0 +1,121 @@
+"""The gateway's database: one async engine for the app's lifetime, migrated at start.
+
+SQLite (the default, a file in ``GATEWAY_DATA_DIR``) runs in WAL mode, so that searches read while a sync writes,
+with foreign keys on (they cascade a user's deletion to its attributes and memberships) and a busy timeout, so that
+a writer waits for another rather than failing. PostgreSQL gets a pool sized by ``GATEWAY_DATABASE_POOL_SIZE`` and
+``GATEWAY_DATABASE_MAX_OVERFLOW``, whose connections are checked before use (a restarted server costs no request).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from gateway.settings import Settings
+from gateway.store import migrate
+from gateway.store.urls import engine_url, redacted
+
+logger = logging.getLogger(__name__)
+
+# The oldest SQLite with what the index uses: FTS5's trigram tokenizer (3.34) and RETURNING (3.35).
+MINIMUM_SQLITE = (3, 35, 0)
+SQLITE_BUSY_TIMEOUT_MS = 5000
+POSTGRESQL_CONNECT_TIMEOUT_SECONDS = 10
+POSTGRESQL_POOL_TIMEOUT_SECONDS = 10
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be opened or migrated at start (the message names it without its password)."""
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: AsyncEngine
+    url: URL
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``: what a compiled search is written for."""
+        return self.engine.dialect.name
+
+    @property
+    def display_url(self) -> str:
+        return redacted(self.url)
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """``async with database.transaction() as connection``: committed on exit, rolled back on an exception."""
+        return self.engine.begin()
+
+    def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """``async with database.connect() as connection``: for reads."""
+        return self.engine.connect()
+
+
+def create_engine(url: URL, settings: Settings) -> AsyncEngine:
+    if url.get_backend_name() == "sqlite":
+        if sqlite3.sqlite_version_info < MINIMUM_SQLITE:
+            raise DatabaseUnavailable(
+                f"SQLite {sqlite3.sqlite_version} is too old for the index (it needs "
+                f"{'.'.join(map(str, MINIMUM_SQLITE))}+): use a newer Python build, or PostgreSQL"
+            )
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=POSTGRESQL_POOL_TIMEOUT_SECONDS,
+        pool_pre_ping=True,
+        connect_args={
+            "timeout": POSTGRESQL_CONNECT_TIMEOUT_SECONDS,
+            "server_settings": {"application_name": "cognito-gateway"},
+        },
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode = WAL",
+        "synchronous = NORMAL",  # in WAL mode: durable at each checkpoint, never corrupt
+        "foreign_keys = ON",
+        f"busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """The database of ``settings``, migrated to this gateway's schema; disposed of on exit."""
+    configured = settings.database_url.get_secret_value() if settings.database_url else None
+    url = engine_url(configured, data_dir=settings.data_dir)
+    if configured is None:
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as error:
+            raise DatabaseUnavailable(
+                f"GATEWAY_DATA_DIR {settings.data_dir} cannot be created ({error.strerror}): set it to a writable "
+                "directory, or GATEWAY_DATABASE_URL"
+            ) from None
+    engine = create_engine(url, settings)
+    try:
+        try:
+            if await migrate.upgrade(engine):
+                logger.info("database migrated", extra={"database": redacted(url), "revision": migrate.head_revision()})
+        except migrate.SchemaTooNew as error:
+            raise DatabaseUnavailable(f"{redacted(url)}: {error}") from None
+        except Exception as error:
+            raise DatabaseUnavailable(f"the database {redacted(url)} cannot be opened: {error}") from error
+        yield Database(engine, url)
+    finally:
+        await engine.dispose()
