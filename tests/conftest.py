@@ -48,6 +48,10 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def backend() -> Iterator[DemoBackend]:
     with DemoBackend() as server:
+        # What the session has loaded by now (botocore's models, moto's backends) lives until it ends: out of the
+        # collector's generations, a full collection in the middle of a test does not walk it again.
+        gc.collect()
+        gc.freeze()
         yield server
 
 
