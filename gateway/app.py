@@ -18,6 +18,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway import __version__
 from gateway.auth.authenticator import Authenticator
 from gateway.cognito import CognitoGateway
+from gateway.directory.repository import IndexRepository
+from gateway.directory.sync import IndexRunner
 from gateway.graphql import audit
 from gateway.graphql.pagination import CursorSeal
 from gateway.graphql.schema import build_schema
@@ -65,9 +67,13 @@ def create_app(
             app.state.database = database
             app.state.cognito = cognito
             app.state.readiness = Readiness(cognito.reachable, settings.ready_check_seconds)
+            # The directory index: syncs GATEWAY_INDEX_POOLS in the background, and those indexUserPool asks for.
+            app.state.index = IndexRunner(IndexRepository(database), cognito, settings)
+            app.state.index.start()
             try:
                 yield
             finally:
+                await app.state.index.aclose()
                 await app.state.readiness.aclose()
                 await authenticator.aclose()
                 if tracer_provider:
