@@ -92,7 +92,9 @@ class PoolSync:
                 error=f"{failure.code}: {failure.message}",
             )
         finally:
-            await asyncio.shield(self.repository.release_lease(pool, self.owner))
+            # Not shielded: a cancelled sync (a restart) ends only once its lease is released, so that the sync
+            # replacing it (same owner) does not have its new lease released under it.
+            await self.repository.release_lease(pool, self.owner)
 
     async def _sync(self) -> PoolIndex:
         pool = self.user_pool_id
@@ -239,6 +241,17 @@ class IndexRunner:
         )
         task = self._syncs[user_pool_id] = self._spawn(self._run(job, running))
         return task
+
+    async def start_sync(self, user_pool_id: str, *, estimated_users: int | None = None) -> PoolIndex:
+        """``indexUserPool``: a fresh full sync of the pool in the background; its state as it starts (SYNCING
+        unless READY, which it stays)."""
+        state = await self.repository.state(user_pool_id)
+        if state.state is not IndexState.READY:
+            state = await self.repository.update_state(
+                user_pool_id, state=IndexState.SYNCING, estimated_users=estimated_users, error=None
+            )
+        self.sync(user_pool_id, resume=False, estimated_users=estimated_users)
+        return state
 
     async def _run(self, job: PoolSync, previous: asyncio.Task[Any] | None) -> PoolIndex | None:
         if previous is not None:
