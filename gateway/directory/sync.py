@@ -171,8 +171,7 @@ class PoolSync:
                 progress = max(progress, min(PROGRESS_BEFORE_DONE, checkpoint["seen"] / max(estimate, 1)))
                 changes["progress"] = progress
             await self.repository.update_state(pool, **changes)
-            if not await self.repository.claim_lease(pool, self.owner, LEASE_SECONDS):
-                raise LeaseHeld(pool)  # expired and taken: the other replica carries on from the checkpoint
+            await self._renew_lease()
             if checkpoint["users_done"]:
                 return progress
 
@@ -187,6 +186,11 @@ class PoolSync:
             await self.repository.replace_group_members(
                 pool, group["GroupName"], (user["Username"] for user in members)
             )
+            await self._renew_lease()
+
+    async def _renew_lease(self) -> None:
+        if not await self.repository.claim_lease(self.user_pool_id, self.owner, LEASE_SECONDS):
+            raise LeaseHeld(self.user_pool_id)  # expired and taken: the other replica carries on from the checkpoint
 
 
 class IndexRunner:
@@ -223,6 +227,10 @@ class IndexRunner:
     def syncing(self, user_pool_id: str) -> bool:
         task = self._syncs.get(user_pool_id)
         return task is not None and not task.done()
+
+    def last_sync(self, user_pool_id: str) -> asyncio.Task[PoolIndex | None] | None:
+        """The task of the pool's latest sync started here (running or done), if any."""
+        return self._syncs.get(user_pool_id)
 
     def sync(
         self, user_pool_id: str, *, resume: bool = False, estimated_users: int | None = None

@@ -193,3 +193,28 @@ async def test_the_runner_syncs_every_pool_of_the_region_and_reconciles(backend,
             assert time.monotonic() < deadline
             await asyncio.sleep(0.02)
         assert (await index.state(pools[0])).users_indexed == 2
+
+
+async def test_index_user_pool_during_a_sync_restarts_it_and_progress_does_not_go_back(
+    backend, cognito, big_pool, database, database_url
+):
+    async with running_gateway(backend, database_url=database_url, quota_rates={"UserList": 2}) as gateway:
+        index, runner = index_of(gateway), gateway.app.state.index
+        runner.sync(big_pool)
+        deadline = time.monotonic() + HANG_GUARD_SECONDS
+        while not ((await index.state(big_pool)).sync_checkpoint or {}).get("seen"):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.005)
+        first = await index.state(big_pool)
+        seen: list = []
+        watcher = asyncio.create_task(watch_progress(index, big_pool, seen))
+
+        restarted = await runner.start_sync(big_pool, estimated_users=USERS)
+        state = await asyncio.wait_for(runner.last_sync(big_pool), HANG_GUARD_SECONDS)
+        watcher.cancel()
+
+        assert restarted.state is IndexState.SYNCING
+        assert state.state is IndexState.READY and state.sync_generation == first.sync_generation + 1
+        progress = [value for _, value in seen]
+        assert progress == sorted(progress) and progress[0] >= first.progress
+        await assert_index_equals_cognito(gateway, cognito, big_pool)
