@@ -1,9 +1,10 @@
 """The FastAPI app: the lifespan owns the Cognito clients and the gateway's database; /graphql, /healthz, /readyz,
 and /metrics (or the app that serves it on a port of its own)."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -18,6 +19,11 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway import __version__
 from gateway.auth.authenticator import Authenticator
 from gateway.cognito import CognitoGateway
+from gateway.cognito.sqs import EventQueue
+from gateway.directory.changes import ChangeApplier
+from gateway.directory.queue import EventConsumer
+from gateway.directory.repository import IndexRepository
+from gateway.directory.sync import IndexRunner
 from gateway.graphql import audit
 from gateway.graphql.pagination import CursorSeal
 from gateway.graphql.schema import build_schema
@@ -65,9 +71,29 @@ def create_app(
             app.state.database = database
             app.state.cognito = cognito
             app.state.readiness = Readiness(cognito.reachable, settings.ready_check_seconds)
-            try:
-                yield
-            finally:
+            # The directory index: syncs GATEWAY_INDEX_POOLS in the background, and those indexUserPool asks for.
+            app.state.index = IndexRunner(IndexRepository(database), cognito, settings)
+            app.state.index.start()
+            async with AsyncExitStack() as consumers:
+                app.state.index_events = None
+                if settings.index_events_queue_url:
+                    # Changes made outside the gateway, from CloudTrail through EventBridge and SQS.
+                    queue = await consumers.enter_async_context(
+                        EventQueue.open(
+                            settings.index_events_queue_url,
+                            settings,
+                            endpoint_url=endpoint_url,
+                            credentials=credentials,
+                        )
+                    )
+                    applier = ChangeApplier(app.state.index.repository, cognito, app.state.index)
+                    app.state.index_events = EventConsumer(queue, applier)
+                    consuming = asyncio.get_running_loop().create_task(app.state.index_events.run())
+                    consumers.push_async_callback(_stop, consuming)  # before the queue's client closes
+                try:
+                    yield
+                finally:
+                    await app.state.index.aclose()
                 await app.state.readiness.aclose()
                 await authenticator.aclose()
                 if tracer_provider:
@@ -120,6 +146,11 @@ def create_app(
         app.add_route("/metrics", metrics_endpoint(metrics), methods=["GET"])
 
     return app
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 def metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Response]]:

@@ -47,6 +47,8 @@ def _serve(args: argparse.Namespace) -> int:
     with data_dir, DemoBackend() as backend:
         print(f"demo: Cognito stand-in (moto) at {backend.endpoint_url}, seeding...", flush=True)
         pool = seed_demo_pool(backend.client())
+        if "GATEWAY_INDEX_POOLS" not in os.environ:  # the demo's pool is indexed at start (searchUsers, indexStatus)
+            settings = settings.model_copy(update={"index_pools": [pool.user_pool_id]})
         app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS, demo=True)
         url = f"http://{settings.host}:{settings.port}/graphql"
         print(

@@ -157,6 +157,10 @@ class Settings(BaseSettings):
     # The SQS queue EventBridge fills with CloudTrail's cognito-idp API calls, which keeps the directory index up to
     # date with changes made outside the gateway (README: "Changes made outside the gateway"). Unset: none is read.
     index_events_queue_url: str | None = None
+    # The pools the directory index keeps (README: "Directory index"): comma-separated IDs, or `*` for every pool of
+    # AWS_REGION. Each is fully synced at start unless READY, and re-synced every index_reconcile_seconds.
+    index_pools: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    index_reconcile_seconds: float = Field(default=3600.0, gt=0)
 
     # Audit records of mutations: stdout unless a file is named.
     audit_log_path: str | None = None
@@ -187,6 +191,13 @@ class Settings(BaseSettings):
         if isinstance(value, list):
             value = [name for name in value if name != ""]
         return value or None
+
+    @field_validator("index_pools", mode="before")
+    @classmethod
+    def _pool_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        return [name.strip() for name in value if name.strip()] if isinstance(value, list) else value
 
     @field_validator("regions")
     @classmethod

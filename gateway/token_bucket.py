@@ -32,10 +32,10 @@ class TokenBucket:
             self.tokens -= 1
         return wait
 
-    def wait(self, now: float) -> float:
-        """How long until a token is left: 0 if one is now. Takes nothing."""
+    def wait(self, now: float, keep: float = 0.0) -> float:
+        """How long until a token is left with ``keep`` more besides: 0 if it is now. Takes nothing."""
         self._refill(now)
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        return 0.0 if self.tokens >= 1 + keep else (1 + keep - self.tokens) / self.rate
 
     def full(self, now: float) -> bool:
         return self.tokens + (now - self.updated) * self.rate >= self.capacity

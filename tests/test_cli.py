@@ -74,6 +74,15 @@ def test_serve_demo_prints_graphiql_and_an_example_that_works(demo_server):
     assert pools["data"]["userPools"]["nodes"] == [{"id": pool_id}]
     assert ready(f"http://127.0.0.1:{port}/readyz") == {"status": "ready"}
 
+    # The demo's pool is indexed at start.
+    status = f'{{ indexStatus(userPoolId: "{pool_id}") {{ ... on IndexStatus {{ state usersIndexed progress }} }} }}'
+    deadline = time.monotonic() + 30
+    while (index := post(f"http://127.0.0.1:{port}/graphql", status)["data"]["indexStatus"])["state"] != "READY":
+        assert index["state"] in ("NOT_INDEXED", "SYNCING") and time.monotonic() < deadline, index
+        time.sleep(0.05)
+    seeded = int(re.search(r"user pool \S+ \((\d+) users", printed).group(1))
+    assert index["progress"] == 1.0 and index["usersIndexed"] == seeded
+
 
 def test_sigterm_lets_in_flight_requests_finish_then_exits(backend, cognito):
     """A request in flight when SIGTERM arrives (its Cognito call takes 2 s) still gets its answer; then the

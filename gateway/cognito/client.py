@@ -80,6 +80,21 @@ def check_declared(operation: str) -> None:
         )
 
 
+# Calls made in this context are background work (the directory index's sync): the quota limiter serves them behind
+# interactive requests (gateway.cognito.quotas.BACKGROUND_RESERVE).
+_background: ContextVar[bool] = ContextVar("background_calls", default=False)
+
+
+@contextmanager
+def in_background() -> Iterator[None]:
+    """Calls made in this context (and the tasks it starts) wait behind interactive requests in the limiter."""
+    token = _background.set(True)
+    try:
+        yield
+    finally:
+        _background.reset(token)
+
+
 def _record(request_id: str | None) -> None:
     collected = _request_ids.get()
     if collected is not None and request_id:
@@ -208,7 +223,7 @@ class CognitoGateway:
         client = await self.client(region, write=write)
         method = getattr(client, xform_name(operation))
         if self.limiter is not None:
-            await self.limiter.acquire(region, operation)
+            await self.limiter.acquire(region, operation, background=_background.get())
         async with self._slots:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)

@@ -18,6 +18,12 @@ from gateway.cognito.operations import DEFAULT_RATES, OPERATIONS
 from gateway.observability.metrics import Metrics
 from gateway.token_bucket import TokenBucket
 
+# The share of each bucket that background work (the directory index's sync) leaves to interactive requests: it takes
+# a token only while more than this share is left, and never goes into debt, so a request arriving during a sync
+# finds its burst intact and waits no longer than it would without the sync. At a steady rate the sync still gets
+# every token nobody else uses.
+BACKGROUND_RESERVE = 0.25
+
 CATEGORY_OF: Mapping[str, str] = {operation: facts.category for operation, facts in OPERATIONS.items()}
 
 
@@ -48,8 +54,9 @@ class QuotaLimiter:
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self.waits: Counter[str] = Counter()  # calls that had to wait, per category
 
-    async def acquire(self, region: str, operation: str) -> float:
-        """Wait until ``operation`` may be sent in ``region``; returns the seconds waited."""
+    async def acquire(self, region: str, operation: str, *, background: bool = False) -> float:
+        """Wait until ``operation`` may be sent in ``region``; returns the seconds waited. A ``background`` call
+        waits behind interactive ones: until the bucket holds its token beyond :data:`BACKGROUND_RESERVE`."""
         category = CATEGORY_OF.get(operation)
         if category is None:
             return 0.0
@@ -57,10 +64,20 @@ class QuotaLimiter:
         bucket = self._buckets.get((region, category))
         if bucket is None:
             bucket = self._buckets[(region, category)] = TokenBucket(self.rates[category], self.rates[category], now)
+        waited = 0.0
+        if background:
+            keep = max(0.0, min(BACKGROUND_RESERVE * bucket.capacity, bucket.capacity - 1))  # reachable
+            while (pause := bucket.wait(now, keep)) > 0:
+                waited += pause
+                self.waits[category] += 1
+                self._metrics.limiter_waits.labels(category).inc()
+                self._metrics.limiter_wait_seconds.labels(category).inc(pause)
+                await self._sleep(pause)
+                now = self._clock()
         delay = bucket.reserve(now)
         if delay > 0:
             self.waits[category] += 1
             self._metrics.limiter_waits.labels(category).inc()
             self._metrics.limiter_wait_seconds.labels(category).inc(delay)
             await self._sleep(delay)
-        return delay
+        return waited + delay

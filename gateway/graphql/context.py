@@ -8,6 +8,7 @@ import strawberry
 
 from gateway.auth import Caller
 from gateway.cognito import CognitoGateway
+from gateway.directory.sync import IndexRunner
 from gateway.graphql.loaders import Loaders
 from gateway.graphql.pagination import CursorSeal
 from gateway.observability import tracing
@@ -20,15 +21,23 @@ class Context:
     caller: Caller
     cursors: CursorSeal  # the app's: seals and opens the connections' cursors
     trace_parent: Any = None  # the caller's trace (an OpenTelemetry context) when tracing is on
+    index: IndexRunner | None = None  # the app's directory index (its repository and syncs)
 
     @classmethod
     def for_request(
-        cls, cognito: CognitoGateway, caller: Caller, headers: Mapping[str, str], cursors: CursorSeal
+        cls,
+        cognito: CognitoGateway,
+        caller: Caller,
+        headers: Mapping[str, str],
+        cursors: CursorSeal,
+        index: IndexRunner | None = None,
     ) -> "Context":
         """A request's context: its own dataloaders, built here and never shared with another request."""
         trace_parent = tracing.remote_parent(headers) if cognito.tracer is not None else None
         loaders = Loaders.build(cognito)
-        return cls(cognito=cognito, loaders=loaders, caller=caller, cursors=cursors, trace_parent=trace_parent)
+        return cls(
+            cognito=cognito, loaders=loaders, caller=caller, cursors=cursors, trace_parent=trace_parent, index=index
+        )
 
     def written(self, request: dict[str, Any]) -> None:
         """After a mutation: forget what it may have changed, in this request and in the shared cache."""

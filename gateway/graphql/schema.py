@@ -24,6 +24,7 @@ from gateway.graphql.devices import DeviceMutations, DeviceQueries
 from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ServiceError, shape_error
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.identity_providers import IdentityProviderMutations, IdentityProviderQueries
+from gateway.graphql.index import IndexMutations, IndexQueries
 from gateway.graphql.limits import ValidationCacheAfterChecks, add_limit_code, limits_extension
 from gateway.graphql.me import MeQueries
 from gateway.graphql.pool_security import PoolSecurityMutations
@@ -55,6 +56,7 @@ Query = merge_types(
         TermsQueries,
         UserImportQueries,
         ProvisionedLimitQueries,
+        IndexQueries,
         MeQueries,
     ),
 )
@@ -76,6 +78,7 @@ Mutation = merge_types(
         ReplicaMutations,
         ProvisionedLimitMutations,
         AuthMutations,
+        IndexMutations,
     ),
 )
 

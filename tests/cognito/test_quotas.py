@@ -65,3 +65,30 @@ def test_every_operation_of_the_model_has_a_quota_category():
     assert set(CATEGORY_OF) == operations
     assert exposed <= operations
     assert set(CATEGORY_OF.values()) == set(DEFAULT_RATES)
+
+
+async def test_background_calls_leave_a_reserve_to_interactive_ones():
+    time = FakeTime()
+
+    async def sleep(seconds: float) -> None:  # time passes while the background call waits
+        time.slept.append(round(seconds, 6))
+        time.now += seconds
+
+    limiter = QuotaLimiter({"UserList": 8}, clock=time.clock, sleep=sleep)
+
+    # A sync takes the bucket down to its reserve (a quarter of 8) without waiting, then waits for refills.
+    background = [await limiter.acquire("us-east-1", "ListUsers", background=True) for _ in range(7)]
+    assert background[:6] == [0.0] * 6 and background[6] == pytest.approx(1 / 8)
+    # Full again a second later: background calls take it down to the reserve, which interactive calls find intact.
+    time.now = 1.0
+    for _ in range(6):
+        await limiter.acquire("us-east-1", "ListUsers", background=True)
+    assert await limiter.acquire("us-east-1", "ListUsers") == 0.0
+    assert await limiter.acquire("us-east-1", "ListUsers") == 0.0
+
+
+async def test_a_background_call_on_a_one_token_bucket_is_not_starved():
+    time = FakeTime()
+    limiter = QuotaLimiter({"LimitManagement": 1}, clock=time.clock, sleep=time.sleep)
+
+    assert await limiter.acquire("us-east-1", "GetProvisionedLimit", background=True) == 0.0

@@ -40,6 +40,7 @@ query Demo($pool: ID!, $user: String!, $group: String!, $client: String!, $secre
   resourceServer(userPoolId: $pool, identifier: $server) { __typename ... on ResourceServer { name } }
   userImportJobs(userPoolId: $pool) { __typename ... on UserImportJobConnection { nodes { jobName status } } }
   userImportJob(userPoolId: $pool, jobId: $importJob) { __typename ... on UserImportJob { jobName preSignedUrl } }
+  indexStatus(userPoolId: $pool) { __typename ... on IndexStatus { state progress } }
   provisionedLimit(limitDefinition: {limitClass: API_CATEGORY, attributes: {Category: "UserAuthentication"}}) {
     __typename ... on Limit { provisionedLimitValue }
   }
