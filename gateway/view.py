@@ -100,7 +100,9 @@ class GraphQLApp(GraphQL):
 
     async def get_context(self, request: Request, response: Response) -> Context:
         state = request.app.state
-        return Context.for_request(state.cognito, request.state.caller, request.headers, state.cursors)
+        return Context.for_request(
+            state.cognito, request.state.caller, request.headers, state.cursors, getattr(state, "database", None)
+        )
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:

@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.directory.records import IndexedUser
 from gateway.directory.values import fold, parse_instant, parse_number, value_key
 from gateway.store import Database
-from gateway.store.tables import VALUE_KEY_CHARS, attributes, memberships, users
+from gateway.store.tables import VALUE_KEY_CHARS, attributes, groups, memberships, users
 
 MAX_FIRST = 500
 DEFAULT_FIRST = 50
@@ -446,6 +446,29 @@ class CompiledSearch:
             )
             hits.append(Hit(user, json.dumps(values, separators=(",", ":"))))
         return Page(hits, more)
+
+    async def groups_of(self, page: Page) -> dict[str, dict[str, Any]]:
+        """The page's users' groups as Cognito's ``GroupType`` describes them (what ``User.groups`` shows)."""
+        names = sorted({name for hit in page.hits for name in hit.user.groups or ()})
+        if not names:
+            return {}
+        async with self.database.connect() as connection:
+            rows = await connection.execute(
+                select(groups).where(groups.c.user_pool_id == self.search.user_pool_id, groups.c.group_name.in_(names))
+            )
+            found = {
+                row.group_name: {
+                    "GroupName": row.group_name,
+                    "UserPoolId": row.user_pool_id,
+                    "Description": row.description,
+                    "Precedence": row.precedence,
+                    "RoleArn": row.role_arn,
+                    "CreationDate": row.creation_date,
+                    "LastModifiedDate": row.last_modified_date,
+                }
+                for row in rows
+            }
+        return {name: found.get(name) or {"GroupName": name, "UserPoolId": self.search.user_pool_id} for name in names}
 
     async def total_count(self) -> int:
         async with self.database.connect() as connection:

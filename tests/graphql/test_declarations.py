@@ -17,7 +17,7 @@ from gateway.graphql.pagination import CursorSeal
 from gateway.graphql.schema import build_schema
 
 # Resolvers that call no Cognito operation.
-FREE = {("Query", "me"), ("User", "attribute")}
+FREE = {("Query", "me"), ("User", "attribute"), ("Query", "searchUsers"), ("UserSearchConnection", "facets")}
 
 
 def resolver_fields(schema: Any) -> list[tuple[str, str, Any]]:
