@@ -219,3 +219,22 @@ async def test_fields_the_index_lacks_load_from_cognito(searching, database, cog
 
     assert body["data"]["searchUsers"]["nodes"] == [{"username": "ada", "userMfaSettingList": []}]
     assert searching.calls == {"AdminGetUser": 1}
+
+
+async def test_the_readme_example_runs(searching, database, pool_id):
+    from tests.test_readme import readme_graphql_blocks
+
+    [example] = [block for block in readme_graphql_blocks() if "searchUsers(" in block]
+    await fill(database, pool_id)
+    searching.reset_calls()
+
+    found = (await searching.data(example, {"pool": pool_id}))["searchUsers"]
+
+    # Tier gold or silver, "example" in a text field, created after 2024-01-01T00:00Z (not ada, created then), in no
+    # contractors group; none has a family_name, so the creation date orders them.
+    assert found["totalCount"] == 2 and [node["username"] for node in found["nodes"]] == ["erin", "bob"]
+    assert found["facets"][0] == {
+        "field": "custom:tier",
+        "values": [{"value": "gold", "count": 1}, {"value": "silver", "count": 1}],
+    }
+    assert searching.calls == {}
