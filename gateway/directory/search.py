@@ -228,11 +228,11 @@ class CompiledSearch:
         operator = condition.operator
         member = memberships.c.user_id == users.c.id
         if operator in (SearchOperator.EQUALS, SearchOperator.NOT_EQUALS):
-            found = exists().where(member, memberships.c.group_name == condition.value)
+            found = exists().where(member, memberships.c.group_name == condition.value).correlate(users)
         elif operator in _MANY_VALUES:
-            found = exists().where(member, memberships.c.group_name.in_(list(condition.values or ())))
+            found = exists().where(member, memberships.c.group_name.in_(list(condition.values or ()))).correlate(users)
         else:  # EXISTS / NOT_EXISTS
-            found = exists().where(member)
+            found = exists().where(member).correlate(users)
         negated = operator in (SearchOperator.NOT_EQUALS, SearchOperator.NOT_IN, SearchOperator.NOT_EXISTS)
         return not_(found) if negated else found
 
@@ -328,28 +328,32 @@ class CompiledSearch:
             attributes.c.name == condition.field,
         )
         if operator in (SearchOperator.EXISTS, SearchOperator.NOT_EXISTS):
-            found = exists().where(own)
+            found = exists().where(own).correlate(users)
             return found if operator is SearchOperator.EXISTS else not_(found)
         if operator in (SearchOperator.EQUALS, SearchOperator.NOT_EQUALS):
             predicate = and_(attributes.c.value_key == value_key(value), attributes.c.value == value)
-            found = exists().where(own, predicate)
+            found = exists().where(own, predicate).correlate(users)
             return found if operator is SearchOperator.EQUALS else not_(found)
         if operator in _MANY_VALUES:
             values = list(condition.values or ())
             predicate = and_(
                 attributes.c.value_key.in_(sorted({value_key(v) for v in values})), attributes.c.value.in_(values)
             )
-            found = exists().where(own, predicate)
+            found = exists().where(own, predicate).correlate(users)
             return found if operator is SearchOperator.IN else not_(found)
         if operator is SearchOperator.STARTS_WITH:
-            return exists().where(own, _prefix(attributes.c.value_key, fold(value), attributes.c.value_lower))
+            return (
+                exists()
+                .where(own, _prefix(attributes.c.value_key, fold(value), attributes.c.value_lower))
+                .correlate(users)
+            )
         if operator in _ORDER:
             number, instant = parse_number(value), parse_instant(value)
             if number is not None:
-                return exists().where(own, _compare(attributes.c.value_number, number, operator))
+                return exists().where(own, _compare(attributes.c.value_number, number, operator)).correlate(users)
             if instant is not None:
-                return exists().where(own, _compare(attributes.c.value_time, instant, operator))
-            return exists().where(own, _compare(attributes.c.value_key, value_key(value), operator))
+                return exists().where(own, _compare(attributes.c.value_time, instant, operator)).correlate(users)
+            return exists().where(own, _compare(attributes.c.value_key, value_key(value), operator)).correlate(users)
         # ENDS_WITH / CONTAINS on the trigram index.
         token = fold(value)
         pattern = f"%{_escape_like(token)}" + ("%" if operator is SearchOperator.CONTAINS else "")
@@ -357,7 +361,7 @@ class CompiledSearch:
         matched = self._trigram("directory_attributes_text", token)
         if matched is not None:
             checked = and_(attributes.c.id.in_(matched), checked)
-        return exists().where(own, checked)
+        return exists().where(own, checked).correlate(users)
 
     # Sorting and positions.
 

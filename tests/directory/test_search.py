@@ -338,3 +338,15 @@ async def test_the_trigram_indexes_answer_text_and_contains(index, database):
         assert "VIRTUAL TABLE INDEX" in by_text and "directory_users_text" in by_text
         assert "VIRTUAL TABLE INDEX" in by_contains and "directory_attributes_text" in by_contains
     assert await names(database, text="lovelace") == ["ada"]
+
+
+async def test_facets_of_a_field_also_in_a_condition_count_each_match_by_its_own_values(index, database):
+    # The conditions' subqueries read the same tables as the facets (attributes, memberships): each must be about
+    # the matching user, not about the facet's row.
+    compiled = CompiledSearch(
+        database,
+        Search(POOL, conditions=[cond("group", Op.EQUALS, "sales"), cond("custom:tier", Op.EQUALS, "gold")]),
+    )
+    group, tier = await compiled.facets(["group", "custom:tier"])
+    assert [(v.value, v.count) for v in group.values] == [("eng", 1), ("sales", 1)]  # eve_x alone
+    assert [(v.value, v.count) for v in tier.values] == [("gold", 1)]
