@@ -482,22 +482,20 @@ class CompiledSearch:
         for name in fields:
             if not name:
                 raise InvalidSearch("a facet field cannot be empty")
-        matching = select(users.c.id).where(self.where)
         facets = []
         async with self.database.connect() as connection:
             for name in fields:
-                statement = _facet_statement(name, self.search.user_pool_id, matching)
+                statement = _facet_statement(name, self.where)
                 rows = (await connection.execute(statement)).all()
                 facets.append(Facet(name, [FacetValue(_facet_text(value), count) for value, count in rows]))
         return facets
 
 
-def _facet_statement(name: str, user_pool_id: str, matching: Select[Any]) -> Select[Any]:
+def _facet_statement(name: str, where: ColumnElement[bool]) -> Select[Any]:
+    """A field's values among the matching users, joined from the users (the conditions correlate with them)."""
     if name == GROUP:
         value: Any = memberships.c.group_name
-        source = select(value, func.count()).where(
-            memberships.c.user_pool_id == user_pool_id, memberships.c.user_id.in_(matching)
-        )
+        source = select(value, func.count()).select_from(users.join(memberships, memberships.c.user_id == users.c.id))
     elif name in USER_FIELDS:
         value = {
             USERNAME: users.c.username,
@@ -505,13 +503,12 @@ def _facet_statement(name: str, user_pool_id: str, matching: Select[Any]) -> Sel
             ENABLED: users.c.enabled,
             **DATE_COLUMNS,
         }[name]
-        source = select(value, func.count()).where(users.c.id.in_(matching), value.is_not(None))
+        source = select(value, func.count()).select_from(users).where(value.is_not(None))
     else:
         value = attributes.c.value
-        source = select(value, func.count()).where(
-            attributes.c.user_pool_id == user_pool_id, attributes.c.name == name, attributes.c.user_id.in_(matching)
-        )
-    return source.group_by(value).order_by(func.count().desc(), value.asc()).limit(MAX_FACET_VALUES)
+        joined = users.join(attributes, and_(attributes.c.user_id == users.c.id, attributes.c.name == name))
+        source = select(value, func.count()).select_from(joined)
+    return source.where(where).group_by(value).order_by(func.count().desc(), value.asc()).limit(MAX_FACET_VALUES)
 
 
 def _facet_text(value: Any) -> str:
