@@ -350,3 +350,11 @@ async def test_facets_of_a_field_also_in_a_condition_count_each_match_by_its_own
     group, tier = await compiled.facets(["group", "custom:tier"])
     assert [(v.value, v.count) for v in group.values] == [("eng", 1), ("sales", 1)]  # eve_x alone
     assert [(v.value, v.count) for v in tier.values] == [("gold", 1)]
+
+
+@pytest.mark.parametrize(
+    "words", ['"lovelace', 'love"lace', "lovelace*", "NEAR(lovelace)", "lovelace OR", "a%b", "x_y"]
+)
+async def test_text_with_fts_or_like_syntax_is_taken_literally(index, database, words):
+    assert await names(database, text=words) == []
+    assert await names(database, cond("email", Op.CONTAINS, words)) == []
