@@ -101,7 +101,12 @@ class GraphQLApp(GraphQL):
     async def get_context(self, request: Request, response: Response) -> Context:
         state = request.app.state
         return Context.for_request(
-            state.cognito, request.state.caller, request.headers, state.cursors, getattr(state, "index", None)
+            state.cognito,
+            request.state.caller,
+            request.headers,
+            state.cursors,
+            getattr(state, "index", None),
+            getattr(state, "database", None),
         )
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:

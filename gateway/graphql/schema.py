@@ -32,6 +32,7 @@ from gateway.graphql.provisioned_limits import ProvisionedLimitMutations, Provis
 from gateway.graphql.replicas import ReplicaMutations
 from gateway.graphql.resource_servers import ResourceServerMutations, ResourceServerQueries
 from gateway.graphql.scalars import SCALAR_MAP
+from gateway.graphql.search import SearchQueries
 from gateway.graphql.terms import TermsMutations, TermsQueries
 from gateway.graphql.user_import import UserImportMutations, UserImportQueries
 from gateway.graphql.user_pools import UserPoolMutations, UserPoolQueries
@@ -58,6 +59,7 @@ Query = merge_types(
         ProvisionedLimitQueries,
         IndexQueries,
         MeQueries,
+        SearchQueries,
     ),
 )
 Mutation = merge_types(

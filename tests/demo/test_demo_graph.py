@@ -1,5 +1,7 @@
 """Every root field of the graph answers with data on the seeded demo pool (what `serve --demo` shows)."""
 
+import asyncio
+
 from gateway.demo.seed import seed_demo_pool
 from gateway.graphql.schema import build_schema
 
@@ -87,6 +89,20 @@ async def test_every_root_field_answers_on_the_demo_pool(gateway, cognito):
              terms(userPoolId: $pool, termsId: $terms) { __typename }
            }""",
         {"pool": pool.user_pool_id, "style": style, "terms": terms},
+    )
+
+    # The test app indexes no pool by itself: the demo pool is indexed here, then searched.
+    await gateway.mutate("indexUserPool", {"userPoolId": pool.user_pool_id})
+    status_query = "query($pool: ID!) { indexStatus(userPoolId: $pool) { ... on IndexStatus { state } } }"
+    for _ in range(200):
+        if (await gateway.data(status_query, {"pool": pool.user_pool_id}))["indexStatus"]["state"] == "READY":
+            break
+        await asyncio.sleep(0.05)
+    data |= await gateway.data(
+        """query($pool: ID!) {
+             searchUsers(userPoolId: $pool, text: "a", first: 3) { __typename ... on UserSearchConnection { totalCount } }
+           }""",
+        {"pool": pool.user_pool_id},
     )
 
     errors = {field: value for field, value in data.items() if "Error" in value["__typename"]}

@@ -17,7 +17,13 @@ from gateway.graphql.pagination import CursorSeal
 from gateway.graphql.schema import build_schema
 
 # Resolvers that call no Cognito operation.
-FREE = {("Query", "me"), ("Query", "indexStatus"), ("User", "attribute")}
+FREE = {
+    ("Query", "me"),
+    ("Query", "indexStatus"),
+    ("User", "attribute"),
+    ("Query", "searchUsers"),
+    ("UserSearchConnection", "facets"),
+}
 
 
 def resolver_fields(schema: Any) -> list[tuple[str, str, Any]]:

@@ -1,0 +1,188 @@
+"""``searchUsers``: the directory index's searches (DESIGN.md section 8) as a connection with an exact
+``totalCount`` and facets. Answered from the gateway's own database: no field here calls Cognito (they declare
+nothing, so the query-cost limit counts them as free); a node's fields the index lacks (devices, MFA settings...)
+load through the usual loaders, and its ``groups`` come from the index."""
+
+import dataclasses
+from typing import Annotated, Any, Optional, Union
+
+import strawberry
+
+from gateway.auth import Role
+from gateway.cognito.errors import invalid_parameter
+from gateway.directory import search as index_search
+from gateway.directory.records import IndexState as StoredIndexState
+from gateway.directory.repository import IndexRepository
+from gateway.graphql.context import Context, Info
+from gateway.graphql.errors import ERROR_TYPES, CognitoError, ErrorFault, ServiceError
+from gateway.graphql.index import IndexStatus
+from gateway.graphql.pagination import Edge, PageInfo, Position
+from gateway.graphql.permissions import requires
+from gateway.graphql.users import User, user_from
+
+SearchOperator = strawberry.enum(index_search.SearchOperator, description="How a condition compares.")
+SortDirection = strawberry.enum(index_search.SortDirection)
+
+
+@strawberry.input(description="One condition; conditions AND together.")
+class UserConditionInput:
+    field: str = strawberry.field(
+        description="An attribute name (email, custom:tier) or username, userStatus, enabled, group, "
+        "userCreateDate, userLastModifiedDate."
+    )
+    operator: SearchOperator  # type: ignore[valid-type]
+    value: Optional[str] = None
+    values: Optional[list[str]] = None
+
+
+@strawberry.input(description="A sort key; ties go by username. A missing value sorts last either way.")
+class UserSortInput:
+    field: str
+    direction: SortDirection = SortDirection.ASC  # type: ignore[valid-type]
+
+
+@strawberry.type
+class FacetValue:
+    value: str
+    count: int
+
+
+@strawberry.type(description="A field's values among all matches, by count then value, at most 100.")
+class Facet:
+    field: str
+    values: list[FacetValue]
+
+
+@strawberry.type(
+    description="The pool's directory index is not READY: retryable while it syncs, not when it is not indexed."
+)
+class IndexNotReadyError(CognitoError):
+    index_status: IndexStatus
+
+
+@strawberry.type(description="Users found in the directory index.")
+class UserSearchConnection:
+    edges: list[Edge[User]]
+    nodes: list[User]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="Every match, exactly.")
+    index_status: IndexStatus
+    compiled: strawberry.Private[index_search.CompiledSearch]
+
+    @strawberry.field(description="Counts of each field's values over all matches.")
+    async def facets(self, fields: list[str]) -> list[Facet]:
+        try:
+            found = await self.compiled.facets(fields)
+        except index_search.InvalidSearch as error:
+            raise invalid_parameter(str(error)) from None
+        return [
+            Facet(field=f.field, values=[FacetValue(value=v.value, count=v.count) for v in f.values]) for f in found
+        ]
+
+
+InvalidParameterError = ERROR_TYPES["InvalidParameterException"]
+SearchUsersResult = Optional[
+    Annotated[
+        Union[UserSearchConnection, IndexNotReadyError, InvalidParameterError, ServiceError],  # type: ignore[valid-type]
+        strawberry.union("SearchUsersResult"),
+    ]
+]
+
+
+def _node(context: Context, user_pool_id: str, hit: index_search.Hit, groups: dict[str, dict[str, Any]]) -> User:
+    user = hit.user
+    node = user_from(
+        {
+            "Username": user.username,
+            "Attributes": [{"Name": name, "Value": value} for name, value in user.attributes.items()],
+            "UserStatus": user.user_status,
+            "Enabled": user.enabled,
+            "UserCreateDate": user.user_create_date,
+            "UserLastModifiedDate": user.user_last_modified_date,
+        },
+        user_pool_id,
+    )
+    # The index knows the user's groups: User.groups finds them in the request's loader, with no call.
+    context.loaders.groups_of_user.prime(
+        (user_pool_id, user.username), [groups[name] for name in sorted(user.groups or ())]
+    )
+    return node
+
+
+async def search_users(
+    context: Context, search: index_search.Search
+) -> Union[UserSearchConnection, IndexNotReadyError]:
+    try:
+        compiled = index_search.CompiledSearch(context.database, search)
+    except index_search.InvalidSearch as error:
+        raise invalid_parameter(str(error)) from None
+    pool = await IndexRepository(context.database).state(search.user_pool_id)
+    if pool.state is not StoredIndexState.READY:
+        syncing = pool.state is StoredIndexState.SYNCING
+        return IndexNotReadyError(
+            message=f"The directory index of {search.user_pool_id} is {pool.state.value}"
+            + (": try again when its sync is done." if syncing else ": index it first (indexUserPool)."),
+            code="IndexNotReady",
+            fault=ErrorFault.CLIENT,
+            retryable=syncing,
+            request_id=None,
+            metadata=None,
+            index_status=IndexStatus.of(pool),
+        )
+    page = await compiled.page()
+    total = await compiled.total_count()
+    groups = await compiled.groups_of(page)
+    listing = search.listing()
+    edges = [
+        Edge(
+            cursor=context.cursors.seal(Position(hit.position, 0), listing),
+            node=_node(context, search.user_pool_id, hit, groups),
+        )
+        for hit in page.hits
+    ]
+    return UserSearchConnection(
+        edges=edges,
+        nodes=[edge.node for edge in edges],
+        page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            has_previous_page=False,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+        index_status=IndexStatus.of(pool),
+        compiled=compiled,
+    )
+
+
+@strawberry.type
+class SearchQueries:
+    @strawberry.field(
+        description="Search, sort, count and facet a pool's users in the gateway's directory index (no Cognito "
+        "call). `first` is 1..500.",
+        extensions=[requires(Role.VIEWER)],
+    )
+    async def search_users(
+        self,
+        info: Info,
+        user_pool_id: strawberry.ID,
+        text: Optional[str] = None,
+        where: Optional[list[UserConditionInput]] = None,
+        sort: Optional[list[UserSortInput]] = None,
+        first: int = index_search.DEFAULT_FIRST,
+        after: Optional[str] = None,
+    ) -> SearchUsersResult:
+        search = index_search.Search(
+            user_pool_id=str(user_pool_id),
+            text=text,
+            conditions=[
+                index_search.Condition(c.field, index_search.SearchOperator(c.operator.value), c.value, c.values)
+                for c in where or ()
+            ],
+            sort=[index_search.Sort(s.field, index_search.SortDirection(s.direction.value)) for s in sort or ()],
+            first=first,
+        )
+        if after is not None:
+            opened = info.context.cursors.open(after, search.listing(), 0)
+            search = dataclasses.replace(search, after=opened.token)
+        return await search_users(info.context, search)
