@@ -106,7 +106,10 @@ async def running_gateway(backend: DemoBackend, **settings: Any) -> AsyncIterato
     """The app with its lifespan running, on the moto server, with ``settings`` over the test defaults (those
     of ``bench.in_process``, with introspection on, and every Cognito call checked against the declarations of the
     fields being resolved)."""
-    defaults = {"introspection": True, "check_declarations": True}
+    # The client and moto share this process: a full collection of the suite's heap can pause both for over ten
+    # seconds, and a write timed out by that pause is the test's artifact, not the gateway's. Tests of timeouts set
+    # their own.
+    defaults = {"introspection": True, "check_declarations": True, "read_timeout_seconds": 30}
     async with in_process.started(backend.endpoint_url, **{**defaults, **settings}) as (app, http):
         yield Gateway(app, http)
 
