@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -139,12 +139,7 @@ class IndexRepository:
         """Remove a user with its attributes and memberships; False when it was not indexed."""
         async with self.database.transaction() as connection:
             revision = await self._advance(connection, user_pool_id)
-            await self._record_removals(
-                connection,
-                user_pool_id,
-                revision,
-                select(users.c.id).where(users.c.user_pool_id == user_pool_id, users.c.username == username),
-            )
+            await self._record_removals(connection, user_pool_id, revision, users.c.username == username)
             result = await connection.execute(
                 delete(users).where(users.c.user_pool_id == user_pool_id, users.c.username == username)
             )
@@ -195,7 +190,7 @@ class IndexRepository:
         async with self.database.transaction() as connection:
             unseen = and_(users.c.user_pool_id == user_pool_id, users.c.synced_generation < generation)
             revision = await self._advance(connection, user_pool_id)
-            await self._record_removals(connection, user_pool_id, revision, select(users.c.id).where(unseen))
+            await self._record_removals(connection, user_pool_id, revision, unseen)
             result = await connection.execute(delete(users).where(unseen))
             if result.rowcount:
                 await self._count_change(connection, user_pool_id, -result.rowcount, None)
@@ -391,8 +386,11 @@ class IndexRepository:
     async def drop_pool(self, user_pool_id: str) -> bool:
         """Forget the pool: its state, users, attributes, groups and memberships. False when it was not known."""
         async with self.database.transaction() as connection:
+            # Its users are recorded as removed, so that a replica's columns of the pool, if it is indexed again
+            # (with revisions past the old ones), drop them (directory.columns).
+            revision = await self._advance(connection, user_pool_id)
+            await self._record_removals(connection, user_pool_id, revision, true())
             result = await connection.execute(delete(pools).where(pools.c.user_pool_id == user_pool_id))
-            await connection.execute(delete(removed_users).where(removed_users.c.user_pool_id == user_pool_id))
         return bool(result.rowcount)
 
     # Within a transaction.
@@ -457,21 +455,24 @@ class IndexRepository:
         await self._touch(connection, revision, sorted(set((await connection.execute(members)).scalars())))
 
     async def _record_removals(
-        self, connection: AsyncConnection, user_pool_id: str, revision: int | None, ids: Any
+        self, connection: AsyncConnection, user_pool_id: str, revision: int | None, which: Any
     ) -> None:
-        """Record the users that ``ids`` selects as removed at ``revision`` (before they are deleted)."""
-        removed = sorted(set((await connection.execute(ids)).scalars()))
-        if not removed:
+        """Record the pool's users that ``which`` selects as removed at ``revision`` (before they are deleted)."""
+        if revision is None:
             return
-        statement = _insert(connection, removed_users)
-        for chunk in _chunks(removed):
-            await connection.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[removed_users.c.user_pool_id, removed_users.c.user_id],
-                    set_={"revision": statement.excluded.revision},
-                ),
-                [{"user_pool_id": user_pool_id, "user_id": id, "revision": revision} for id in chunk],
+        chosen = and_(users.c.user_pool_id == user_pool_id, which)
+        await connection.execute(
+            delete(removed_users).where(
+                removed_users.c.user_pool_id == user_pool_id,
+                removed_users.c.user_id.in_(select(users.c.id).where(chosen)),
             )
+        )
+        await connection.execute(
+            insert(removed_users).from_select(
+                ["user_pool_id", "user_id", "revision"],
+                select(literal(user_pool_id), users.c.id, literal(revision)).where(chosen),
+            )
+        )
 
     async def _count_change(
         self, connection: AsyncConnection, user_pool_id: str, added: int, changed_at: datetime | None

@@ -26,6 +26,7 @@ from typing import Any
 
 from gateway.cognito.client import CognitoGateway, in_background
 from gateway.cognito.errors import CognitoException
+from gateway.directory.columns import ColumnCache
 from gateway.directory.records import IndexedGroup, IndexedUser, IndexState, PoolIndex
 from gateway.directory.repository import IndexRepository
 from gateway.store.tables import utcnow
@@ -207,6 +208,8 @@ class IndexRunner:
         self.owner = f"gateway-{uuid.uuid4().hex[:12]}"
         self._syncs: dict[str, asyncio.Task[PoolIndex | None]] = {}
         self._loop: asyncio.Task[None] | None = None
+        # What searches run on: the indexed pools' users in memory, kept up to date from the database.
+        self.columns = ColumnCache(repository.database)
 
     def _spawn(self, coroutine: Any) -> asyncio.Task[Any]:
         # A context of its own: not the request's that asked for it (its declared operations, its request IDs).
@@ -223,6 +226,7 @@ class IndexRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._syncs.clear()
         self._loop = None
+        await self.columns.aclose()
 
     def syncing(self, user_pool_id: str) -> bool:
         task = self._syncs.get(user_pool_id)

@@ -1,5 +1,6 @@
 """``searchUsers``: the directory index's searches (DESIGN.md section 8) as a connection with an exact
-``totalCount`` and facets. Answered from the gateway's own database: no field here calls Cognito (they declare
+``totalCount`` and facets. Answered from the index's in-memory columns of the pool (``directory.columns``, caught up
+with the database before each search), or from SQL while those load: no field here calls Cognito (they declare
 nothing, so the query-cost limit counts them as free); a node's fields the index lacks (devices, MFA settings...)
 load through the usual loaders, and its ``groups`` come from the index."""
 
@@ -11,7 +12,9 @@ import strawberry
 from gateway.auth import Role
 from gateway.cognito.errors import invalid_parameter
 from gateway.directory import search as index_search
+from gateway.directory.column_search import ColumnSearch
 from gateway.directory.records import IndexState as StoredIndexState
+from gateway.directory.records import PoolIndex
 from gateway.directory.repository import IndexRepository
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import ERROR_TYPES, CognitoError, ErrorFault, ServiceError
@@ -67,7 +70,7 @@ class UserSearchConnection:
     page_info: PageInfo
     total_count: int = strawberry.field(description="Every match, exactly.")
     index_status: IndexStatus
-    compiled: strawberry.Private[index_search.CompiledSearch]
+    compiled: strawberry.Private[index_search.CompiledSearch | ColumnSearch]
 
     @strawberry.field(description="Counts of each field's values over all matches.")
     async def facets(self, fields: list[str]) -> list[Facet]:
@@ -129,9 +132,10 @@ async def search_users(
             metadata=None,
             index_status=IndexStatus.of(pool),
         )
-    page = await compiled.page()
-    total = await compiled.total_count()
-    groups = await compiled.groups_of(page)
+    searcher = await _searcher(context, compiled, pool)
+    page = await searcher.page()
+    total = await searcher.total_count()
+    groups = await searcher.groups_of(page)
     listing = search.listing()
     edges = [
         Edge(
@@ -151,8 +155,16 @@ async def search_users(
         ),
         total_count=total,
         index_status=IndexStatus.of(pool),
-        compiled=compiled,
+        compiled=searcher,
     )
+
+
+async def _searcher(
+    context: Context, compiled: index_search.CompiledSearch, pool: PoolIndex
+) -> index_search.CompiledSearch | ColumnSearch:
+    """The pool's in-memory columns answer when they are loaded (and brought up to date); SQL answers meanwhile."""
+    columns = await context.index.columns.columns(pool.user_pool_id, pool.revision) if context.index else None
+    return compiled if columns is None else ColumnSearch(compiled, columns)
 
 
 @strawberry.type
