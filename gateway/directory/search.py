@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Select,
     and_,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal,
     literal_column,
     not_,
     or_,
@@ -411,6 +413,8 @@ class CompiledSearch:
         for index, (key, value) in enumerate(zip(self.keys, values, strict=True)):
             if value is None:
                 continue  # nothing comes after a missing value but other missing ones, which equality handles
+            if key.kind == "bool":
+                value = literal(value, Boolean())  # SQLAlchemy takes a bare True/False for IS, not for < and >
             later = key.expression < value if key.descending else key.expression > value
             later = or_(later, key.expression.is_(None))
             same = [_same(k.expression, v) for k, v in zip(self.keys[:index], values[:index], strict=True)]
