@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -189,9 +190,13 @@ class CompiledSearch:
         self.dialect = database.dialect
         _check(search)
         self._sort_joins: list[Any] = []
-        self.where = and_(users.c.user_pool_id == search.user_pool_id, *self._filters())
         self.keys = self._sort_keys()
         self.after = self._open_position(search.after) if search.after is not None else None
+
+    @cached_property
+    def where(self) -> ColumnElement[bool]:
+        """The search's conditions in SQL: made when a query needs them (never when the columns answer)."""
+        return and_(users.c.user_pool_id == self.search.user_pool_id, *self._filters())
 
     # Filters.
 

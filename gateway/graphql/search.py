@@ -19,7 +19,7 @@ from gateway.directory.repository import IndexRepository
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import ERROR_TYPES, CognitoError, ErrorFault, ServiceError
 from gateway.graphql.index import IndexStatus
-from gateway.graphql.pagination import Edge, PageInfo, Position
+from gateway.graphql.pagination import Edge, PageInfo, Position, selected_node_fields
 from gateway.graphql.permissions import requires
 from gateway.graphql.users import User, user_from
 
@@ -92,7 +92,9 @@ SearchUsersResult = Optional[
 ]
 
 
-def _node(context: Context, user_pool_id: str, hit: index_search.Hit, groups: dict[str, dict[str, Any]]) -> User:
+def _node(
+    context: Context, user_pool_id: str, hit: index_search.Hit, groups: dict[str, dict[str, Any]] | None
+) -> User:
     user = hit.user
     node = user_from(
         {
@@ -105,15 +107,16 @@ def _node(context: Context, user_pool_id: str, hit: index_search.Hit, groups: di
         },
         user_pool_id,
     )
-    # The index knows the user's groups: User.groups finds them in the request's loader, with no call.
-    context.loaders.groups_of_user.prime(
-        (user_pool_id, user.username), [groups[name] for name in sorted(user.groups or ())]
-    )
+    if groups is not None:
+        # The index knows the user's groups: User.groups finds them in the request's loader, with no call.
+        context.loaders.groups_of_user.prime(
+            (user_pool_id, user.username), [groups[name] for name in sorted(user.groups or ())]
+        )
     return node
 
 
 async def search_users(
-    context: Context, search: index_search.Search
+    context: Context, search: index_search.Search, *, with_groups: bool = True
 ) -> Union[UserSearchConnection, IndexNotReadyError]:
     try:
         compiled = index_search.CompiledSearch(context.database, search)
@@ -135,7 +138,7 @@ async def search_users(
     searcher = await _searcher(context, compiled, pool)
     page = await searcher.page()
     total = await searcher.total_count()
-    groups = await searcher.groups_of(page)
+    groups = await searcher.groups_of(page) if with_groups else None
     listing = search.listing()
     edges = [
         Edge(
@@ -197,4 +200,4 @@ class SearchQueries:
         if after is not None:
             opened = info.context.cursors.open(after, search.listing(), 0)
             search = dataclasses.replace(search, after=opened.token)
-        return await search_users(info.context, search)
+        return await search_users(info.context, search, with_groups="groups" in selected_node_fields(info))
