@@ -8,9 +8,11 @@ Cognito call. Where the new state depends on the pool's configuration and cannot
 again with one AdminGetUser (``REREADS``: through the request's loader, so the payload's ``user`` then costs
 nothing more). Only pools the index holds (READY or SYNCING) are written; a pool it does not know is left alone.
 
-A partial change (enabled, a status, attributes) needs the user as indexed: it is found by username, else by
-``sub``; a user not (yet) indexed, or named by an alias, is skipped. A whole record (a created or re-read user) is
-written even when the user was not indexed yet.
+A partial change (enabled, a status, attributes, a membership) needs the user as indexed: it is found by username,
+else by ``sub``. A name the index does not know is, in a READY pool, an alias (or news to the index): the user is
+read back, once; in a SYNCING pool the change is skipped (the sync brings the user). A whole record (a created or
+read-back user) is written even when the user was not indexed yet. A user deleted by an alias is left to the
+reconcile scan (it cannot be read back).
 
 A failure to write the index never turns a successful Cognito write into an error: it is logged (operation, pool
 and the error's type: never the request, which may hold passwords) and counted (``index_write_failures``), and the
@@ -48,6 +50,7 @@ class Write:
     request: Mapping[str, Any]
     response: Mapping[str, Any]
     read_user: ReadUser
+    ready: bool  # the pool's index is READY: it holds every user (SYNCING: not all of them yet)
 
 
 Effect = Callable[[Write], Awaitable[None]]
@@ -58,8 +61,8 @@ Rewrite = Callable[[Mapping[str, str]], Mapping[str, str]]  # a user's attribute
 
 
 async def _indexed(write: Write, name: str | None) -> IndexedUser | None:
-    """The user ``name`` names, as indexed: by username, else by ``sub`` (what Cognito takes in ``Username`` for a
-    pool without aliases). An alias (an email...) is not looked up: the change is left to the reconcile scan."""
+    """The user ``name`` names, as indexed: by username, else by ``sub`` (what Cognito also takes in ``Username``).
+    Not an alias (an email where it is the username): see :func:`_unknown`."""
     if not name:
         return None
     repository, pool = write.repository, write.user_pool_id
@@ -69,12 +72,21 @@ async def _indexed(write: Write, name: str | None) -> IndexedUser | None:
     return user
 
 
+async def _unknown(write: Write, name: str | None) -> str | None:
+    """After changing a user the index does not know by ``name``: in a READY pool, which holds every user, the name
+    is an alias (an email or phone number, where the pool signs in with them) or the index is behind, and the user
+    read back (one AdminGetUser, only then) is its whole state after the change; its username. In a SYNCING pool the
+    user may just not be indexed yet: the sync brings it, at no call."""
+    return await _reread(write, name) if write.ready else None
+
+
 async def _change(write: Write, *, attributes: Rewrite | None = None, **fields: Any) -> None:
-    """A partial change of the user the request names, if indexed: ``fields`` set, its ``attributes`` rewritten
-    (which Cognito stamps as a modification); its groups are left as they are."""
+    """A partial change of the user the request names: ``fields`` set, its ``attributes`` rewritten (which Cognito
+    stamps as a modification); its groups are left as they are."""
     user = await _indexed(write, write.request.get("Username"))
     if user is None:
-        return  # not indexed yet (a sync running) or named by an alias: the sync or the reconcile scan brings it
+        await _unknown(write, write.request.get("Username"))
+        return
     if attributes is not None:
         fields.update(attributes=attributes(user.attributes), user_last_modified_date=utcnow())
     await write.repository.upsert_user(write.user_pool_id, dataclasses.replace(user, groups=None, **fields))
@@ -103,12 +115,14 @@ async def _password_set(write: Write) -> None:
 _VERIFIED = {"email": "email_verified", "phone_number": "phone_number_verified"}
 
 
-async def _reread(write: Write, name: str | None) -> None:
-    """The state Cognito has now, read with one AdminGetUser: only where the request does not tell it."""
+async def _reread(write: Write, name: str | None) -> str | None:
+    """The state Cognito has now, read with one AdminGetUser (only where the request does not tell it) and written
+    whole; the user's username."""
     if not name:
-        return
+        return None
     user = IndexedUser.from_cognito(await write.read_user(write.user_pool_id, name))
     await write.repository.upsert_user(write.user_pool_id, user)  # groups None: memberships are left as they are
+    return user.username
 
 
 async def _attributes_updated(write: Write) -> None:
@@ -142,20 +156,25 @@ async def _user_created(write: Write) -> None:
 
 async def _user_deleted(write: Write) -> None:
     user = await _indexed(write, write.request.get("Username"))
+    # A user deleted by an alias cannot be read back to find its username: the reconcile scan removes it.
     if user is not None:
         await write.repository.delete_user(write.user_pool_id, user.username)
 
 
+async def _member(write: Write) -> str | None:
+    name = write.request.get("Username")
+    user = await _indexed(write, name)
+    return user.username if user is not None else await _unknown(write, name)
+
+
 async def _joined(write: Write) -> None:
-    user = await _indexed(write, write.request.get("Username"))
-    if user is not None:
-        await write.repository.add_membership(write.user_pool_id, user.username, write.request["GroupName"])
+    if (username := await _member(write)) is not None:
+        await write.repository.add_membership(write.user_pool_id, username, write.request["GroupName"])
 
 
 async def _left(write: Write) -> None:
-    user = await _indexed(write, write.request.get("Username"))
-    if user is not None:
-        await write.repository.remove_membership(write.user_pool_id, user.username, write.request["GroupName"])
+    if (username := await _member(write)) is not None:
+        await write.repository.remove_membership(write.user_pool_id, username, write.request["GroupName"])
 
 
 async def _group_written(write: Write) -> None:
@@ -171,9 +190,9 @@ async def _pool_deleted(write: Write) -> None:
     await write.repository.drop_pool(write.user_pool_id)
 
 
-def _reread_named(write: Write) -> Awaitable[None]:
+async def _reread_named(write: Write) -> None:
     """A flow whose effect depends on the pool (auto-verified attributes, email as the username): read the user."""
-    return _reread(write, _username(write.request))
+    await _reread(write, _username(write.request))
 
 
 async def _linked(write: Write) -> None:
@@ -224,19 +243,12 @@ EFFECTS: Mapping[str, Effect] = {
     "RespondToAuthChallenge": _new_password,
 }
 
-# The operations above whose effect is read back with AdminGetUser (their mutations declare it).
-REREADS: frozenset[str] = frozenset(
-    {
-        "AdminUpdateUserAttributes",
-        "AdminDeleteUserAttributes",
-        "AdminLinkProviderForUser",
-        "SignUp",
-        "ConfirmSignUp",
-        "ConfirmForgotPassword",
-        "AdminRespondToAuthChallenge",
-        "RespondToAuthChallenge",
-    }
+# The operations above whose effect never needs Cognito: the others may read their user back with AdminGetUser (a
+# state the request does not tell, a user named by an alias), and their mutations declare it.
+_NEVER_READ = frozenset(
+    {"AdminCreateUser", "AdminDeleteUser", "CreateGroup", "UpdateGroup", "DeleteGroup", "DeleteUserPool"}
 )
+REREADS: frozenset[str] = frozenset(EFFECTS.keys() - _NEVER_READ)
 
 # Mutations of a user that change nothing the index keeps (MFA settings, sessions, devices, auth events), or whose
 # user the request does not name: AdminDisableProviderForUser names a provider's identity, whose user is Cognito's
@@ -286,9 +298,10 @@ async def apply_write(
     if effect is None or not user_pool_id:
         return
     try:
-        if (await repository.state(user_pool_id)).state not in WRITTEN_STATES:
+        state = (await repository.state(user_pool_id)).state
+        if state not in WRITTEN_STATES:
             return
-        await effect(Write(repository, user_pool_id, request, response or {}, read_user))
+        await effect(Write(repository, user_pool_id, request, response or {}, read_user, state is IndexState.READY))
     except Exception as error:  # the write to Cognito succeeded: its answer must not become an error
         logger.warning(
             "index not updated after %s on %s (%s); the reconcile scan will repair it",

@@ -12,6 +12,7 @@ from botocore.client import BaseClient
 from sqlalchemy import text
 
 from gateway.cognito.operations import OPERATIONS
+from gateway.directory.records import IndexState
 from gateway.directory.writes import EFFECTS, NOT_INDEXED_EFFECTS, REREADS
 from gateway.graphql.declarations import declared_fields
 from gateway.graphql.schema import build_schema
@@ -170,11 +171,47 @@ async def test_status_changes_show_at_once(indexed, cognito, pool_id):
     await change(indexed, "adminSetUserPassword", {**username, "password": PASSWORD, "permanent": False})
     assert (await users(indexed, pool_id))["bob"]["userStatus"] == "FORCE_CHANGE_PASSWORD"
 
-    # A user the index does not hold yet: a partial change is skipped (the events queue or the reconcile brings it).
-    await change(indexed, "adminConfirmSignUp", {"userPoolId": pool_id, "username": "cy"})
-    assert "cy" not in await users(indexed, pool_id)
+    assert indexed.calls == {"AdminSetUserPassword": 2, "AdminResetUserPassword": 1}
 
-    assert indexed.calls == {"AdminSetUserPassword": 2, "AdminResetUserPassword": 1, "AdminConfirmSignUp": 1}
+
+async def test_a_user_the_index_lacks_is_read_back_when_ready_and_skipped_while_syncing(indexed, cognito, pool_id):
+    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="app")["UserPoolClient"]["ClientId"]
+    for username in ("cy", "dee"):  # outside the gateway: news to the index
+        cognito.sign_up(ClientId=client_id, Username=username, Password=PASSWORD)
+
+    # READY: the index should hold every user, so it reads this one back, whole (after the change).
+    await change(indexed, "adminConfirmSignUp", {"userPoolId": pool_id, "username": "cy"})
+    assert (await users(indexed, pool_id))["cy"]["userStatus"] == "CONFIRMED"
+    assert indexed.calls == {"AdminConfirmSignUp": 1, "AdminGetUser": 1}
+
+    # SYNCING: the sync brings the users it has not reached, at no call.
+    await indexed.app.state.index.repository.update_state(pool_id, state=IndexState.SYNCING)
+    indexed.reset_calls()
+    await change(indexed, "adminConfirmSignUp", {"userPoolId": pool_id, "username": "dee"})
+    assert indexed.calls == {"AdminConfirmSignUp": 1}
+    await indexed.app.state.index.repository.update_state(pool_id, state=IndexState.READY)
+    assert "dee" not in await users(indexed, pool_id)
+
+
+async def test_a_user_named_by_an_alias_is_read_back_once(gateway, cognito):
+    # A pool that signs in with email: the username is a generated ID, and callers name the user by email.
+    pool_id = cognito.create_user_pool(PoolName="by-email", UsernameAttributes=["email"])["UserPool"]["Id"]
+    cognito.admin_create_user(UserPoolId=pool_id, Username="eve@example.com", MessageAction="SUPPRESS")
+    cognito.create_group(UserPoolId=pool_id, GroupName="eng")
+    await index(gateway, pool_id)
+    [username] = await users(gateway, pool_id)
+    assert username != "eve@example.com"
+
+    await change(gateway, "adminDisableUser", {"userPoolId": pool_id, "username": "eve@example.com"})
+    await change(
+        gateway, "adminAddUserToGroup", {"userPoolId": pool_id, "username": "eve@example.com", "groupName": "eng"}
+    )
+
+    found = await users(gateway, pool_id, where("email", "EQUALS", "eve@example.com"))
+    assert {name: (user["enabled"], user["groups"]) for name, user in found.items()} == {
+        username: (False, [{"groupName": "eng"}])
+    }
+    assert gateway.calls == {"AdminDisableUser": 1, "AdminAddUserToGroup": 1, "AdminGetUser": 2}
 
 
 async def test_confirming_a_sign_up_shows_at_once(indexed, cognito, pool_id):
@@ -187,6 +224,26 @@ async def test_confirming_a_sign_up_shows_at_once(indexed, cognito, pool_id):
 
     assert (await users(indexed, pool_id))["cy"]["userStatus"] == "CONFIRMED"
     assert indexed.calls == {"AdminConfirmSignUp": 1}
+
+
+async def test_a_sign_up_and_its_confirmation_are_read_back_once(indexed, cognito, pool_id):
+    # A sign-up's username and what a confirmation verifies depend on the pool: one AdminGetUser each, which the
+    # payload's user then reads from the request's loader.
+    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="app")["UserPoolClient"]["ClientId"]
+    ids = {"userPoolId": pool_id, "clientId": client_id, "username": "cy"}
+
+    signed_up = await change(indexed, "signUp", {**ids, "password": PASSWORD}, "user { userStatus }")
+    assert signed_up["user"] == {"userStatus": "UNCONFIRMED"}
+    assert (await users(indexed, pool_id))["cy"]["userStatus"] == "UNCONFIRMED"
+
+    await change(indexed, "confirmSignUp", {**ids, "confirmationCode": "123456"}, "user { userStatus }")
+    assert (await users(indexed, pool_id))["cy"]["userStatus"] == "CONFIRMED"
+
+    # Without userPoolId the pool is Cognito's to know: left to the events queue.
+    await change(indexed, "signUp", {"clientId": client_id, "username": "dee", "password": PASSWORD})
+    assert "dee" not in await users(indexed, pool_id)
+
+    assert indexed.calls == {"DescribeUserPoolClient": 1, "SignUp": 2, "ConfirmSignUp": 1, "AdminGetUser": 2}
 
 
 async def test_memberships_show_at_once(indexed, pool_id):
