@@ -264,6 +264,7 @@ NOT_INDEXED_EFFECTS: frozenset[str] = frozenset(
         "AdminForgetDevice",
         "AdminUpdateDeviceStatus",
         "ConfirmDevice",
+        # Signing in changes nothing indexed; a user migration trigger may create the user: the events queue.
         "AdminInitiateAuth",
         "InitiateAuth",
         "ForgotPassword",
