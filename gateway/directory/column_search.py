@@ -82,10 +82,16 @@ class ColumnSearch:
     def _matches(self) -> np.ndarray:
         columns, size = self.columns, self.columns.size
         matches = columns.alive[:size].copy()
-        for token in (self.search.text or "").split():
-            matches &= columns.search_text.match(size, fold(token), "contains")
         for condition in self.search.conditions:
             matches &= self._condition(condition)
+        # Text last, and its longest token first: each token is a scan of the texts, so the later ones only look
+        # at the users still matching.
+        for token in sorted({fold(token) for token in (self.search.text or "").split()}, key=len, reverse=True):
+            candidates = np.flatnonzero(matches)
+            if len(candidates) > size // 4:
+                matches &= columns.search_text.match(size, token, "contains")
+            else:
+                matches[candidates] = columns.search_text.match_at(candidates, token, "contains")
         return matches
 
     def _condition(self, condition: Condition) -> np.ndarray:
@@ -220,9 +226,10 @@ class ColumnSearch:
         following = order[start:]
         picked = following[matches[following]][: self.search.first + 1]
         more = len(picked) > self.search.first
+        slots = picked[: self.search.first]
         hits = [
-            Hit(columns.user(int(slot)), self.compiled.encode_position(columns.position(int(slot), self.keys)))
-            for slot in picked[: self.search.first]
+            Hit(user, self.compiled.encode_position(columns.position(int(slot), self.keys)))
+            for slot, user in zip(slots, columns.users(slots), strict=True)
         ]
         return Page(hits, more)
 

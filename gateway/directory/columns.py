@@ -62,6 +62,12 @@ def instant_of(value: int) -> datetime | None:
     return None if value == NO_TIME else EPOCH + timedelta(microseconds=int(value))
 
 
+def _instants(values: np.ndarray) -> list[datetime | None]:
+    """``instant_of`` of each, at C speed (numpy makes the datetimes)."""
+    made = values.astype("datetime64[us]").tolist()
+    return [None if raw == NO_TIME else made[i].replace(tzinfo=UTC) for i, raw in enumerate(values.tolist())]
+
+
 class Texts:
     """Strings by position, as UTF-8 in a fixed-width byte array (grown as needed), with the rare ones over ``limit``
     bytes (or holding NUL, which the array cannot end with) kept in a dict."""
@@ -106,22 +112,35 @@ class Texts:
 
     def match(self, size: int, needle: str, how: str) -> np.ndarray:
         """Where the first ``size`` texts start with, end with or contain ``needle`` (``how``)."""
-        data, array = needle.encode(), self.array[:size]
-        if how == "starts":
-            found = np.strings.startswith(array, data)
-        elif how == "ends":
-            found = np.strings.endswith(array, data)
-        else:
-            found = np.strings.find(array, data) >= 0
-        test: Callable[[str], bool] = {
-            "starts": lambda text: text.startswith(needle),
-            "ends": lambda text: text.endswith(needle),
-            "contains": lambda text: needle in text,
-        }[how]
+        found = _bytes_match(self.array[:size], needle.encode(), how)
         for position, text in self.long.items():
             if position < size:
-                found[position] = test(text)
+                found[position] = _TEXT_TESTS[how](text, needle)
         return found
+
+    def match_at(self, positions: np.ndarray, needle: str, how: str) -> np.ndarray:
+        """``match`` at these positions only."""
+        found = _bytes_match(self.array[positions], needle.encode(), how)
+        if self.long:
+            for index, position in enumerate(positions.tolist()):
+                if position in self.long:
+                    found[index] = _TEXT_TESTS[how](self.long[position], needle)
+        return found
+
+
+_TEXT_TESTS: dict[str, Callable[[str, str], bool]] = {
+    "starts": str.startswith,
+    "ends": str.endswith,
+    "contains": lambda text, needle: needle in text,
+}
+
+
+def _bytes_match(array: np.ndarray, needle: bytes, how: str) -> np.ndarray:
+    if how == "starts":
+        return np.strings.startswith(array, needle)
+    if how == "ends":
+        return np.strings.endswith(array, needle)
+    return np.strings.find(array, needle) >= 0
 
 
 class Categories:
@@ -343,21 +362,26 @@ class PoolColumns:
 
     # Reading a slot.
 
-    def user(self, slot: int) -> IndexedUser:
-        pairs = {}
-        for name, column in sorted(self.attributes.items()):
-            value = column.value(slot)
-            if value is not None:
-                pairs[name] = value
-        return IndexedUser(
-            username=self.usernames.text(slot),
-            attributes=pairs,
-            user_status=self.status.value(slot),
-            enabled=bool(self.enabled[slot]),
-            user_create_date=instant_of(self.created[slot]),
-            user_last_modified_date=instant_of(self.modified[slot]),
-            groups=frozenset(self.group_names[code] for code in self.groups_of[slot]),
-        )
+    def users(self, slots: np.ndarray) -> list[IndexedUser]:
+        """The users of these slots, as the index has them (attributes by name)."""
+        named = sorted(self.attributes.items())
+        codes = [(name, column.values, column.codes[slots].tolist()) for name, column in named]
+        created, modified = (_instants(times[slots]) for times in (self.created, self.modified))
+        made = []
+        for index, slot in enumerate(slots.tolist()):
+            status = self.status.codes[slot]
+            made.append(
+                IndexedUser(
+                    username=self.usernames.text(slot),
+                    attributes={name: values[code[index]] for name, values, code in codes if code[index] >= 0},
+                    user_status=None if status < 0 else self.status.values[status],
+                    enabled=bool(self.enabled[slot]),
+                    user_create_date=created[index],
+                    user_last_modified_date=modified[index],
+                    groups=frozenset(self.group_names[code] for code in self.groups_of[slot]),
+                )
+            )
+        return made
 
     def position(self, slot: int, keys: Sequence[SortKey]) -> list[Any]:
         """The values of the slot's sort keys (as ``directory.search`` writes them in a position, decoded)."""

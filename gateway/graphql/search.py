@@ -93,13 +93,20 @@ SearchUsersResult = Optional[
 
 
 def _node(
-    context: Context, user_pool_id: str, hit: index_search.Hit, groups: dict[str, dict[str, Any]] | None
+    context: Context,
+    user_pool_id: str,
+    hit: index_search.Hit,
+    groups: dict[str, dict[str, Any]] | None,
+    with_attributes: bool,
 ) -> User:
     user = hit.user
     node = user_from(
         {
             "Username": user.username,
-            "Attributes": [{"Name": name, "Value": value} for name, value in user.attributes.items()],
+            # Only when selected: 50 nodes' attributes as GraphQL objects cost more than the search.
+            "Attributes": [{"Name": name, "Value": value} for name, value in user.attributes.items()]
+            if with_attributes
+            else None,
             "UserStatus": user.user_status,
             "Enabled": user.enabled,
             "UserCreateDate": user.user_create_date,
@@ -116,7 +123,7 @@ def _node(
 
 
 async def search_users(
-    context: Context, search: index_search.Search, *, with_groups: bool = True
+    context: Context, search: index_search.Search, *, with_groups: bool = True, with_attributes: bool = True
 ) -> Union[UserSearchConnection, IndexNotReadyError]:
     try:
         compiled = index_search.CompiledSearch(context.database, search)
@@ -143,7 +150,7 @@ async def search_users(
     edges = [
         Edge(
             cursor=context.cursors.seal(Position(hit.position, 0), listing),
-            node=_node(context, search.user_pool_id, hit, groups),
+            node=_node(context, search.user_pool_id, hit, groups, with_attributes),
         )
         for hit in page.hits
     ]
@@ -200,4 +207,10 @@ class SearchQueries:
         if after is not None:
             opened = info.context.cursors.open(after, search.listing(), 0)
             search = dataclasses.replace(search, after=opened.token)
-        return await search_users(info.context, search, with_groups="groups" in selected_node_fields(info))
+        selected = selected_node_fields(info)
+        return await search_users(
+            info.context,
+            search,
+            with_groups="groups" in selected,
+            with_attributes=bool(selected & {"attributes", "attribute"}),
+        )
