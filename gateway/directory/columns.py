@@ -22,6 +22,7 @@ search both ways and compare pages, positions, counts and facets.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextvars
 import logging
 from collections.abc import Callable, Sequence
@@ -40,6 +41,10 @@ from gateway.store.tables import attributes, memberships, pools, removed_users, 
 # Folded text longer than this many UTF-8 bytes is kept apart and searched in Python, so that one long value cannot
 # widen a whole column (a custom attribute holds up to 2,048 characters).
 TEXT_WIDTH_LIMIT = 256
+# A user's row of ``directory_users``, attributes by name, and group names: what ``PoolColumns.apply`` takes.
+UserRows = tuple[dict[str, Any], dict[str, str], Sequence[str]]
+# A catch-up of at most this many users moves them within the sorted orders; after more, the orders are made again.
+ORDER_UPDATES = 64
 # A copy with more changed users than this (or than this share of its slots) is loaded whole again instead, which also
 # drops the slots of removed users.
 CATCH_UP_USERS = 2000
@@ -168,7 +173,19 @@ class Categories:
         if code is None:
             code = self.code_of[value] = len(self.values)
             self.values.append(value)
-            self._folded = self._numbers = self._instants = self._keys = None
+            # What was made per code grows by one (a write must not cost a search the whole column again); the
+            # ranks, which a new value shifts, are made again when next asked for.
+            if self._folded is not None:
+                if code >= len(self._folded.array):
+                    self._folded.grow(2 * code + 1)
+                self._folded.set(code, fold(value))
+            if self._numbers is not None:
+                number = parse_number(value)
+                self._numbers = np.append(self._numbers, np.nan if number is None else number)
+            if self._instants is not None:
+                self._instants = np.append(self._instants, micros(parse_instant(value)))
+            if self._keys is not None:
+                self._keys = np.append(self._keys, np.array([value_key(value)], dtype=object))
             self._key_ranks = self._value_ranks = None
         return code
 
@@ -228,6 +245,44 @@ class Categories:
         return np.isin(self.codes[:size], codes)
 
 
+class Memberships:
+    """Every (slot, group code) pair, appended as users join; the pairs of a user whose groups change are marked
+    gone (pairs are few per user, and a whole load starts afresh)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.slots = np.zeros(capacity, dtype=np.int64)
+        self.codes = np.zeros(capacity, dtype=np.int64)
+        self.live = np.zeros(capacity, dtype=bool)
+        self.size = 0
+        self.first: dict[int, tuple[int, int]] = {}  # slot -> (its pairs' start, how many)
+        self._pairs: tuple[np.ndarray, np.ndarray] | None = None
+
+    def set(self, slot: int, codes: Sequence[int]) -> None:
+        start, count = self.first.pop(slot, (0, 0))
+        self.live[start : start + count] = False
+        if codes:
+            needed = self.size + len(codes)
+            if needed > len(self.slots):
+                capacity = max(needed, 2 * len(self.slots))
+                for name in ("slots", "codes", "live"):
+                    old = getattr(self, name)
+                    grown = np.zeros(capacity, dtype=old.dtype)
+                    grown[: self.size] = old[: self.size]
+                    setattr(self, name, grown)
+            self.slots[self.size : needed] = slot
+            self.codes[self.size : needed] = codes
+            self.live[self.size : needed] = True
+            self.first[slot] = (self.size, len(codes))
+            self.size = needed
+        self._pairs = None
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._pairs is None:
+            live = self.live[: self.size]
+            self._pairs = (self.slots[: self.size][live], self.codes[: self.size][live])
+        return self._pairs
+
+
 @dataclass(frozen=True)
 class SortKey:
     """One key of a sort, as ``directory.search`` orders by it: ``field`` and which of its forms (``kind``: number,
@@ -263,7 +318,8 @@ class PoolColumns:
         self.group_code: dict[str, int] = {}
         self.group_names: list[str] = []
         self.groups_of: list[tuple[int, ...]] = []  # per slot
-        self._derived: dict[Any, Any] = {}  # sorted orders, memberships as arrays: until the next change
+        self.memberships = Memberships(self.capacity)
+        self._orders: dict[tuple[SortKey, ...], np.ndarray] = {}  # the live slots in each sort's order
 
     # Writing.
 
@@ -282,8 +338,34 @@ class PoolColumns:
             column.grow(capacity)
         self.capacity = capacity
 
-    def put(self, row: dict[str, Any], pairs: dict[str, str], group_names: Sequence[str]) -> None:
-        """Add or replace the user of ``row`` (a ``directory_users`` row) with its attributes and groups."""
+    def apply(self, removed: Sequence[int], changed: Sequence[UserRows]) -> None:
+        """Remove the users of ``removed`` (IDs) and add or replace those of ``changed``. A few are moved within the
+        sorted orders; after more, each order is made again when next needed."""
+        moved = [self.slot_of[user_id] for user_id in removed if user_id in self.slot_of]
+        moved += [self.slot_of[row["id"]] for row, _, _ in changed if row["id"] in self.slot_of]
+        keep_orders = len(removed) + len(changed) <= ORDER_UPDATES
+        if keep_orders:
+            leaving = np.array(moved, dtype=np.int64)
+            self._orders = {keys: order[~np.isin(order, leaving)] for keys, order in self._orders.items()}
+        else:
+            self._orders = {}
+        for user_id in removed:
+            self._remove(user_id)
+        for row, pairs, group_names in changed:
+            self._put(row, pairs, group_names)
+        for keys, order in self._orders.items():
+            for row, _, _ in changed:
+                order = self._insert(order, self.slot_of[row["id"]], keys)
+            self._orders[keys] = order
+
+    def _insert(self, order: np.ndarray, slot: int, keys: tuple[SortKey, ...]) -> np.ndarray:
+        position = self.position(slot, keys)
+        at = bisect.bisect_right(
+            range(len(order)), 0, key=lambda i: compare_positions(self.position(int(order[i]), keys), position, keys)
+        )
+        return np.insert(order, at, slot)
+
+    def _put(self, row: dict[str, Any], pairs: dict[str, str], group_names: Sequence[str]) -> None:
         slot = self.slot_of.get(row["id"])
         if slot is None:
             slot = self.size
@@ -313,10 +395,12 @@ class PoolColumns:
             if column is None:
                 column = self.attributes[name] = Categories(self.capacity)
             column.set(slot, value)
-        self.groups_of[slot] = tuple(sorted(self._group(name) for name in group_names))
-        self._derived.clear()
+        codes = tuple(sorted(self._group(name) for name in group_names))
+        if codes != self.groups_of[slot]:
+            self.groups_of[slot] = codes
+            self.memberships.set(slot, codes)
 
-    def remove(self, user_id: int) -> None:
+    def _remove(self, user_id: int) -> None:
         slot = self.slot_of.pop(user_id, None)
         if slot is None:
             return
@@ -327,7 +411,7 @@ class PoolColumns:
         for column in (self.status, *self.attributes.values()):
             column.codes[slot] = -1
         self.groups_of[slot] = ()
-        self._derived.clear()
+        self.memberships.set(slot, ())
 
     def _group(self, name: str) -> int:
         code = self.group_code.get(name)
@@ -340,25 +424,9 @@ class PoolColumns:
     def dead(self) -> int:
         return self.size - len(self.slot_of)
 
-    # Derived arrays (kept until the next change).
-
-    def _cached(self, key: Any, make: Callable[[], Any]) -> Any:
-        if key not in self._derived:
-            self._derived[key] = make()
-        return self._derived[key]
-
     def members(self) -> tuple[np.ndarray, np.ndarray]:
         """Every membership as (slot, group code), in two arrays."""
-
-        def make() -> tuple[np.ndarray, np.ndarray]:
-            counts = np.fromiter((len(codes) for codes in self.groups_of), dtype=np.int64, count=len(self.groups_of))
-            slots = np.repeat(np.arange(len(self.groups_of), dtype=np.int64), counts)
-            codes = np.fromiter(
-                (code for codes in self.groups_of for code in codes), dtype=np.int64, count=int(counts.sum())
-            )
-            return slots, codes
-
-        return self._cached("members", make)
+        return self.memberships.pairs()
 
     # Reading a slot.
 
@@ -411,8 +479,11 @@ class PoolColumns:
         return column.keys()[code]  # type: ignore[union-attr]
 
     def order(self, keys: Sequence[SortKey]) -> np.ndarray:
-        """The live slots in the order of ``keys`` (computed once per revision and sort)."""
-        return self._cached(("order", tuple(keys)), lambda: self._order(keys))
+        """The live slots in the order of ``keys`` (made once, then kept in step with small changes)."""
+        keys = tuple(keys)
+        if keys not in self._orders:
+            self._orders[keys] = self._order(keys)
+        return self._orders[keys]
 
     def _order(self, keys: Sequence[SortKey]) -> np.ndarray:
         size = self.size
@@ -539,8 +610,7 @@ class ColumnCache:
                 revision = await self._revision(connection, user_pool_id)
                 rows, pairs, names = await _read_users(connection, users.c.user_pool_id == user_pool_id)
             columns = PoolColumns(user_pool_id, revision, capacity=len(rows) + len(rows) // 4)
-            for row in rows:
-                columns.put(row, pairs.get(row["id"], {}), names.get(row["id"], ()))
+            columns.apply((), [(row, pairs.get(row["id"], {}), names.get(row["id"], ())) for row in rows])
             self._pools[user_pool_id] = columns
             self.loads += 1
         except Exception:
@@ -564,10 +634,7 @@ class ColumnCache:
             )
             removed = list(gone.scalars())
             rows, pairs, names = await _read_users(connection, changed)
-        for user_id in removed:
-            columns.remove(user_id)
-        for row in rows:
-            columns.put(row, pairs.get(row["id"], {}), names.get(row["id"], ()))
+        columns.apply(removed, [(row, pairs.get(row["id"], {}), names.get(row["id"], ())) for row in rows])
         columns.revision = max(revision, columns.revision)
         self.catch_ups += 1
         return True

@@ -4,13 +4,16 @@ changes, loads the pool whole in the background and gives None meanwhile (the se
 
 from __future__ import annotations
 
+import dataclasses
+import random
+
 import pytest
 
 from gateway.directory import columns as columns_module
 from gateway.directory.columns import ColumnCache, PoolColumns
 from gateway.directory.records import IndexedGroup, IndexedUser, IndexState
 from gateway.directory.repository import IndexRepository
-from gateway.directory.search import Search, SearchOperator, Sort
+from gateway.directory.search import InvalidSearch, Search, SearchOperator, Sort
 from tests.directory.both_ways import Searching
 
 POOL = "eu-west-1_Follow"
@@ -95,3 +98,29 @@ async def test_too_many_changes_load_the_pool_again_in_the_background(database, 
     assert again is not first and cache.loads == 2 and cache.catch_ups == 0
     assert again.attributes["custom:tier"].slots_equal(again.size, ["bronze"]).sum() == 5
     await cache.aclose()
+
+
+async def test_random_writes_between_sorted_searches_keep_the_orders_right(database):
+    from tests.directory.test_column_search import GROUPS, random_search, random_users
+
+    rng = random.Random(11)
+    people = random_users(rng, 80)
+    repository = IndexRepository(database)
+    await repository.upsert_groups(POOL, [IndexedGroup(name) for name in GROUPS])
+    await repository.upsert_users(POOL, people)
+    await repository.update_state(POOL, state=IndexState.READY)
+    searching = Searching(database)
+    searches = [dataclasses.replace(random_search(rng, people), user_pool_id=POOL, first=500) for _ in range(12)]
+    for _ in range(25):
+        for search in rng.sample(searches, 4):  # their orders are kept, then moved by the writes below
+            try:
+                await (await searching(search)).page()
+            except InvalidSearch:
+                pass
+        changed = random_users(rng, 3)  # new values for some users (and a few new users)
+        for person in changed:
+            target = rng.choice(people).username if rng.random() < 0.8 else person.username
+            await repository.upsert_user(POOL, dataclasses.replace(person, username=target))
+        if rng.random() < 0.5:
+            await repository.delete_user(POOL, rng.choice(people).username)
+    assert searching.cache.loads == 1 and searching.cache.catch_ups == 24
