@@ -118,7 +118,7 @@ class ColumnSearch:
             found[slots] = True
         else:
             known = [self.columns.group_code[name] for name in wanted or () if name in self.columns.group_code]
-            found[slots[np.isin(codes, known)]] = True
+            found[slots[_among(codes, known, len(self.columns.group_names))]] = True
         return ~found if condition.operator in _NEGATED else found
 
     def _username(self, condition: Condition) -> np.ndarray:
@@ -273,6 +273,13 @@ class ColumnSearch:
         codes = column.codes[: columns.size][matches]
         counts = np.bincount(codes[codes >= 0], minlength=len(column.values))
         return [FacetValue(column.values[code], int(counts[code])) for code in _top_codes(counts, column)]
+
+
+def _among(codes: np.ndarray, wanted: Sequence[int], count: int) -> np.ndarray:
+    """Where ``codes`` (each in 0..count-1) is one of ``wanted``: a gather from a table, faster than ``np.isin``."""
+    table = np.zeros(count, dtype=bool)
+    table[list(wanted)] = True
+    return table[codes]
 
 
 def _top(pairs: list[tuple[str, int]]) -> list[FacetValue]:

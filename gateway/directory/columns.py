@@ -242,7 +242,9 @@ class Categories:
             return np.zeros(size, dtype=bool)
         if len(codes) == 1:
             return self.codes[:size] == codes[0]
-        return np.isin(self.codes[:size], codes)
+        table = np.zeros(len(self.values) + 1, dtype=bool)  # the last for -1: no value
+        table[codes] = True
+        return table[self.codes[:size]]
 
 
 class Memberships:

@@ -5,6 +5,7 @@ nothing, so the query-cost limit counts them as free); a node's fields the index
 load through the usual loaders, and its ``groups`` come from the index."""
 
 import dataclasses
+from collections.abc import Callable
 from typing import Annotated, Any, Optional, Union
 
 import strawberry
@@ -65,12 +66,18 @@ class IndexNotReadyError(CognitoError):
 
 @strawberry.type(description="Users found in the directory index.")
 class UserSearchConnection:
-    edges: list[Edge[User]]
     nodes: list[User]
     page_info: PageInfo
     total_count: int = strawberry.field(description="Every match, exactly.")
     index_status: IndexStatus
     compiled: strawberry.Private[index_search.CompiledSearch | ColumnSearch]
+    cursor: strawberry.Private[Callable[[index_search.Hit], str]]
+    hits: strawberry.Private[list[index_search.Hit]]
+
+    @strawberry.field
+    def edges(self) -> list[Edge[User]]:
+        # Sealed when asked for: a page's 50 cursors cost more than its nodes.
+        return [Edge(cursor=self.cursor(hit), node=node) for hit, node in zip(self.hits, self.nodes, strict=True)]
 
     @strawberry.field(description="Counts of each field's values over all matches.")
     async def facets(self, fields: list[str]) -> list[Facet]:
@@ -147,25 +154,24 @@ async def search_users(
     total = await searcher.total_count()
     groups = await searcher.groups_of(page) if with_groups else None
     listing = search.listing()
-    edges = [
-        Edge(
-            cursor=context.cursors.seal(Position(hit.position, 0), listing),
-            node=_node(context, search.user_pool_id, hit, groups, with_attributes),
-        )
-        for hit in page.hits
-    ]
+
+    def cursor(hit: index_search.Hit) -> str:
+        return context.cursors.seal(Position(hit.position, 0), listing)
+
+    hits = page.hits
     return UserSearchConnection(
-        edges=edges,
-        nodes=[edge.node for edge in edges],
+        nodes=[_node(context, search.user_pool_id, hit, groups, with_attributes) for hit in hits],
         page_info=PageInfo(
             has_next_page=page.has_next_page,
             has_previous_page=False,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=cursor(hits[0]) if hits else None,
+            end_cursor=cursor(hits[-1]) if hits else None,
         ),
         total_count=total,
         index_status=IndexStatus.of(pool),
         compiled=searcher,
+        cursor=cursor,
+        hits=hits,
     )
 
 
