@@ -43,6 +43,8 @@ from gateway.store.tables import attributes, memberships, pools, removed_users, 
 TEXT_WIDTH_LIMIT = 256
 # A user's row of ``directory_users``, attributes by name, and group names: what ``PoolColumns.apply`` takes.
 UserRows = tuple[dict[str, Any], dict[str, str], Sequence[str]]
+# Users read and applied at a time when a pool is loaded whole.
+LOAD_BATCH = 5000
 # A catch-up of at most this many users moves them within the sorted orders; after more, the orders are made again.
 ORDER_UPDATES = 64
 # A copy with more changed users than this (or than this share of its slots) is loaded whole again instead, which also
@@ -610,9 +612,22 @@ class ColumnCache:
             async with self.database.connect() as connection:
                 # The revision first: what commits after it is stamped later, and read by the next catch-up.
                 revision = await self._revision(connection, user_pool_id)
-                rows, pairs, names = await _read_users(connection, users.c.user_pool_id == user_pool_id)
-            columns = PoolColumns(user_pool_id, revision, capacity=len(rows) + len(rows) // 4)
-            columns.apply((), [(row, pairs.get(row["id"], {}), names.get(row["id"], ())) for row in rows])
+                count = await connection.execute(
+                    select(func.count()).select_from(users).where(users.c.user_pool_id == user_pool_id)
+                )
+                columns = PoolColumns(user_pool_id, revision, capacity=count.scalar_one() * 5 // 4)
+                # In batches by ID: a few thousand users' rows in memory at a time, and the event loop free between.
+                last_id = -1
+                while True:
+                    batch = await _read_users(
+                        connection,
+                        (users.c.user_pool_id == user_pool_id) & (users.c.id > last_id),
+                        limit=LOAD_BATCH,
+                    )
+                    if not batch:
+                        break
+                    columns.apply((), batch)
+                    last_id = batch[-1][0]["id"]
             self._pools[user_pool_id] = columns
             self.loads += 1
         except Exception:
@@ -635,39 +650,55 @@ class ColumnCache:
                 )
             )
             removed = list(gone.scalars())
-            rows, pairs, names = await _read_users(connection, changed)
-        columns.apply(removed, [(row, pairs.get(row["id"], {}), names.get(row["id"], ())) for row in rows])
+            rows = await _read_users(connection, changed)
+        columns.apply(removed, rows)
         columns.revision = max(revision, columns.revision)
         self.catch_ups += 1
         return True
 
 
-async def _read_users(
-    connection: Any, which: Any
-) -> tuple[list[dict[str, Any]], dict[int, dict[str, str]], dict[int, list[str]]]:
-    """The users ``which`` selects, with their attributes (by name, ordered) and group names."""
-    selected = select(
-        users.c.id,
-        users.c.username,
-        users.c.username_lower,
-        users.c.search_text,
-        users.c.user_status,
-        users.c.enabled,
-        users.c.user_create_date,
-        users.c.user_last_modified_date,
-    ).where(which)
+async def _read_users(connection: Any, which: Any, *, limit: int | None = None) -> list[UserRows]:
+    """The users ``which`` selects (the first ``limit`` by ID), with their attributes (by name) and group names."""
+    selected = (
+        select(
+            users.c.id,
+            users.c.username,
+            users.c.username_lower,
+            users.c.search_text,
+            users.c.user_status,
+            users.c.enabled,
+            users.c.user_create_date,
+            users.c.user_last_modified_date,
+        )
+        .where(which)
+        .order_by(users.c.id)
+        .limit(limit)
+    )
     rows = [dict(row) for row in (await connection.execute(selected)).mappings()]
-    ids = select(users.c.id).where(which)
+    if not rows:
+        return []
+    if limit is None:
+        chosen = select(users.c.id).where(which).scalar_subquery()
+
+        def of_users(column: Any) -> Any:
+            return column.in_(chosen)
+    else:
+
+        def of_users(column: Any) -> Any:
+            # The batch's range of IDs, which the (user_id, ...) B-tree indexes answer; rows of other pools' users
+            # in it are left out below.
+            return (column >= rows[0]["id"]) & (column <= rows[-1]["id"])
+
     pairs: dict[int, dict[str, str]] = {}
     for user_id, name, value in await connection.execute(
         select(attributes.c.user_id, attributes.c.name, attributes.c.value)
-        .where(attributes.c.user_id.in_(ids))
+        .where(of_users(attributes.c.user_id))
         .order_by(attributes.c.user_id, attributes.c.name)
     ):
         pairs.setdefault(user_id, {})[name] = value
     names: dict[int, list[str]] = {}
     for user_id, group_name in await connection.execute(
-        select(memberships.c.user_id, memberships.c.group_name).where(memberships.c.user_id.in_(ids))
+        select(memberships.c.user_id, memberships.c.group_name).where(of_users(memberships.c.user_id))
     ):
         names.setdefault(user_id, []).append(group_name)
-    return rows, pairs, names
+    return [(row, pairs.get(row["id"], {}), names.get(row["id"], ())) for row in rows]
