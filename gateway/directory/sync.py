@@ -5,8 +5,11 @@ pool's size, for ``progress``), ceil(N/60) ListUsers, ListGroups' pages, and cei
 group. Its calls go through the gateway's Cognito layer as background work (``in_background``): the quota limiter
 serves them behind interactive requests.
 
-Each ListUsers page is written as it comes, its users stamped with the sync's generation; after the groups'
-memberships, the users the sync did not see (an older generation) are swept. The pagination token reached and the
+Each ListUsers page is written as it comes, its users stamped with the sync's generation, while the next page is
+already being read (a page's database writes do not wait for Cognito, nor Cognito for them). The groups and their
+members are read meanwhile, a few groups at a time (ListUsersInGroup shares ListUsers' quota bucket: several page
+chains keep it busy where one chain would wait on each round trip), and written once every user is; then the users
+the sync did not see (an older generation) are swept. The pagination token reached and the
 generation are the checkpoint: a sync interrupted (a restart, an upstream failure) resumes from its page. A lease
 keeps two replicas from syncing one pool at once.
 
@@ -37,6 +40,8 @@ PAGE = 60  # ListUsers, ListGroups and ListUsersInGroup: the most the model allo
 LEASE_SECONDS = 120.0
 # `progress` until the sync is done (users seen / estimated may reach 1 before the groups are read).
 PROGRESS_BEFORE_DONE = 0.99
+# Groups whose members are read at once, beside the ListUsers chain.
+MEMBER_WALKS = 4
 
 
 class LeaseHeld(Exception):
@@ -125,9 +130,16 @@ class PoolSync:
             error=None,
         )
         progress = state.progress
-        if not checkpoint["users_done"]:
-            progress = await self._users(checkpoint, estimate or 0, progress, first_sync)
-        await self._groups()
+        groups_read = asyncio.create_task(self._read_groups())
+        try:
+            if not checkpoint["users_done"]:
+                progress = await self._users(checkpoint, estimate or 0, progress, first_sync)
+            found, members = await groups_read
+        finally:
+            if not groups_read.done():
+                groups_read.cancel()
+                await asyncio.gather(groups_read, return_exceptions=True)
+        await self._write_groups(found, members)
         await self.repository.sweep_unseen_users(pool, generation)
         await self.repository.recount_users(pool)
         return await self.repository.update_state(
@@ -139,53 +151,87 @@ class PoolSync:
             error=None,
         )
 
-    async def _users(self, checkpoint: dict[str, Any], estimate: int, progress: float, first_sync: bool) -> float:
-        """ListUsers page by page from the checkpoint's token, each page written and checkpointed as it comes."""
-        pool = self.user_pool_id
-        while True:
-            params: dict[str, Any] = {"UserPoolId": pool, "Limit": PAGE}
-            if checkpoint["token"]:
-                params["PaginationToken"] = checkpoint["token"]
-            try:
-                page = await self.cognito.call("ListUsers", **params)
-            except CognitoException as failure:
-                if not (checkpoint["token"] and failure.code == "InvalidParameterException"):
-                    raise
-                # A checkpoint's token Cognito no longer takes (expired): list again from the start, in the same
-                # generation (the users already written stay, and are written again).
-                logger.info("index sync of %s: the checkpoint's token was refused, listing from the start", pool)
-                checkpoint["token"] = None
-                continue
-            found = page.get("Users") or []
-            await self.repository.upsert_users(
-                pool,
-                [IndexedUser.from_cognito(user) for user in found],
-                generation=checkpoint["generation"],
-                record_change=False,
-            )
-            checkpoint["seen"] += len(found)
-            checkpoint["token"] = page.get("PaginationToken")
-            checkpoint["users_done"] = not checkpoint["token"]
-            changes: dict[str, Any] = {"sync_checkpoint": dict(checkpoint)}
-            if first_sync:
-                progress = max(progress, min(PROGRESS_BEFORE_DONE, checkpoint["seen"] / max(estimate, 1)))
-                changes["progress"] = progress
-            await self.repository.update_state(pool, **changes)
-            await self._renew_lease()
-            if checkpoint["users_done"]:
-                return progress
+    def _list_users(self, token: str | None) -> asyncio.Task[dict[str, Any]]:
+        """The ListUsers page at ``token``, read in a task of its own (so that it runs while a page is written)."""
+        params: dict[str, Any] = {"UserPoolId": self.user_pool_id, "Limit": PAGE}
+        if token:
+            params["PaginationToken"] = token
+        return asyncio.create_task(self.cognito.call("ListUsers", **params))
 
-    async def _groups(self) -> None:
+    async def _users(self, checkpoint: dict[str, Any], estimate: int, progress: float, first_sync: bool) -> float:
+        """ListUsers page by page from the checkpoint's token, each page written and checkpointed as it comes, the
+        next one read meanwhile."""
+        pool = self.user_pool_id
+        reading = self._list_users(checkpoint["token"])
+        try:
+            while True:
+                try:
+                    page = await reading
+                except CognitoException as failure:
+                    if not (checkpoint["token"] and failure.code == "InvalidParameterException"):
+                        raise
+                    # A checkpoint's token Cognito no longer takes (expired): list again from the start, in the same
+                    # generation (the users already written stay, and are written again).
+                    logger.info("index sync of %s: the checkpoint's token was refused, listing from the start", pool)
+                    checkpoint["token"] = None
+                    reading = self._list_users(None)
+                    continue
+                token = page.get("PaginationToken")
+                if token:
+                    reading = self._list_users(token)
+                progress = await self._write_page(page, checkpoint, estimate, progress, first_sync)
+                if checkpoint["users_done"]:
+                    return progress
+        finally:
+            if not reading.done():
+                reading.cancel()
+                await asyncio.gather(reading, return_exceptions=True)
+
+    async def _write_page(
+        self, page: dict[str, Any], checkpoint: dict[str, Any], estimate: int, progress: float, first_sync: bool
+    ) -> float:
+        """One ListUsers page into the index, and the checkpoint past it."""
+        pool = self.user_pool_id
+        found = page.get("Users") or []
+        await self.repository.upsert_users(
+            pool,
+            [IndexedUser.from_cognito(user) for user in found],
+            generation=checkpoint["generation"],
+            record_change=False,
+        )
+        checkpoint["seen"] += len(found)
+        checkpoint["token"] = page.get("PaginationToken")
+        checkpoint["users_done"] = not checkpoint["token"]
+        changes: dict[str, Any] = {"sync_checkpoint": dict(checkpoint)}
+        if first_sync:
+            progress = max(progress, min(PROGRESS_BEFORE_DONE, checkpoint["seen"] / max(estimate, 1)))
+            changes["progress"] = progress
+        await self.repository.update_state(pool, **changes)
+        await self._renew_lease()
+        return progress
+
+    async def _read_groups(self) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+        """The pool's groups (ListGroups) and each one's members' usernames (ListUsersInGroup), ``MEMBER_WALKS``
+        groups at a time."""
         pool = self.user_pool_id
         found = await self.cognito.paginate("ListGroups", "Groups", UserPoolId=pool, Limit=PAGE)
+        walks = asyncio.Semaphore(MEMBER_WALKS)
+
+        async def members(name: str) -> list[str]:
+            async with walks:
+                listed = await self.cognito.paginate(
+                    "ListUsersInGroup", "Users", UserPoolId=pool, GroupName=name, Limit=PAGE
+                )
+            return [user["Username"] for user in listed]
+
+        names = [group["GroupName"] for group in found]
+        return found, dict(zip(names, await asyncio.gather(*map(members, names)), strict=True))
+
+    async def _write_groups(self, found: list[dict[str, Any]], members: dict[str, list[str]]) -> None:
+        pool = self.user_pool_id
         await self.repository.replace_groups(pool, [IndexedGroup.from_cognito(group) for group in found])
-        for group in found:
-            members = await self.cognito.paginate(
-                "ListUsersInGroup", "Users", UserPoolId=pool, GroupName=group["GroupName"], Limit=PAGE
-            )
-            await self.repository.replace_group_members(
-                pool, group["GroupName"], (user["Username"] for user in members)
-            )
+        for name, usernames in members.items():
+            await self.repository.replace_group_members(pool, name, usernames)
             await self._renew_lease()
 
     async def _renew_lease(self) -> None:
