@@ -11,6 +11,7 @@ Written to the "Index memory" section of ``bench/results.md``.
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -74,7 +75,9 @@ def measure(database_url: str, repeats: int) -> dict[str, Any]:
     return {"rows": rows, "peak_mb": max(row[3] for row in rows)}
 
 
-def render(command: str, users: int, fill_s: float, file_mb: float, figures: dict[str, Any], repeats: int) -> str:
+def render(
+    command: str, users: int, fill_s: float, file_mb: float, figures: dict[str, Any], repeats: int, load: float
+) -> str:
     peak = figures["peak_mb"]
     lines = [
         "## Index memory",
@@ -83,7 +86,8 @@ def render(command: str, users: int, fill_s: float, file_mb: float, figures: dic
         f"(`bench.gateway_server`, uvicorn) on an SQLite index of {users:,} users ({file_mb:.0f} MB file, written in "
         f"{fill_s:.0f} s by `bench.search`'s fill), {repeats} requests of each of `bench.search`'s shapes in turn "
         f"(with `totalCount` and facets; the sorted one walked to page {search.SORTED_PAGE} each time). Memory from "
-        f"`/proc/PID/status` after each shape. Target: peak (VmHWM) < {TARGET_MB} MB.",
+        f"`/proc/PID/status` after each shape (s: the shape's requests' time; load average {load:.1f} at the "
+        f"start, the machine is shared). Target: peak (VmHWM) < {TARGET_MB} MB.",
         "",
         "| after | matches | VmRSS MB | VmHWM (peak) MB | s |",
         "|---|---|---|---|---|",
@@ -106,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.users < 1 or args.repeats < 1:
         parser.error("--users and --repeats must be at least 1")
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-index-memory-") as directory:
         path = Path(directory) / "gateway.db"
         database_url = f"sqlite:///{path}"
@@ -114,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         file_mb = sum(file.stat().st_size for file in Path(directory).iterdir()) / 2**20
         figures = measure(database_url, args.repeats)
     command = f"python -m bench.index_memory --users {args.users} --repeats {args.repeats}"
-    text = render(command, args.users, fill_s, file_mb, figures, args.repeats)
+    text = render(command, args.users, fill_s, file_mb, figures, args.repeats, load_before)
     print(text)
     report.write_section(args.out, "## Index memory", text)
     print(f"written to {args.out}")

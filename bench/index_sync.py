@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import tempfile
 import time
 from collections import Counter
@@ -139,7 +140,7 @@ def run(users: int, groups: int, scales: list[float]) -> Measured:
     return Measured(users, members_of(backend.pool), runs, upstream)
 
 
-def render(measured: Measured, command: str) -> str:
+def render(measured: Measured, command: str, load: tuple[float, float]) -> str:
     first = measured.runs[0]
     calls = first.calls
     total = sum(calls.values())
@@ -161,7 +162,8 @@ def render(measured: Measured, command: str) -> str:
         f"(in process, a fresh SQLite index per run, the quota limiter), {measured.users:,} users in moto (its own "
         f"process, behind the counting proxy, no added latency), {groups} groups of "
         f"{min(measured.members):,}-{max(measured.members):,} members. Each run is timed from the request until the "
-        f"sync's task is done; indexStatus then: {states}.",
+        f"sync's task is done; indexStatus then: {states}. Load average (1 min) before and after: {load[0]:.1f}, "
+        f"{load[1]:.1f} (the machine is shared: times vary from run to run).",
         "",
         "| operation | calls | expected (section 8) | quota category (default rate/s) | moto, pages one after another: s "
         "| ms/page |",
@@ -231,9 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     in_process.quiet_http_client_logs()
     started = time.perf_counter()
     print(f"bench.index_sync: seeding {args.users:,} users in {args.groups} groups", flush=True)
+    load_before = os.getloadavg()[0]
     measured = run(args.users, args.groups, [1.0, *([args.slow_rates] if args.slow_rates else [])])
     command = f"python -m bench.index_sync --users {args.users} --groups {args.groups} --slow-rates {args.slow_rates:g}"
-    text = render(measured, command)
+    text = render(measured, command, (load_before, os.getloadavg()[0]))
     print(text)
     report.write_section(args.out, "## Index sync", text)
     print(f"written to {args.out} ({time.perf_counter() - started:.0f} s)")
