@@ -5,8 +5,9 @@ pool's size, for ``progress``), ceil(N/60) ListUsers, ListGroups' pages, and cei
 group. Its calls go through the gateway's Cognito layer as background work (``in_background``): the quota limiter
 serves them behind interactive requests.
 
-Each ListUsers page is written as it comes, its users stamped with the sync's generation, while the next page is
-already being read (a page's database writes do not wait for Cognito, nor Cognito for them). The groups and their
+Each ListUsers page is written as it comes, its users stamped with the sync's generation, while the next pages are
+already being read (a page's database writes do not wait for Cognito, nor Cognito for them; pages that arrive while
+the writes lag are written together). The groups and their
 members are read meanwhile, a few groups at a time (ListUsersInGroup shares ListUsers' quota bucket: several page
 chains keep it busy where one chain would wait on each round trip), and written once every user is; then the users
 the sync did not see (an older generation) are swept. The pagination token reached and the
@@ -42,6 +43,8 @@ LEASE_SECONDS = 120.0
 PROGRESS_BEFORE_DONE = 0.99
 # Groups whose members are read at once, beside the ListUsers chain.
 MEMBER_WALKS = 4
+# ListUsers pages read ahead of the writes (held in memory until written).
+READ_AHEAD = 10
 
 
 class LeaseHeld(Exception):
@@ -151,48 +154,66 @@ class PoolSync:
             error=None,
         )
 
-    def _list_users(self, token: str | None) -> asyncio.Task[dict[str, Any]]:
-        """The ListUsers page at ``token``, read in a task of its own (so that it runs while a page is written)."""
-        params: dict[str, Any] = {"UserPoolId": self.user_pool_id, "Limit": PAGE}
-        if token:
-            params["PaginationToken"] = token
-        return asyncio.create_task(self.cognito.call("ListUsers", **params))
-
-    async def _users(self, checkpoint: dict[str, Any], estimate: int, progress: float, first_sync: bool) -> float:
-        """ListUsers page by page from the checkpoint's token, each page written and checkpointed as it comes, the
-        next one read meanwhile."""
+    async def _read_users(self, token: str | None, pages: asyncio.Queue[dict[str, Any] | BaseException]) -> None:
+        """ListUsers page by page from ``token`` into ``pages`` (a failure too, as the last item), at most
+        ``READ_AHEAD`` pages ahead of the writes."""
         pool = self.user_pool_id
-        reading = self._list_users(checkpoint["token"])
         try:
             while True:
+                params: dict[str, Any] = {"UserPoolId": pool, "Limit": PAGE}
+                if token:
+                    params["PaginationToken"] = token
                 try:
-                    page = await reading
+                    page = await self.cognito.call("ListUsers", **params)
                 except CognitoException as failure:
-                    if not (checkpoint["token"] and failure.code == "InvalidParameterException"):
+                    if not (token and failure.code == "InvalidParameterException"):
                         raise
                     # A checkpoint's token Cognito no longer takes (expired): list again from the start, in the same
                     # generation (the users already written stay, and are written again).
                     logger.info("index sync of %s: the checkpoint's token was refused, listing from the start", pool)
-                    checkpoint["token"] = None
-                    reading = self._list_users(None)
+                    token = None
                     continue
+                await pages.put(page)
                 token = page.get("PaginationToken")
-                if token:
-                    reading = self._list_users(token)
-                progress = await self._write_page(page, checkpoint, estimate, progress, first_sync)
+                if not token:
+                    return
+        except Exception as failure:
+            await pages.put(failure)
+
+    async def _users(self, checkpoint: dict[str, Any], estimate: int, progress: float, first_sync: bool) -> float:
+        """ListUsers from the checkpoint's token, read ahead in a task of its own while the pages read so far are
+        written: one page at a time while the writes keep up, those waiting together when they fall behind (one
+        transaction, one checkpoint for them)."""
+        pages: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue(READ_AHEAD)
+        reader = asyncio.create_task(self._read_users(checkpoint["token"], pages))
+        try:
+            while True:
+                batch = [await pages.get()]
+                while not pages.empty():
+                    batch.append(pages.get_nowait())
+                read = [page for page in batch if not isinstance(page, BaseException)]
+                if read:
+                    progress = await self._write_pages(read, checkpoint, estimate, progress, first_sync)
+                if len(read) < len(batch):
+                    raise next(page for page in batch if isinstance(page, BaseException))
                 if checkpoint["users_done"]:
                     return progress
         finally:
-            if not reading.done():
-                reading.cancel()
-                await asyncio.gather(reading, return_exceptions=True)
+            if not reader.done():
+                reader.cancel()
+                await asyncio.gather(reader, return_exceptions=True)
 
-    async def _write_page(
-        self, page: dict[str, Any], checkpoint: dict[str, Any], estimate: int, progress: float, first_sync: bool
+    async def _write_pages(
+        self,
+        read: list[dict[str, Any]],
+        checkpoint: dict[str, Any],
+        estimate: int,
+        progress: float,
+        first_sync: bool,
     ) -> float:
-        """One ListUsers page into the index, and the checkpoint past it."""
+        """ListUsers pages into the index, and the checkpoint past the last of them."""
         pool = self.user_pool_id
-        found = page.get("Users") or []
+        found = [user for page in read for user in page.get("Users") or []]
         await self.repository.upsert_users(
             pool,
             [IndexedUser.from_cognito(user) for user in found],
@@ -200,7 +221,7 @@ class PoolSync:
             record_change=False,
         )
         checkpoint["seen"] += len(found)
-        checkpoint["token"] = page.get("PaginationToken")
+        checkpoint["token"] = read[-1].get("PaginationToken")
         checkpoint["users_done"] = not checkpoint["token"]
         changes: dict[str, Any] = {"sync_checkpoint": dict(checkpoint)}
         if first_sync:
