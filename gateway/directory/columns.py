@@ -258,12 +258,19 @@ class Memberships:
         self.codes = np.zeros(capacity, dtype=np.int64)
         self.live = np.zeros(capacity, dtype=bool)
         self.size = 0
-        self.first: dict[int, tuple[int, int]] = {}  # slot -> (its pairs' start, how many)
+        # Per slot: where its pairs start, and how many there are.
+        self.start = np.zeros(capacity, dtype=np.int64)
+        self.count = np.zeros(capacity, dtype=np.int32)
         self._pairs: tuple[np.ndarray, np.ndarray] | None = None
 
     def set(self, slot: int, codes: Sequence[int]) -> None:
-        start, count = self.first.pop(slot, (0, 0))
+        if slot >= len(self.start):
+            capacity = max(slot + 1, 2 * len(self.start))
+            self.start = np.append(self.start, np.zeros(capacity - len(self.start), dtype=np.int64))
+            self.count = np.append(self.count, np.zeros(capacity - len(self.count), dtype=np.int32))
+        start, count = int(self.start[slot]), int(self.count[slot])
         self.live[start : start + count] = False
+        self.count[slot] = 0
         if codes:
             needed = self.size + len(codes)
             if needed > len(self.slots):
@@ -276,7 +283,7 @@ class Memberships:
             self.slots[self.size : needed] = slot
             self.codes[self.size : needed] = codes
             self.live[self.size : needed] = True
-            self.first[slot] = (self.size, len(codes))
+            self.start[slot], self.count[slot] = self.size, len(codes)
             self.size = needed
         self._pairs = None
 
