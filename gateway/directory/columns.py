@@ -666,29 +666,28 @@ class ColumnCache:
 
 async def _read_users(connection: Any, which: Any, *, limit: int | None = None) -> list[UserRows]:
     """The users ``which`` selects (the first ``limit`` by ID), with their attributes (by name) and group names."""
-    selected = (
-        select(
-            users.c.id,
-            users.c.username,
-            users.c.username_lower,
-            users.c.search_text,
-            users.c.user_status,
-            users.c.enabled,
-            users.c.user_create_date,
-            users.c.user_last_modified_date,
-        )
-        .where(which)
-        .order_by(users.c.id)
-        .limit(limit)
-    )
+    selected = select(
+        users.c.id,
+        users.c.username,
+        users.c.username_lower,
+        users.c.search_text,
+        users.c.user_status,
+        users.c.enabled,
+        users.c.user_create_date,
+        users.c.user_last_modified_date,
+    ).where(which)
+    if limit is not None:
+        # A load's batch: the next users by ID. A catch-up's few users come in any order: sorting them by ID would
+        # make SQLite walk the whole pool by ID rather than use the (pool, revision) index.
+        selected = selected.order_by(users.c.id).limit(limit)
     rows = [dict(row) for row in (await connection.execute(selected)).mappings()]
     if not rows:
         return []
-    if limit is None:
-        chosen = select(users.c.id).where(which).scalar_subquery()
+    if limit is None:  # a catch-up's few users (at most CATCH_UP_USERS): by ID
+        ids = [row["id"] for row in rows]
 
         def of_users(column: Any) -> Any:
-            return column.in_(chosen)
+            return column.in_(ids)
     else:
 
         def of_users(column: Any) -> Any:
