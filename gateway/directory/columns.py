@@ -24,8 +24,11 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextvars
+import functools
 import logging
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,6 +46,8 @@ from gateway.store.tables import attributes, memberships, pools, removed_users, 
 TEXT_WIDTH_LIMIT = 256
 # A user's row of ``directory_users``, attributes by name, and group names: what ``PoolColumns.apply`` takes.
 UserRows = tuple[dict[str, Any], dict[str, str], Sequence[str]]
+# Texts per part of a scan that is cut in parts run on every core.
+PARALLEL_SCAN_TEXTS = 20_000
 # Users read and applied at a time when a pool is loaded whole.
 LOAD_BATCH = 5000
 # A catch-up of at most this many users moves them within the sorted orders; after more, the orders are made again.
@@ -143,11 +148,29 @@ _TEXT_TESTS: dict[str, Callable[[str, str], bool]] = {
 
 
 def _bytes_match(array: np.ndarray, needle: bytes, how: str) -> np.ndarray:
+    """Whether each text starts with, ends with or contains ``needle``. numpy's string functions release the GIL:
+    a long column is cut in parts scanned on every core."""
+    parts = min(_CORES, len(array) // PARALLEL_SCAN_TEXTS)
+    if parts < 2:
+        return _scan(array, needle, how)
+    cuts = np.array_split(array, parts)
+    return np.concatenate(list(_scanners().map(_scan, cuts, [needle] * parts, [how] * parts)))
+
+
+def _scan(array: np.ndarray, needle: bytes, how: str) -> np.ndarray:
     if how == "starts":
         return np.strings.startswith(array, needle)
     if how == "ends":
         return np.strings.endswith(array, needle)
     return np.strings.find(array, needle) >= 0
+
+
+_CORES = min(os.cpu_count() or 1, 4)
+
+
+@functools.cache
+def _scanners() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=_CORES, thread_name_prefix="column-scan")
 
 
 class Categories:

@@ -124,3 +124,13 @@ async def test_random_writes_between_sorted_searches_keep_the_orders_right(datab
         if rng.random() < 0.5:
             await repository.delete_user(POOL, rng.choice(people).username)
     assert searching.cache.loads == 1 and searching.cache.catch_ups == 24
+
+
+@pytest.mark.parametrize("how", ["starts", "ends", "contains"])
+def test_a_long_column_is_scanned_in_parts_with_the_same_answer(how):
+    texts = [f"user{n:05}@{'example' if n % 3 else 'test'}.org" + ("é" * (n % 5)) for n in range(45_000)]
+    texts[7] = "x" * (columns_module.TEXT_WIDTH_LIMIT + 10) + "@test.org"  # too long for the array: kept apart
+    column = columns_module.Texts.of(texts, len(texts))
+    needle = {"starts": "user0001", "ends": "test.org", "contains": "9@ex"}[how]
+    expected = [columns_module._TEXT_TESTS[how](text, needle) for text in texts]
+    assert column.match(len(texts), needle, how).tolist() == expected and sum(expected) > 10
