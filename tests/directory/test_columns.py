@@ -15,6 +15,8 @@ from gateway.directory.records import IndexedGroup, IndexedUser, IndexState
 from gateway.directory.repository import IndexRepository
 from gateway.directory.search import InvalidSearch, Search, SearchOperator, Sort
 from tests.directory.both_ways import Searching
+from tests.directory.random_directory import POOL as RANDOM_POOL
+from tests.directory.random_directory import index_ready, random_search, random_users
 
 POOL = "eu-west-1_Follow"
 Op = SearchOperator
@@ -101,16 +103,11 @@ async def test_too_many_changes_load_the_pool_again_in_the_background(database, 
 
 
 async def test_random_writes_between_sorted_searches_keep_the_orders_right(database):
-    from tests.directory.test_column_search import GROUPS, random_search, random_users
-
     rng = random.Random(11)
     people = random_users(rng, 80)
-    repository = IndexRepository(database)
-    await repository.upsert_groups(POOL, [IndexedGroup(name) for name in GROUPS])
-    await repository.upsert_users(POOL, people)
-    await repository.update_state(POOL, state=IndexState.READY)
+    repository = await index_ready(database, people)
     searching = Searching(database)
-    searches = [dataclasses.replace(random_search(rng, people), user_pool_id=POOL, first=500) for _ in range(12)]
+    searches = [dataclasses.replace(random_search(rng, people), first=500) for _ in range(12)]
     for _ in range(25):
         for search in rng.sample(searches, 4):  # their orders are kept, then moved by the writes below
             try:
@@ -120,9 +117,9 @@ async def test_random_writes_between_sorted_searches_keep_the_orders_right(datab
         changed = random_users(rng, 3)  # new values for some users (and a few new users)
         for person in changed:
             target = rng.choice(people).username if rng.random() < 0.8 else person.username
-            await repository.upsert_user(POOL, dataclasses.replace(person, username=target))
+            await repository.upsert_user(RANDOM_POOL, dataclasses.replace(person, username=target))
         if rng.random() < 0.5:
-            await repository.delete_user(POOL, rng.choice(people).username)
+            await repository.delete_user(RANDOM_POOL, rng.choice(people).username)
     assert searching.cache.loads == 1 and searching.cache.catch_ups == 24
 
 
