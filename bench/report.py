@@ -126,8 +126,17 @@ def machine_line() -> str:
     return f"{os.cpu_count()} CPUs ({_cpu_model()}), {datetime.now().astimezone().isoformat(timespec='seconds')}"
 
 
-# Sections other commands write into the same report (`python -m bench.soak`, `.fuzz`, `.hostile`, `.pauses`, `.search`), kept when the bench rewrites it.
-KEPT_SECTIONS = ("## Soak", "## Fuzz", "## Hostile input", "## GC pauses", "## Search")
+# Sections other commands write into the same report (`python -m bench.soak`, `.fuzz`, `.hostile`, `.pauses`, `.search`,
+# `.index_sync`, `.index_memory`), kept when the bench rewrites it.
+KEPT_SECTIONS = (
+    "## Soak",
+    "## Fuzz",
+    "## Hostile input",
+    "## GC pauses",
+    "## Search",
+    "## Index sync",
+    "## Index memory",
+)
 
 
 def _split(text: str, heading: str) -> tuple[str, str]:

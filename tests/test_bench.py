@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.search import SHAPES
+
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
@@ -60,3 +62,72 @@ def test_overhead_prints_both_routes_and_their_ratio():
     assert re.search(r"\{ __typename \}: \d+ µs/request", result.stdout)
     assert re.search(r"bare FastAPI route: \d+ µs/request", result.stdout)
     assert re.search(r"bare ÷ gateway: \d\.\d\d", result.stdout)
+
+
+def test_index_sync_makes_exactly_the_calls_of_section_8(tmp_path):
+    """A tiny real sync (moto, the app, indexUserPool): its Cognito calls by operation are exactly the cost of
+    section 8 (200 users: 4 ListUsers pages; 3 groups of 66-67 members: 2 ListUsersInGroup pages each)."""
+    out = tmp_path / "results.md"
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.index_sync",
+            "--users",
+            "200",
+            "--groups",
+            "3",
+            "--slow-rates",
+            "0",
+            "--out",
+            out,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    section = out.read_text()
+    assert section.startswith("## Index sync") and section in result.stdout
+    rows = {row[0]: row[1:3] for row in table_rows(section, "| operation |")}
+    assert rows == {
+        "DescribeUserPool": ["1", "1"],
+        "ListUsers": ["4", "4"],
+        "ListGroups": ["1", "1"],
+        "ListUsersInGroup": ["6", "6"],
+        "**total**": ["**12**", "**12**"],
+    }
+    assert "READY with 200 users" in section
+    assert re.search(r"\| default \| 12 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| \*\*[\d.]+x\*\* \|", section)
+
+
+def test_index_memory_reads_the_gateways_peak_memory(tmp_path):
+    out = tmp_path / "results.md"
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.index_memory", "--users", "300", "--repeats", "1", "--out", out],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    section = out.read_text()
+    assert section.startswith("## Index memory") and section in result.stdout
+    rows = {row[0]: row[1:] for row in table_rows(section, "| after |")}
+    assert list(rows) == ["at start", *SHAPES]
+    assert all(NUMBER.match(cell) for cells in rows.values() for cell in cells[1:])
+    assert int(rows["sort custom DESC, page 10"][0]) == 300  # every user matches a sort
+    peaks = [int(cells[2]) for cells in rows.values()]
+    assert peaks == sorted(peaks) and peaks[0] > 0  # VmHWM never goes down
+    assert re.search(rf"Peak RSS \(VmHWM\): {peaks[-1]} MB\*\*", section)
+
+
+def table_rows(section: str, header: str) -> list[list[str]]:
+    """The cells of the table starting with ``header`` (header and separator left out)."""
+    table = section.split("\n" + header, 1)[1].split("\n\n", 1)[0]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()[2:]]

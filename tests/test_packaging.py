@@ -113,6 +113,34 @@ def test_chart_values_meet_their_schema(path):
     jsonschema.Draft7Validator(schema).validate(merged)
 
 
+@pytest.mark.parametrize("path", VALUES_FILES, ids=lambda path: path.name)
+def test_chart_values_run_several_pods_only_on_postgresql(path):
+    """The chart's `fail` (templates/_helpers.tpl, checkDatabase) holds for every values file it is rendered with:
+    one pod on the embedded SQLite database, or a PostgreSQL URL from a Secret."""
+    values = _merge(_values(CHART / "values.yaml"), _values(path))
+    several = values["autoscaling"]["enabled"] or values["replicaCount"] > 1
+    assert not several or values["database"]["existingSecret"], path.name
+
+
+@pytest.mark.parametrize(
+    ("override", "refused"),
+    [
+        ({"config": {"GATEWAY_DATABASE_URL": "postgresql://u:p@db/gateway"}}, True),  # a password in a ConfigMap
+        ({"config": {"GATEWAY_DATA_DIR": "/data"}}, True),  # the chart's mount point
+        ({"persistence": {"size": "lots"}}, True),
+        ({"persistence": {"accessModes": []}}, True),
+        ({"database": {"existingSecret": "gateway-db", "secretKey": ""}}, True),
+        ({"database": {"existingSecret": "gateway-db", "secretKey": "uri"}, "replicaCount": 3}, False),
+        ({"persistence": {"enabled": True, "size": "20Gi", "storageClass": "gp3"}}, False),
+    ],
+)
+def test_chart_schema_on_the_database_and_persistence(override, refused):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    errors = list(jsonschema.Draft7Validator(schema).iter_errors(_merge(_values(CHART / "values.yaml"), override)))
+    assert bool(errors) == refused, errors
+
+
 def test_all_features_config_is_a_valid_gateway_configuration(monkeypatch):
     config = _values(CHART / "ci" / "all-features-values.yaml")["config"]
     for name in list(Settings.model_fields):

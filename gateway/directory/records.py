@@ -89,7 +89,9 @@ class PoolIndex:
     sync_checkpoint: Mapping[str, Any] | None = None
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
+    revision: int = 0  # advanced by every write to the pool's users (directory.repository)
 
 
-# What `IndexRepository.update_state` may change: everything but the pool's ID and the count, which the writes keep.
-STATE_FIELDS = frozenset(PoolIndex.__dataclass_fields__) - {"user_pool_id", "users_indexed"}
+# What `IndexRepository.update_state` may change: everything but the pool's ID, the count and the revision, which the
+# writes keep.
+STATE_FIELDS = frozenset(PoolIndex.__dataclass_fields__) - {"user_pool_id", "users_indexed", "revision"}

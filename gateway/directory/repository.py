@@ -5,22 +5,29 @@ here; each method is one transaction.
 Writes are batched (a ListUsers page is one ``upsert_users`` call: a handful of statements, not a few per user) and
 touch only what changed, so a re-sync of an unchanged pool rewrites no attribute and no text index entry.
 ``users_indexed`` is kept by the writes themselves; ``recount_users`` makes it exact again (after a full sync).
+
+Every write that changes what a search sees advances the pool's ``revision`` and stamps the users it changed with it
+(or records their removal at it, in ``directory_removed_users``): ``directory.columns`` reads only those to bring its
+in-memory copy of the pool up to date. The pool's row lock (PostgreSQL) or the write lock (SQLite) orders the writers,
+so revisions commit in order.
 """
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.directory.records import STATE_FIELDS, IndexedGroup, IndexedUser, IndexState, PoolIndex
 from gateway.directory.values import fold, parse_instant, parse_number, search_text, value_key
 from gateway.store import Database
-from gateway.store.tables import attributes, groups, memberships, pools, users, utcnow
+from gateway.store.tables import attributes, groups, memberships, pools, removed_users, users, utcnow
 
 # Values per IN (...) list: far under SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
 CHUNK = 500
@@ -34,6 +41,31 @@ def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
 def _insert(connection: AsyncConnection, table: Table) -> Any:
     """INSERT with the engine's ON CONFLICT (both engines write it the same way)."""
     return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+@functools.cache
+def _upsert_users(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (pool, username) DO UPDATE of a user's row: made once per engine (SQLAlchemy's
+    ``excluded`` columns cost milliseconds to make, on every page of a sync)."""
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(users)
+    return statement.on_conflict_do_update(
+        index_elements=[users.c.user_pool_id, users.c.username],
+        set_={
+            name: statement.excluded[name]
+            for name in (
+                "username_lower",
+                "sub",
+                "user_status",
+                "enabled",
+                "user_create_date",
+                "user_last_modified_date",
+                "search_text",
+                "synced_generation",
+                "indexed_at",
+                "revision",
+            )
+        },
+    ).returning(users.c.id, users.c.username)
 
 
 def _attribute_columns(value: str) -> dict[str, Any]:
@@ -78,25 +110,9 @@ class IndexRepository:
         async with self.database.transaction() as connection:
             pool = await self._ensure_pool(connection, user_pool_id)
             stamp = pool.sync_generation if generation is None else generation
+            revision = await self._advance(connection, user_pool_id)
             known = await self._user_ids(connection, user_pool_id, list(by_name))
-            statement = _insert(connection, users)
-            statement = statement.on_conflict_do_update(
-                index_elements=[users.c.user_pool_id, users.c.username],
-                set_={
-                    name: statement.excluded[name]
-                    for name in (
-                        "username_lower",
-                        "sub",
-                        "user_status",
-                        "enabled",
-                        "user_create_date",
-                        "user_last_modified_date",
-                        "search_text",
-                        "synced_generation",
-                        "indexed_at",
-                    )
-                },
-            ).returning(users.c.id, users.c.username)
+            statement = _upsert_users(connection.dialect.name)
             rows = [
                 {
                     "user_pool_id": user_pool_id,
@@ -110,6 +126,7 @@ class IndexRepository:
                     "search_text": search_text(user.username, user.attributes),
                     "synced_generation": stamp,
                     "indexed_at": now,
+                    "revision": revision,
                 }
                 for user in by_name.values()
             ]
@@ -129,6 +146,8 @@ class IndexRepository:
     async def delete_user(self, user_pool_id: str, username: str, *, record_change: bool = True) -> bool:
         """Remove a user with its attributes and memberships; False when it was not indexed."""
         async with self.database.transaction() as connection:
+            revision = await self._advance(connection, user_pool_id)
+            await self._record_removals(connection, user_pool_id, revision, users.c.username == username)
             result = await connection.execute(
                 delete(users).where(users.c.user_pool_id == user_pool_id, users.c.username == username)
             )
@@ -177,9 +196,10 @@ class IndexRepository:
     async def sweep_unseen_users(self, user_pool_id: str, generation: int) -> int:
         """Remove the users a full sync of ``generation`` did not see (stamped with an older one); how many."""
         async with self.database.transaction() as connection:
-            result = await connection.execute(
-                delete(users).where(users.c.user_pool_id == user_pool_id, users.c.synced_generation < generation)
-            )
+            unseen = and_(users.c.user_pool_id == user_pool_id, users.c.synced_generation < generation)
+            revision = await self._advance(connection, user_pool_id)
+            await self._record_removals(connection, user_pool_id, revision, unseen)
+            result = await connection.execute(delete(users).where(unseen))
             if result.rowcount:
                 await self._count_change(connection, user_pool_id, -result.rowcount, None)
         return result.rowcount
@@ -218,9 +238,11 @@ class IndexRepository:
         await self.upsert_groups(user_pool_id, batch)
         keep = {group.group_name for group in batch}
         async with self.database.transaction() as connection:
+            revision = await self._advance(connection, user_pool_id)
             names = await connection.execute(select(groups.c.group_name).where(groups.c.user_pool_id == user_pool_id))
             gone = [name for name in names.scalars() if name not in keep]
             for chunk in _chunks(gone):
+                await self._touch_members(connection, user_pool_id, revision, memberships.c.group_name.in_(chunk))
                 await connection.execute(
                     delete(groups).where(groups.c.user_pool_id == user_pool_id, groups.c.group_name.in_(chunk))
                 )
@@ -229,6 +251,8 @@ class IndexRepository:
     async def delete_group(self, user_pool_id: str, group_name: str, *, record_change: bool = True) -> bool:
         """Remove a group and every membership of it; False when it was not indexed."""
         async with self.database.transaction() as connection:
+            revision = await self._advance(connection, user_pool_id)
+            await self._touch_members(connection, user_pool_id, revision, memberships.c.group_name == group_name)
             result = await connection.execute(
                 delete(groups).where(groups.c.user_pool_id == user_pool_id, groups.c.group_name == group_name)
             )
@@ -245,6 +269,7 @@ class IndexRepository:
         async with self.database.transaction() as connection:
             await self._ensure_pool(connection, user_pool_id)
             await self._ensure_groups(connection, user_pool_id, [group_name])
+            revision = await self._advance(connection, user_pool_id)
             ids = await self._user_ids(connection, user_pool_id, wanted_names)
             current = set(
                 (
@@ -263,6 +288,7 @@ class IndexRepository:
             added = [{"user_id": id, "user_pool_id": user_pool_id, "group_name": group_name} for id in wanted - current]
             if added:
                 await connection.execute(_insert(connection, memberships).on_conflict_do_nothing(), added)
+            await self._touch(connection, revision, sorted(current ^ wanted))
             if record_change and (added or current - wanted):
                 await self._count_change(connection, user_pool_id, 0, utcnow())
         return set(wanted_names) - ids.keys()
@@ -277,10 +303,12 @@ class IndexRepository:
             if not ids:
                 return False
             await self._ensure_groups(connection, user_pool_id, [group_name])
-            await connection.execute(
+            result = await connection.execute(
                 _insert(connection, memberships).on_conflict_do_nothing(),
                 {"user_id": ids[username], "user_pool_id": user_pool_id, "group_name": group_name},
             )
+            if result.rowcount:
+                await self._touch(connection, await self._advance(connection, user_pool_id), [ids[username]])
             await self._count_change(connection, user_pool_id, 0, utcnow() if record_change else None)
         return True
 
@@ -289,15 +317,18 @@ class IndexRepository:
     ) -> bool:
         """``username`` leaves ``group_name``; False when it was not a member in the index."""
         async with self.database.transaction() as connection:
+            revision = await self._advance(connection, user_pool_id)
             member = select(users.c.id).where(users.c.user_pool_id == user_pool_id, users.c.username == username)
             result = await connection.execute(
-                delete(memberships).where(
-                    memberships.c.group_name == group_name, memberships.c.user_id == member.scalar_subquery()
-                )
+                delete(memberships)
+                .where(memberships.c.group_name == group_name, memberships.c.user_id == member.scalar_subquery())
+                .returning(memberships.c.user_id)
             )
-            if result.rowcount and record_change:
+            left = list(result.scalars())
+            await self._touch(connection, revision, left)
+            if left and record_change:
                 await self._count_change(connection, user_pool_id, 0, utcnow())
-        return bool(result.rowcount)
+        return bool(left)
 
     # Index state.
 
@@ -363,6 +394,10 @@ class IndexRepository:
     async def drop_pool(self, user_pool_id: str) -> bool:
         """Forget the pool: its state, users, attributes, groups and memberships. False when it was not known."""
         async with self.database.transaction() as connection:
+            # Its users are recorded as removed, so that a replica's columns of the pool, if it is indexed again
+            # (with revisions past the old ones), drop them (directory.columns).
+            revision = await self._advance(connection, user_pool_id)
+            await self._record_removals(connection, user_pool_id, revision, true())
             result = await connection.execute(delete(pools).where(pools.c.user_pool_id == user_pool_id))
         return bool(result.rowcount)
 
@@ -379,6 +414,9 @@ class IndexRepository:
                 users_indexed=0,
                 progress=0.0,
                 sync_generation=0,
+                # Revisions of a pool dropped and indexed again start past the old ones (so no copy of the old
+                # pool's columns can take itself for current): microseconds since the epoch.
+                revision=time.time_ns() // 1000,
             )
             .on_conflict_do_nothing(index_elements=[pools.c.user_pool_id])
         )
@@ -400,6 +438,49 @@ class IndexRepository:
             )
             ids.update((username, id) for username, id in result)
         return ids
+
+    async def _advance(self, connection: AsyncConnection, user_pool_id: str) -> int | None:
+        """The pool's next revision, for the changes of this transaction; None when the index has no such pool.
+        A write statement: called first in a transaction, it takes SQLite's write lock before anything is read."""
+        result = await connection.execute(
+            update(pools)
+            .where(pools.c.user_pool_id == user_pool_id)
+            .values(revision=pools.c.revision + 1)
+            .returning(pools.c.revision)
+        )
+        return result.scalar_one_or_none()
+
+    async def _touch(self, connection: AsyncConnection, revision: int | None, user_ids: Sequence[int]) -> None:
+        """Stamp these users as changed at ``revision`` (their memberships changed)."""
+        for chunk in _chunks(user_ids):
+            await connection.execute(update(users).where(users.c.id.in_(chunk)).values(revision=revision))
+
+    async def _touch_members(
+        self, connection: AsyncConnection, user_pool_id: str, revision: int | None, which: Any
+    ) -> None:
+        """Stamp the members of the groups ``which`` selects (about to lose them) as changed."""
+        members = select(memberships.c.user_id).where(memberships.c.user_pool_id == user_pool_id, which)
+        await self._touch(connection, revision, sorted(set((await connection.execute(members)).scalars())))
+
+    async def _record_removals(
+        self, connection: AsyncConnection, user_pool_id: str, revision: int | None, which: Any
+    ) -> None:
+        """Record the pool's users that ``which`` selects as removed at ``revision`` (before they are deleted)."""
+        if revision is None:
+            return
+        chosen = and_(users.c.user_pool_id == user_pool_id, which)
+        await connection.execute(
+            delete(removed_users).where(
+                removed_users.c.user_pool_id == user_pool_id,
+                removed_users.c.user_id.in_(select(users.c.id).where(chosen)),
+            )
+        )
+        await connection.execute(
+            insert(removed_users).from_select(
+                ["user_pool_id", "user_id", "revision"],
+                select(literal(user_pool_id), users.c.id, literal(revision)).where(chosen),
+            )
+        )
 
     async def _count_change(
         self, connection: AsyncConnection, user_pool_id: str, added: int, changed_at: datetime | None

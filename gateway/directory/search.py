@@ -17,9 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Select,
     and_,
@@ -27,6 +29,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal,
     literal_column,
     not_,
     or_,
@@ -187,9 +190,13 @@ class CompiledSearch:
         self.dialect = database.dialect
         _check(search)
         self._sort_joins: list[Any] = []
-        self.where = and_(users.c.user_pool_id == search.user_pool_id, *self._filters())
         self.keys = self._sort_keys()
         self.after = self._open_position(search.after) if search.after is not None else None
+
+    @cached_property
+    def where(self) -> ColumnElement[bool]:
+        """The search's conditions in SQL: made when a query needs them (never when the columns answer)."""
+        return and_(users.c.user_pool_id == self.search.user_pool_id, *self._filters())
 
     # Filters.
 
@@ -411,6 +418,8 @@ class CompiledSearch:
         for index, (key, value) in enumerate(zip(self.keys, values, strict=True)):
             if value is None:
                 continue  # nothing comes after a missing value but other missing ones, which equality handles
+            if key.kind == "bool":
+                value = literal(value, Boolean())  # SQLAlchemy takes a bare True/False for IS, not for < and >
             later = key.expression < value if key.descending else key.expression > value
             later = or_(later, key.expression.is_(None))
             same = [_same(k.expression, v) for k, v in zip(self.keys[:index], values[:index], strict=True)]
@@ -437,7 +446,6 @@ class CompiledSearch:
             loaded = await _details(connection, [row["id"] for row in rows])
         hits = []
         for row in rows:
-            values = [_encode(key.kind, row[f"key_{i}"]) for i, key in enumerate(self.keys)]
             pairs, names = loaded.get(row["id"], ({}, set()))
             user = IndexedUser(
                 username=row["username"],
@@ -448,8 +456,13 @@ class CompiledSearch:
                 user_last_modified_date=row["user_last_modified_date"],
                 groups=frozenset(names),
             )
-            hits.append(Hit(user, json.dumps(values, separators=(",", ":"))))
+            hits.append(Hit(user, self.encode_position([row[f"key_{i}"] for i in range(len(self.keys))])))
         return Page(hits, more)
+
+    def encode_position(self, values: Sequence[Any]) -> str:
+        """The position of a row whose sort keys have these values (where the next page starts)."""
+        encoded = [_encode(key.kind, value) for key, value in zip(self.keys, values, strict=True)]
+        return json.dumps(encoded, separators=(",", ":"))
 
     async def groups_of(self, page: Page) -> dict[str, dict[str, Any]]:
         """The page's users' groups as Cognito's ``GroupType`` describes them (what ``User.groups`` shows)."""
@@ -487,7 +500,7 @@ class CompiledSearch:
             for name in fields:
                 statement = _facet_statement(name, self.where)
                 rows = (await connection.execute(statement)).all()
-                facets.append(Facet(name, [FacetValue(_facet_text(value), count) for value, count in rows]))
+                facets.append(Facet(name, [FacetValue(facet_text(value), count) for value, count in rows]))
         return facets
 
 
@@ -511,7 +524,7 @@ def _facet_statement(name: str, where: ColumnElement[bool]) -> Select[Any]:
     return source.where(where).group_by(value).order_by(func.count().desc(), value.asc()).limit(MAX_FACET_VALUES)
 
 
-def _facet_text(value: Any) -> str:
+def facet_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
@@ -525,7 +538,9 @@ async def _details(connection: AsyncConnection, ids: list[int]) -> dict[int, tup
     if not ids:
         return details
     for user_id, name, value in await connection.execute(
-        select(attributes.c.user_id, attributes.c.name, attributes.c.value).where(attributes.c.user_id.in_(ids))
+        select(attributes.c.user_id, attributes.c.name, attributes.c.value)
+        .where(attributes.c.user_id.in_(ids))
+        .order_by(attributes.c.user_id, attributes.c.name)
     ):
         details[user_id][0][name] = value
     for user_id, group_name in await connection.execute(

@@ -5,8 +5,12 @@ pool's size, for ``progress``), ceil(N/60) ListUsers, ListGroups' pages, and cei
 group. Its calls go through the gateway's Cognito layer as background work (``in_background``): the quota limiter
 serves them behind interactive requests.
 
-Each ListUsers page is written as it comes, its users stamped with the sync's generation; after the groups'
-memberships, the users the sync did not see (an older generation) are swept. The pagination token reached and the
+Each ListUsers page is written as it comes, its users stamped with the sync's generation, while the next pages are
+already being read (a page's database writes do not wait for Cognito, nor Cognito for them; pages that arrive while
+the writes lag are written together). The groups and their
+members are read meanwhile, a few groups at a time (ListUsersInGroup shares ListUsers' quota bucket: several page
+chains keep it busy where one chain would wait on each round trip), and written once every user is; then the users
+the sync did not see (an older generation) are swept. The pagination token reached and the
 generation are the checkpoint: a sync interrupted (a restart, an upstream failure) resumes from its page. A lease
 keeps two replicas from syncing one pool at once.
 
@@ -26,6 +30,7 @@ from typing import Any
 
 from gateway.cognito.client import CognitoGateway, in_background
 from gateway.cognito.errors import CognitoException
+from gateway.directory.columns import ColumnCache
 from gateway.directory.records import IndexedGroup, IndexedUser, IndexState, PoolIndex
 from gateway.directory.repository import IndexRepository
 from gateway.store.tables import utcnow
@@ -37,6 +42,10 @@ PAGE = 60  # ListUsers, ListGroups and ListUsersInGroup: the most the model allo
 LEASE_SECONDS = 120.0
 # `progress` until the sync is done (users seen / estimated may reach 1 before the groups are read).
 PROGRESS_BEFORE_DONE = 0.99
+# Groups whose members are read at once, beside the ListUsers chain.
+MEMBER_WALKS = 4
+# ListUsers pages read ahead of the writes (held in memory until written).
+READ_AHEAD = 10
 
 
 class LeaseHeld(Exception):
@@ -125,9 +134,16 @@ class PoolSync:
             error=None,
         )
         progress = state.progress
-        if not checkpoint["users_done"]:
-            progress = await self._users(checkpoint, estimate or 0, progress, first_sync)
-        await self._groups()
+        groups_read = asyncio.create_task(self._read_groups())
+        try:
+            if not checkpoint["users_done"]:
+                progress = await self._users(checkpoint, estimate or 0, progress, first_sync)
+            found, members = await groups_read
+        finally:
+            if not groups_read.done():
+                groups_read.cancel()
+                await asyncio.gather(groups_read, return_exceptions=True)
+        await self._write_groups(found, members)
         await self.repository.sweep_unseen_users(pool, generation)
         await self.repository.recount_users(pool)
         return await self.repository.update_state(
@@ -139,53 +155,105 @@ class PoolSync:
             error=None,
         )
 
-    async def _users(self, checkpoint: dict[str, Any], estimate: int, progress: float, first_sync: bool) -> float:
-        """ListUsers page by page from the checkpoint's token, each page written and checkpointed as it comes."""
+    async def _read_users(self, token: str | None, pages: asyncio.Queue[dict[str, Any] | BaseException]) -> None:
+        """ListUsers page by page from ``token`` into ``pages`` (a failure too, as the last item), at most
+        ``READ_AHEAD`` pages ahead of the writes."""
         pool = self.user_pool_id
-        while True:
-            params: dict[str, Any] = {"UserPoolId": pool, "Limit": PAGE}
-            if checkpoint["token"]:
-                params["PaginationToken"] = checkpoint["token"]
-            try:
-                page = await self.cognito.call("ListUsers", **params)
-            except CognitoException as failure:
-                if not (checkpoint["token"] and failure.code == "InvalidParameterException"):
-                    raise
-                # A checkpoint's token Cognito no longer takes (expired): list again from the start, in the same
-                # generation (the users already written stay, and are written again).
-                logger.info("index sync of %s: the checkpoint's token was refused, listing from the start", pool)
-                checkpoint["token"] = None
-                continue
-            found = page.get("Users") or []
-            await self.repository.upsert_users(
-                pool,
-                [IndexedUser.from_cognito(user) for user in found],
-                generation=checkpoint["generation"],
-                record_change=False,
-            )
-            checkpoint["seen"] += len(found)
-            checkpoint["token"] = page.get("PaginationToken")
-            checkpoint["users_done"] = not checkpoint["token"]
-            changes: dict[str, Any] = {"sync_checkpoint": dict(checkpoint)}
-            if first_sync:
-                progress = max(progress, min(PROGRESS_BEFORE_DONE, checkpoint["seen"] / max(estimate, 1)))
-                changes["progress"] = progress
-            await self.repository.update_state(pool, **changes)
-            await self._renew_lease()
-            if checkpoint["users_done"]:
-                return progress
+        try:
+            while True:
+                params: dict[str, Any] = {"UserPoolId": pool, "Limit": PAGE}
+                if token:
+                    params["PaginationToken"] = token
+                try:
+                    page = await self.cognito.call("ListUsers", **params)
+                except CognitoException as failure:
+                    if not (token and failure.code == "InvalidParameterException"):
+                        raise
+                    # A checkpoint's token Cognito no longer takes (expired): list again from the start, in the same
+                    # generation (the users already written stay, and are written again).
+                    logger.info("index sync of %s: the checkpoint's token was refused, listing from the start", pool)
+                    token = None
+                    continue
+                await pages.put(page)
+                token = page.get("PaginationToken")
+                if not token:
+                    return
+        except Exception as failure:
+            await pages.put(failure)
 
-    async def _groups(self) -> None:
+    async def _users(self, checkpoint: dict[str, Any], estimate: int, progress: float, first_sync: bool) -> float:
+        """ListUsers from the checkpoint's token, read ahead in a task of its own while the pages read so far are
+        written: one page at a time while the writes keep up, those waiting together when they fall behind (one
+        transaction, one checkpoint for them)."""
+        pages: asyncio.Queue[dict[str, Any] | BaseException] = asyncio.Queue(READ_AHEAD)
+        reader = asyncio.create_task(self._read_users(checkpoint["token"], pages))
+        try:
+            while True:
+                batch = [await pages.get()]
+                while not pages.empty():
+                    batch.append(pages.get_nowait())
+                read = [page for page in batch if not isinstance(page, BaseException)]
+                if read:
+                    progress = await self._write_pages(read, checkpoint, estimate, progress, first_sync)
+                if len(read) < len(batch):
+                    raise next(page for page in batch if isinstance(page, BaseException))
+                if checkpoint["users_done"]:
+                    return progress
+        finally:
+            if not reader.done():
+                reader.cancel()
+                await asyncio.gather(reader, return_exceptions=True)
+
+    async def _write_pages(
+        self,
+        read: list[dict[str, Any]],
+        checkpoint: dict[str, Any],
+        estimate: int,
+        progress: float,
+        first_sync: bool,
+    ) -> float:
+        """ListUsers pages into the index, and the checkpoint past the last of them."""
+        pool = self.user_pool_id
+        found = [user for page in read for user in page.get("Users") or []]
+        await self.repository.upsert_users(
+            pool,
+            [IndexedUser.from_cognito(user) for user in found],
+            generation=checkpoint["generation"],
+            record_change=False,
+        )
+        checkpoint["seen"] += len(found)
+        checkpoint["token"] = read[-1].get("PaginationToken")
+        checkpoint["users_done"] = not checkpoint["token"]
+        changes: dict[str, Any] = {"sync_checkpoint": dict(checkpoint)}
+        if first_sync:
+            progress = max(progress, min(PROGRESS_BEFORE_DONE, checkpoint["seen"] / max(estimate, 1)))
+            changes["progress"] = progress
+        await self.repository.update_state(pool, **changes)
+        await self._renew_lease()
+        return progress
+
+    async def _read_groups(self) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+        """The pool's groups (ListGroups) and each one's members' usernames (ListUsersInGroup), ``MEMBER_WALKS``
+        groups at a time."""
         pool = self.user_pool_id
         found = await self.cognito.paginate("ListGroups", "Groups", UserPoolId=pool, Limit=PAGE)
+        walks = asyncio.Semaphore(MEMBER_WALKS)
+
+        async def members(name: str) -> list[str]:
+            async with walks:
+                listed = await self.cognito.paginate(
+                    "ListUsersInGroup", "Users", UserPoolId=pool, GroupName=name, Limit=PAGE
+                )
+            return [user["Username"] for user in listed]
+
+        names = [group["GroupName"] for group in found]
+        return found, dict(zip(names, await asyncio.gather(*map(members, names)), strict=True))
+
+    async def _write_groups(self, found: list[dict[str, Any]], members: dict[str, list[str]]) -> None:
+        pool = self.user_pool_id
         await self.repository.replace_groups(pool, [IndexedGroup.from_cognito(group) for group in found])
-        for group in found:
-            members = await self.cognito.paginate(
-                "ListUsersInGroup", "Users", UserPoolId=pool, GroupName=group["GroupName"], Limit=PAGE
-            )
-            await self.repository.replace_group_members(
-                pool, group["GroupName"], (user["Username"] for user in members)
-            )
+        for name, usernames in members.items():
+            await self.repository.replace_group_members(pool, name, usernames)
             await self._renew_lease()
 
     async def _renew_lease(self) -> None:
@@ -207,6 +275,8 @@ class IndexRunner:
         self.owner = f"gateway-{uuid.uuid4().hex[:12]}"
         self._syncs: dict[str, asyncio.Task[PoolIndex | None]] = {}
         self._loop: asyncio.Task[None] | None = None
+        # What searches run on: the indexed pools' users in memory, kept up to date from the database.
+        self.columns = ColumnCache(repository.database)
 
     def _spawn(self, coroutine: Any) -> asyncio.Task[Any]:
         # A context of its own: not the request's that asked for it (its declared operations, its request IDs).
@@ -223,6 +293,7 @@ class IndexRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._syncs.clear()
         self._loop = None
+        await self.columns.aclose()
 
     def syncing(self, user_pool_id: str) -> bool:
         task = self._syncs.get(user_pool_id)

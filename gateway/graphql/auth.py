@@ -40,6 +40,7 @@ from gateway.cognito import model
 from gateway.cognito.auth_crypto import PASSWORD_VERIFIER, SrpLogin, secret_hash
 from gateway.cognito.errors import CognitoException, invalid_parameter
 from gateway.cognito.model import region_of
+from gateway.directory.writes import also_reads
 from gateway.graphql.clients import describe_client
 from gateway.graphql.context import Context, Info
 from gateway.graphql.declarations import calls
@@ -223,12 +224,15 @@ def _auth_mutation(operation: str, payload: type, run: Run, *, also: tuple[str, 
         written = {"UserPoolId": user_pool_id, "Username": _username(request)}
         # Nothing pool-level changes by signing in or up: the shared cache stays.
         info.context.loaders.forget_written({key: value for key, value in written.items() if value})
+        await info.context.update_index(operation, user_pool_id, request, None)
         return result
 
     # The union holds exactly the operation's errors (the contract): a code it lacks, such as one of
     # DescribeUserPoolClient's or of the SRP answer's, is a ServiceError with its real code.
     reads_client = ("DescribeUserPoolClient",) if "ClientId" in op.input_shape.members else ()
-    return mutation_field(operation, input_cls, payload, resolve, role=role, also=(*reads_client, *also))
+    return mutation_field(
+        operation, input_cls, payload, resolve, role=role, also=(*reads_client, *also, *also_reads(operation))
+    )
 
 
 # --- sign-in -----------------------------------------------------------------------------------------

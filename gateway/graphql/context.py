@@ -9,6 +9,7 @@ import strawberry
 from gateway.auth import Caller
 from gateway.cognito import CognitoGateway
 from gateway.directory.sync import IndexRunner
+from gateway.directory.writes import apply_write
 from gateway.graphql.loaders import Loaders
 from gateway.graphql.pagination import CursorSeal
 from gateway.observability import tracing
@@ -52,6 +53,23 @@ class Context:
         """After a mutation: forget what it may have changed, in this request and in the shared cache."""
         self.loaders.forget_written(request)
         self.cognito.forget(request)
+
+    async def update_index(
+        self, operation: str, user_pool_id: str | None, request: dict[str, Any], response: dict[str, Any] | None
+    ) -> None:
+        """After a mutation, before its answer: the directory index takes the change (read-your-writes). A user
+        read back goes through this request's loader, so the payload's ``user`` reads it from there."""
+        if self.index is None:
+            return
+        await apply_write(
+            self.index.repository,
+            operation,
+            user_pool_id,
+            request,
+            response,
+            read_user=lambda pool, username: self.loaders.user.load((pool, username)),
+            on_failure=lambda failed: self.cognito.metrics.index_write_failures.labels(failed).inc(),
+        )
 
 
 Info = strawberry.Info[Context, None]

@@ -31,6 +31,7 @@ from graphql import (
 from strawberry.extensions import ValidationCache
 from strawberry.extensions.base_extension import SchemaExtension
 
+from gateway.directory.search import MAX_FIRST as SEARCH_MAX_FIRST
 from gateway.graphql.declarations import declaration, declared_fields
 from gateway.graphql.pagination import PAGE_SIZE
 
@@ -44,6 +45,12 @@ LIST_SIZE = PAGE_SIZE  # the items assumed in a list that is not a connection (a
 # Counting stops at this multiple of a limit: nested lists multiply, and a count past 64 bits could not be
 # written in the response (orjson refuses it). A count at the ceiling is reported as "<ceiling> or more".
 SATURATION = 1000
+# The bound of `first` where it is not the field's default (which it is for every Cognito-backed connection).
+FIRST_BOUNDS: Mapping[tuple[str, str], int] = {("Query", "searchUsers"): SEARCH_MAX_FIRST}
+# Fields that a connection's resolver answers for its nodes with no call, by the connection type, as paths from it:
+# a search primes the groups loader of its nodes from the directory index (gateway.graphql.search).
+PRIMED: Mapping[str, frozenset[str]] = {"UserSearchConnection": frozenset({"nodes.groups", "edges.node.groups"})}
+NOTHING_PRIMED: frozenset[str] = frozenset()
 
 
 def over(count: int, ceiling: int) -> str:
@@ -89,7 +96,7 @@ class QueryCost(ValidationRule):
         self._variable_defaults = {
             definition.variable.name.value: definition.default_value for definition in node.variable_definitions or ()
         }
-        cost = self._unit_cost([node.selection_set], root, None, root=True)
+        cost = self._unit_cost([node.selection_set], root, None, NOTHING_PRIMED, root=True)
         if cost > self.max_cost:
             error = CostOverLimit(
                 f"The query may make {over(cost, self._ceiling)} Cognito calls, over the limit of {self.max_cost}:"
@@ -101,19 +108,30 @@ class QueryCost(ValidationRule):
             self.report_error(error)
 
     def _unit_cost(
-        self, selection_sets: Sequence[SelectionSetNode], parent: GraphQLNamedType, page: int | None, root: bool = False
+        self,
+        selection_sets: Sequence[SelectionSetNode],
+        parent: GraphQLNamedType,
+        page: int | None,
+        primed: frozenset[str],
+        root: bool = False,
     ) -> int:
         """The calls the selections make for one object of ``parent``; ``page`` is its ``first`` if it is a
-        connection. Memoized, so that a fragment reached along many paths is walked once; a fragment cycle
-        (reported by another rule) costs nothing more when it comes round. At most the ceiling."""
-        key = (tuple(map(id, selection_sets)), parent.name, page)
+        connection; ``primed``: the paths from here to fields answered with no call (see :data:`PRIMED`).
+        Memoized, so that a fragment reached along many paths is walked once; a fragment cycle (reported by another
+        rule) costs nothing more when it comes round. At most the ceiling."""
+        key = (tuple(map(id, selection_sets)), parent.name, page, primed)
         if key not in self._memo:
             self._memo[key] = 0
-            self._memo[key] = min(self._compute(selection_sets, parent, page, root), self._ceiling)
+            self._memo[key] = min(self._compute(selection_sets, parent, page, primed, root), self._ceiling)
         return self._memo[key]
 
     def _compute(
-        self, selection_sets: Sequence[SelectionSetNode], parent: GraphQLNamedType, page: int | None, root: bool
+        self,
+        selection_sets: Sequence[SelectionSetNode],
+        parent: GraphQLNamedType,
+        page: int | None,
+        primed: frozenset[str],
+        root: bool,
     ) -> int:
         # As execution does: fields of one response key on one type are one field, selections merged.
         fields: dict[tuple[str, str], tuple[GraphQLNamedType, list[FieldNode]]] = {}
@@ -127,7 +145,8 @@ class QueryCost(ValidationRule):
             definition = getattr(owner, "fields", {}).get(name)
             if definition is None:  # __typename, or an unknown field another rule reports
                 continue
-            call = declaration(definition)
+            paths = primed | PRIMED.get(type_name, NOTHING_PRIMED)
+            call = None if name in paths else declaration(definition)
             if call is not None:
                 loaded = not root and not definition.args  # through a loader: one call per operation
                 calls.add((type_name, call.operation if loaded else response_key))
@@ -137,8 +156,9 @@ class QueryCost(ValidationRule):
             children = [field.selection_set for field in nodes if field.selection_set]
             if children:
                 fan_out = (page or LIST_SIZE) if is_list_type(get_nullable_type(definition.type)) else 1
-                child_page = self._first(nodes[0], definition)
-                total += fan_out * self._unit_cost(children, get_named_type(definition.type), child_page)
+                child_page = self._first(nodes[0], definition, FIRST_BOUNDS.get((type_name, name)))
+                child_primed = frozenset(path.removeprefix(name + ".") for path in paths if path.startswith(name + "."))
+                total += fan_out * self._unit_cost(children, get_named_type(definition.type), child_page, child_primed)
         return total + len(calls) + len(described) * (page or 0)
 
     def _collect(
@@ -165,12 +185,17 @@ class QueryCost(ValidationRule):
                     if owner is not None:
                         self._collect([fragment.selection_set], owner, fields, spread)
 
-    def _first(self, node: FieldNode, definition: Any) -> int | None:
-        """The page size of a connection field: its ``first`` when known, else the default (also the bound)."""
+    def _first(self, node: FieldNode, definition: Any, bound: int | None) -> int | None:
+        """The page size of a connection field: its ``first`` when known, its default when not given, else its
+        ``bound`` (by default the field's default: a Cognito page)."""
         argument = definition.args.get("first")
         if argument is None:
             return None
-        bound = argument.default_value if isinstance(argument.default_value, int) else PAGE_SIZE
+        default = argument.default_value if isinstance(argument.default_value, int) else None
+        if bound is None:
+            bound = default if default is not None else PAGE_SIZE
+        if not any(given.name.value == "first" for given in node.arguments or ()):
+            return min(default, bound) if default is not None else bound
         for given in node.arguments or ():
             if given.name.value == "first":
                 value = given.value

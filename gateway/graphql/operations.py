@@ -12,6 +12,7 @@ from strawberry.types.field import StrawberryField
 
 from gateway.auth import Role
 from gateway.cognito import model
+from gateway.directory.writes import also_reads
 from gateway.graphql.audit import Audit
 from gateway.graphql.context import Context, Info
 from gateway.graphql.declarations import CognitoCall, Declared
@@ -77,9 +78,10 @@ def mutation(
             check(request)
         response = await info.context.cognito.call(operation, **request)
         info.context.written(request)
+        await info.context.update_index(operation, request.get("UserPoolId"), request, response)
         return respond(info.context, request, response)
 
-    return mutation_field(operation, input_cls, payload, resolve, role=role)
+    return mutation_field(operation, input_cls, payload, resolve, role=role, also=also_reads(operation))
 
 
 def mutation_field(

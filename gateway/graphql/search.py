@@ -1,9 +1,11 @@
 """``searchUsers``: the directory index's searches (DESIGN.md section 8) as a connection with an exact
-``totalCount`` and facets. Answered from the gateway's own database: no field here calls Cognito (they declare
+``totalCount`` and facets. Answered from the index's in-memory columns of the pool (``directory.columns``, caught up
+with the database before each search), or from SQL while those load: no field here calls Cognito (they declare
 nothing, so the query-cost limit counts them as free); a node's fields the index lacks (devices, MFA settings...)
 load through the usual loaders, and its ``groups`` come from the index."""
 
 import dataclasses
+from collections.abc import Callable
 from typing import Annotated, Any, Optional, Union
 
 import strawberry
@@ -11,12 +13,14 @@ import strawberry
 from gateway.auth import Role
 from gateway.cognito.errors import invalid_parameter
 from gateway.directory import search as index_search
+from gateway.directory.column_search import ColumnSearch
 from gateway.directory.records import IndexState as StoredIndexState
+from gateway.directory.records import PoolIndex
 from gateway.directory.repository import IndexRepository
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import ERROR_TYPES, CognitoError, ErrorFault, ServiceError
 from gateway.graphql.index import IndexStatus
-from gateway.graphql.pagination import Edge, PageInfo, Position
+from gateway.graphql.pagination import Edge, PageInfo, Position, selected_node_fields
 from gateway.graphql.permissions import requires
 from gateway.graphql.users import User, user_from
 
@@ -62,12 +66,18 @@ class IndexNotReadyError(CognitoError):
 
 @strawberry.type(description="Users found in the directory index.")
 class UserSearchConnection:
-    edges: list[Edge[User]]
     nodes: list[User]
     page_info: PageInfo
     total_count: int = strawberry.field(description="Every match, exactly.")
     index_status: IndexStatus
-    compiled: strawberry.Private[index_search.CompiledSearch]
+    compiled: strawberry.Private[index_search.CompiledSearch | ColumnSearch]
+    cursor: strawberry.Private[Callable[[index_search.Hit], str]]
+    hits: strawberry.Private[list[index_search.Hit]]
+
+    @strawberry.field
+    def edges(self) -> list[Edge[User]]:
+        # Sealed when asked for: a page's 50 cursors cost more than its nodes.
+        return [Edge(cursor=self.cursor(hit), node=node) for hit, node in zip(self.hits, self.nodes, strict=True)]
 
     @strawberry.field(description="Counts of each field's values over all matches.")
     async def facets(self, fields: list[str]) -> list[Facet]:
@@ -89,12 +99,21 @@ SearchUsersResult = Optional[
 ]
 
 
-def _node(context: Context, user_pool_id: str, hit: index_search.Hit, groups: dict[str, dict[str, Any]]) -> User:
+def _node(
+    context: Context,
+    user_pool_id: str,
+    hit: index_search.Hit,
+    groups: dict[str, dict[str, Any]] | None,
+    with_attributes: bool,
+) -> User:
     user = hit.user
     node = user_from(
         {
             "Username": user.username,
-            "Attributes": [{"Name": name, "Value": value} for name, value in user.attributes.items()],
+            # Only when selected: 50 nodes' attributes as GraphQL objects cost more than the search.
+            "Attributes": [{"Name": name, "Value": value} for name, value in user.attributes.items()]
+            if with_attributes
+            else None,
             "UserStatus": user.user_status,
             "Enabled": user.enabled,
             "UserCreateDate": user.user_create_date,
@@ -102,15 +121,16 @@ def _node(context: Context, user_pool_id: str, hit: index_search.Hit, groups: di
         },
         user_pool_id,
     )
-    # The index knows the user's groups: User.groups finds them in the request's loader, with no call.
-    context.loaders.groups_of_user.prime(
-        (user_pool_id, user.username), [groups[name] for name in sorted(user.groups or ())]
-    )
+    if groups is not None:
+        # The index knows the user's groups: User.groups finds them in the request's loader, with no call.
+        context.loaders.groups_of_user.prime(
+            (user_pool_id, user.username), [groups[name] for name in sorted(user.groups or ())]
+        )
     return node
 
 
 async def search_users(
-    context: Context, search: index_search.Search
+    context: Context, search: index_search.Search, *, with_groups: bool = True, with_attributes: bool = True
 ) -> Union[UserSearchConnection, IndexNotReadyError]:
     try:
         compiled = index_search.CompiledSearch(context.database, search)
@@ -129,30 +149,38 @@ async def search_users(
             metadata=None,
             index_status=IndexStatus.of(pool),
         )
-    page = await compiled.page()
-    total = await compiled.total_count()
-    groups = await compiled.groups_of(page)
+    searcher = await _searcher(context, compiled, pool)
+    page = await searcher.page()
+    total = await searcher.total_count()
+    groups = await searcher.groups_of(page) if with_groups else None
     listing = search.listing()
-    edges = [
-        Edge(
-            cursor=context.cursors.seal(Position(hit.position, 0), listing),
-            node=_node(context, search.user_pool_id, hit, groups),
-        )
-        for hit in page.hits
-    ]
+
+    def cursor(hit: index_search.Hit) -> str:
+        return context.cursors.seal(Position(hit.position, 0), listing)
+
+    hits = page.hits
     return UserSearchConnection(
-        edges=edges,
-        nodes=[edge.node for edge in edges],
+        nodes=[_node(context, search.user_pool_id, hit, groups, with_attributes) for hit in hits],
         page_info=PageInfo(
             has_next_page=page.has_next_page,
             has_previous_page=False,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=cursor(hits[0]) if hits else None,
+            end_cursor=cursor(hits[-1]) if hits else None,
         ),
         total_count=total,
         index_status=IndexStatus.of(pool),
-        compiled=compiled,
+        compiled=searcher,
+        cursor=cursor,
+        hits=hits,
     )
+
+
+async def _searcher(
+    context: Context, compiled: index_search.CompiledSearch, pool: PoolIndex
+) -> index_search.CompiledSearch | ColumnSearch:
+    """The pool's in-memory columns answer when they are loaded (and brought up to date); SQL answers meanwhile."""
+    columns = await context.index.columns.columns(pool.user_pool_id, pool.revision) if context.index else None
+    return compiled if columns is None else ColumnSearch(compiled, columns)
 
 
 @strawberry.type
@@ -185,4 +213,10 @@ class SearchQueries:
         if after is not None:
             opened = info.context.cursors.open(after, search.listing(), 0)
             search = dataclasses.replace(search, after=opened.token)
-        return await search_users(info.context, search)
+        selected = selected_node_fields(info)
+        return await search_users(
+            info.context,
+            search,
+            with_groups="groups" in selected,
+            with_attributes=bool(selected & {"attributes", "attribute"}),
+        )

@@ -79,6 +79,13 @@ class Metrics:
         )
         self.cache_hits = family(Counter, "cache_hits", "Shared read cache hits by read", ("operation",))
         self.cache_misses = family(Counter, "cache_misses", "Shared read cache misses by read", ("operation",))
+        self.index_write_failures = family(
+            Counter,
+            "index_write_failures",
+            "Mutations whose change Cognito made but the directory index did not take (the reconcile scan repairs "
+            "it), by Cognito operation",
+            ("operation",),
+        )
         self.limiter_waits = family(
             Counter, "quota_limiter_waits", "Calls the quota limiter held back, by quota category", ("category",)
         )

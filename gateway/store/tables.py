@@ -12,6 +12,9 @@ Tables (all ``directory_*``, so that a database shared with something else is no
   inside one field.
 - ``directory_user_attributes``: one row per user and attribute (any name: ``email``, ``custom:tier``, ``dev:x``).
 - ``directory_groups`` and ``directory_memberships``.
+- ``directory_removed_users`` and the ``revision`` columns: each write transaction advances its pool's ``revision``
+  and stamps the users it changed with it (or records their removal at it), so that the in-memory columns of a pool
+  that searches run on (``directory/columns.py``) catch up with another writer's changes by reading only those.
 
 How each search of section 8 finds its rows through an index rather than a scan (``pool`` is ``user_pool_id``,
 the first column of every B-tree index, since every search is within one pool):
@@ -127,6 +130,8 @@ pools = Table(
     # The replica syncing the pool, until when (section 10: one replica syncs a pool at a time).
     Column("lease_owner", String(200)),
     Column("lease_expires_at", UtcDateTime),
+    # Advanced by every write to the pool's users, attributes or memberships (see ``removed_users``).
+    Column("revision", BigInteger, nullable=False, server_default="0"),
 )
 
 users = Table(
@@ -149,6 +154,7 @@ users = Table(
     Column("search_text", Text, nullable=False),
     Column("synced_generation", Integer, nullable=False),
     Column("indexed_at", UtcDateTime, nullable=False),
+    Column("revision", BigInteger, nullable=False, server_default="0"),  # the pool's revision when it last changed
     UniqueConstraint("user_pool_id", "username", name="uq_directory_users_pool_username"),
     Index("ix_directory_users_pool_sub", "user_pool_id", "sub"),
     Index("ix_directory_users_pool_username_lower", "user_pool_id", "username_lower"),
@@ -157,6 +163,19 @@ users = Table(
     Index("ix_directory_users_pool_created", "user_pool_id", "user_create_date"),
     Index("ix_directory_users_pool_modified", "user_pool_id", "user_last_modified_date"),
     Index("ix_directory_users_pool_generation", "user_pool_id", "synced_generation"),
+    Index("ix_directory_users_pool_revision", "user_pool_id", "revision"),
+)
+
+# The users removed from a pool (by ID), at the pool's revision that removed them: with ``directory_users.revision``,
+# what a copy of the pool at an older revision must apply to be current (directory/columns.py).
+removed_users = Table(
+    "directory_removed_users",
+    metadata,
+    Column("user_pool_id", String(POOL_ID_CHARS), nullable=False),
+    Column("user_id", Id, nullable=False),
+    Column("revision", BigInteger, nullable=False),
+    PrimaryKeyConstraint("user_pool_id", "user_id", name="pk_directory_removed_users"),
+    Index("ix_directory_removed_users_revision", "user_pool_id", "revision"),
 )
 
 attributes = Table(

@@ -7,9 +7,12 @@ from graphql import parse, validate
 
 from bench.hostile import HOSTILE
 from bench.scenarios import DASHBOARD, USER_DETAIL
+from gateway.directory.records import IndexedGroup, IndexedUser, IndexState
+from gateway.directory.repository import IndexRepository
 from gateway.graphql.limits import QueryCost
 from gateway.graphql.schema import build_schema
 from tests.conftest import running_gateway
+from tests.databases import opened
 from tests.helpers import create_group, create_users
 
 POOL_USERS_GROUPS = """{
@@ -166,6 +169,72 @@ def cost_of(document: str) -> int:
 )
 def test_cost_estimates(document, cost):
     assert cost_of(document) == cost
+
+
+SEARCH_GROUPS = """query($pool: ID!) { searchUsers(userPoolId: $pool, first: 500) {
+  ... on UserSearchConnection { nodes { username groups { groupName } } } ... on CognitoError { code } } }"""
+
+
+@pytest.mark.parametrize(
+    ("document", "cost"),
+    [
+        # The search primes its nodes' groups from the index: free, however many nodes.
+        (SEARCH_GROUPS, 0),
+        (
+            '{ searchUsers(userPoolId: "p", first: 500) { ... on UserSearchConnection { edges { node { groups {'
+            " groupName } } } } } }",
+            0,
+        ),
+        # Fields the index lacks are one call per node, up to the search's bound of 500 (not Cognito's 60).
+        (
+            '{ searchUsers(userPoolId: "p", first: 500) { ... on UserSearchConnection { nodes { devices { nodes {'
+            " deviceKey } } } } } }",
+            500,
+        ),
+        ('{ searchUsers(userPoolId: "p") { ... on UserSearchConnection { nodes { devices { __typename } } } } }', 50),
+        # Only the search's own nodes are primed: a group's members, read from Cognito, are not.
+        (
+            '{ searchUsers(userPoolId: "p", first: 2) { ... on UserSearchConnection { nodes { groups { users(first:'
+            " 3) { nodes { groups { groupName } } } } } } } }",
+            2 * 60 * (1 + 3),
+        ),
+        # A ListUsers page's groups still cost a call per node.
+        ('{ users(userPoolId: "p") { ... on UserConnection { nodes { groups { groupName } } } } }', 61),
+    ],
+)
+def test_search_nodes_cost_only_what_the_index_lacks(document, cost):
+    if cost == 0:  # the rule reports a cost only over its limit, of at least 1
+        rule = type("Probe", (QueryCost,), {"max_cost": 1})
+        assert validate(build_schema()._schema, parse(document), [rule]) == []
+    else:
+        assert cost_of(document) == cost
+
+
+async def test_a_search_of_500_nodes_with_their_groups_is_accepted_and_calls_nothing(
+    backend, cognito, pool_id, tmp_path
+):
+    users = [
+        IndexedUser(username=f"user{n:03}", attributes={"email": f"user{n:03}@example.com"}, groups=frozenset({"eng"}))
+        for n in range(120)
+    ]
+    database_url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    async with opened(database_url) as database:
+        repository = IndexRepository(database)
+        await repository.upsert_groups(pool_id, [IndexedGroup("eng")])
+        await repository.upsert_users(pool_id, users)
+        await repository.update_state(pool_id, state=IndexState.READY)
+    listing = '{ users(userPoolId: "%s", first: 20) { ... on UserConnection { nodes { groups { groupName } } } } }'
+    async with running_gateway(backend, database_url=database_url, max_query_cost=10) as gateway:
+        gateway.reset_calls()
+        found = await gateway.query(SEARCH_GROUPS, {"pool": pool_id})
+        calls = gateway.calls
+        refused = await refusal(gateway, listing % pool_id)  # 1 ListUsers + 20 users' groups
+
+    assert "errors" not in found, found["errors"]
+    nodes = found["data"]["searchUsers"]["nodes"]
+    assert len(nodes) == 120 and all(node["groups"] == [{"groupName": "eng"}] for node in nodes)
+    assert calls == {}
+    assert refused["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 21, "maxCost": 10}
 
 
 async def test_a_document_is_validated_once(gateway, monkeypatch):

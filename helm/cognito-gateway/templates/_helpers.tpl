@@ -113,3 +113,31 @@ app.kubernetes.io/component: gateway
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* "true" when the pods keep the embedded SQLite database in the data directory: no PostgreSQL URL is given, in
+     database.existingSecret or as GATEWAY_DATABASE_URL in the chart's own Secret. */}}
+{{- define "cognito-gateway.embeddedDatabase" -}}
+{{- $secret := .Values.secret.values | default dict }}
+{{- $url := "" }}
+{{- if not .Values.secret.existingSecret }}
+{{- $url = get $secret "GATEWAY_DATABASE_URL" | default "" | toString }}
+{{- end }}
+{{- if not (or .Values.database.existingSecret (hasPrefix "postgresql" $url)) }}true{{- end }}
+{{- end }}
+
+{{/* The data directory's volume: "pvc" (a claim) or "emptyDir"; "" when the database is PostgreSQL. */}}
+{{- define "cognito-gateway.dataVolume" -}}
+{{- if include "cognito-gateway.embeddedDatabase" . }}
+{{- if .Values.persistence.enabled }}pvc{{ else }}emptyDir{{ end }}
+{{- end }}
+{{- end }}
+
+{{/* One SQLite file serves one pod: several pods would each keep an index of their own (searches and
+     read-your-writes differing by pod), or, on one claim, share the file. Say so at install. */}}
+{{- define "cognito-gateway.checkDatabase" -}}
+{{- if include "cognito-gateway.embeddedDatabase" . }}
+{{- if or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1) }}
+{{- fail (printf "%s pods with the embedded SQLite database: one SQLite file serves one pod. Give a PostgreSQL URL shared by every pod (database.existingSecret and database.secretKey: a Secret holding postgresql://...), or set replicaCount=1 and autoscaling.enabled=false" (ternary "autoscaled" (toString .Values.replicaCount) .Values.autoscaling.enabled)) }}
+{{- end }}
+{{- end }}
+{{- end }}
