@@ -1,5 +1,6 @@
 """Fixtures: one moto server per session (reset for every test), the real app over HTTP in front of it."""
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -45,11 +46,18 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield path
 
 
+async def _start_and_stop_an_app(backend: DemoBackend) -> None:
+    async with running_gateway(backend):
+        pass
+
+
 @pytest.fixture(scope="session")
-def backend() -> Iterator[DemoBackend]:
+def backend(data_dir: Path) -> Iterator[DemoBackend]:
     with DemoBackend() as server:
-        # What the session has loaded by now (botocore's models, moto's backends) lives until it ends: out of the
+        # What every app shares for the rest of the session (botocore's parsed data, the schema) is loaded by a
+        # first app; that and the rest loaded by now (moto's backends) lives until the session ends: out of the
         # collector's generations, a full collection in the middle of a test does not walk it again.
+        asyncio.run(_start_and_stop_an_app(server))
         gc.collect()
         gc.freeze()
         yield server

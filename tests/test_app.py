@@ -1,6 +1,8 @@
 """The app's HTTP surface: health, readiness, GraphiQL, and what an unreachable Cognito looks like."""
 
+import gc
 import socket
+import weakref
 
 import httpx
 
@@ -16,6 +18,18 @@ async def test_healthz(gateway):
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+async def test_a_stopped_app_is_freed(backend, cognito):
+    """Nothing process-wide (FastAPI's caches of the endpoints it has classified) keeps an app that has stopped,
+    nor its clients: the test suite makes over a thousand apps in one process."""
+    async with running_gateway(backend) as gateway:
+        assert (await gateway.http.get("/readyz")).status_code in (200, 503)
+        app, cognito_gateway = weakref.ref(gateway.app), weakref.ref(gateway.app.state.cognito)
+    del gateway
+    gc.collect()
+
+    assert app() is None and cognito_gateway() is None
 
 
 async def test_readyz_when_cognito_answers(gateway):

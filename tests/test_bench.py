@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.search import SHAPES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +20,7 @@ def scenario_rows(report: str, key: str) -> list[list[str]]:
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()[2:]]
 
 
+@pytest.mark.slow
 def test_quick_bench_reports_every_scenario(tmp_path):
     out = tmp_path / "results.md"
 

@@ -2,11 +2,14 @@
 GraphQL response shape, no unexpected (INTERNAL or uncoded) field error. A bounded run; ``python -m
 bench.fuzz --examples N`` is the long one."""
 
+import pytest
+
 from bench.fuzz import fuzz, fuzzed_app, unexpected_errors
 
 EXAMPLES = 8  # per operation: about 550 documents, some 15 s
 
 
+@pytest.mark.slow
 def test_fuzzed_documents_get_well_formed_answers(backend, cognito):
     with fuzzed_app(backend.endpoint_url) as app:
         sent, failures = fuzz(app, EXAMPLES, seed_value=0)

@@ -63,7 +63,16 @@ def collected(obj: object) -> bool:
     return any(tracked is obj for tracked in gc.get_objects())
 
 
-async def test_a_started_server_takes_its_startup_objects_out_of_the_collectors_way(backend):
+@pytest.fixture
+def session_refrozen():
+    """The test unfreezes what the server froze, and with it what the session had frozen (tests/conftest.py):
+    frozen again afterwards, a full collection in a later test does not walk the session's heap."""
+    yield
+    gc.collect()
+    gc.freeze()
+
+
+async def test_a_started_server_takes_its_startup_objects_out_of_the_collectors_way(backend, session_refrozen):
     app = create_app(SETTINGS, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS)
     async with running(GatewayServer(app, SETTINGS)):
         try:

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiobotocore.config import AioConfig
-from aiobotocore.session import get_session
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
 
+from gateway.cognito.client import aws_session
 from gateway.cognito.model import REGION_PATTERN
 from gateway.settings import Settings
 
@@ -83,7 +83,7 @@ class EventQueue:
             read_timeout=LONG_POLL_SECONDS + settings.read_timeout_seconds,
             max_pool_connections=2,  # one long poll, one delete
         )
-        async with get_session().create_client(
+        async with aws_session().create_client(
             "sqs",
             region_name=region_of_queue(url, settings.aws_region),
             endpoint_url=endpoint_url,

@@ -47,6 +47,8 @@ from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any, Final, Literal
 
+import moto.cognitoidp.models
+from joserfc import jwk
 from moto.cognitoidp.exceptions import (
     AliasExistsException,
     InvalidParameterException,
@@ -912,6 +914,25 @@ def families() -> tuple[ModuleType, ...]:
     )
 
 
+@functools.cache
+def _parsed_rsa_key(serialized: str) -> jwk.RSAKey:
+    return jwk.RSAKey.import_key(json.loads(serialized))
+
+
+class _RsaKeysParsedOnce:
+    """joserfc's ``jwk`` as moto's pool model sees it: each new pool parses the one signing key moto ships
+    (cognitoidp/resources/jwks-private.json), ~0.1 s of RSA arithmetic a pool; parsed once, the same key signs
+    every pool's tokens, as before."""
+
+    class RSAKey:
+        @staticmethod
+        def import_key(data: Any) -> jwk.RSAKey:
+            return _parsed_rsa_key(json.dumps(data, sort_keys=True))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(jwk, name)
+
+
 def install() -> None:
     """Add every family's operations to moto's cognito-idp responder. Idempotent and thread-safe.
 
@@ -923,4 +944,5 @@ def install() -> None:
             return
         for family in families():
             family.OPERATIONS.install()
+        moto.cognitoidp.models.jwk = _RsaKeysParsedOnce()  # type: ignore[assignment]
         setattr(CognitoIdpResponse, _INSTALLED_MARKER, True)

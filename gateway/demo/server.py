@@ -16,6 +16,7 @@ process, so every demo backend and every test server has them.
 
 from __future__ import annotations
 
+import threading
 import urllib.request
 from types import TracebackType
 from typing import Final, Self
@@ -116,6 +117,11 @@ class DemoBackend:
         self._requested_port = port
         self._bound_port: int | None = None
         self._server: _MotoServer | None = None
+        # One boto3 session per region for the backend's life, so that the clients made from it share its parsed
+        # botocore data (a new session parses it again: ~0.1 s a client, one per test). Sessions are not
+        # thread-safe: clients are made under the lock.
+        self._sessions: dict[str, boto3.session.Session] = {}
+        self._sessions_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -192,16 +198,19 @@ class DemoBackend:
 
     def client(self, region: str = DEMO_REGION) -> BaseClient:
         """A synchronous boto3 ``cognito-idp`` client pointed at this server."""
-        # A private Session so boto3's module-level default session is untouched.
-        session = boto3.session.Session(region_name=region, **DEMO_CREDENTIALS)
-        return session.client(
-            "cognito-idp",
-            endpoint_url=self.endpoint_url,
-            config=Config(
-                # A local server either answers or is broken: don't retry.
-                retries={"total_max_attempts": 1},
-                # An explicit (empty) mapping stops botocore from picking up
-                # HTTP(S)_PROXY from the environment for the local endpoint.
-                proxies={},
-            ),
-        )
+        with self._sessions_lock:
+            # Private sessions, so boto3's module-level default session is untouched.
+            session = self._sessions.get(region)
+            if session is None:
+                session = self._sessions[region] = boto3.session.Session(region_name=region, **DEMO_CREDENTIALS)
+            return session.client(
+                "cognito-idp",
+                endpoint_url=self.endpoint_url,
+                config=Config(
+                    # A local server either answers or is broken: don't retry.
+                    retries={"total_max_attempts": 1},
+                    # An explicit (empty) mapping stops botocore from picking up
+                    # HTTP(S)_PROXY from the environment for the local endpoint.
+                    proxies={},
+                ),
+            )

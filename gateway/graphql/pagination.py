@@ -23,7 +23,7 @@ from strawberry.utils.str_converters import to_snake_case
 
 from gateway.cognito import model
 from gateway.cognito.errors import invalid_parameter
-from gateway.graphql.shapes import python_name
+from gateway.graphql.shapes import from_cognito, python_name
 
 T = TypeVar("T")
 
@@ -162,6 +162,37 @@ async def list_connection(
             end_cursor=page.end_cursor,
         ),
     )
+
+
+@dataclass(frozen=True)
+class PoolList(Generic[C]):
+    """The list of a pool's items of one kind (``operation`` takes the pool's ``UserPoolId``), as a connection of
+    ``node_type``: what both the root field (``resourceServers(userPoolId:)``) and the pool's own field
+    (``UserPool.resourceServers``) answer; ``first`` defaults to :attr:`page_size` in both."""
+
+    connection: type[C]
+    operation: str
+    node_type: type
+
+    @property
+    def page_size(self) -> int:
+        """One page of the operation (not 60 for all: ListResourceServers pages up to 50)."""
+        return model.page_size_limit(self.operation)
+
+    async def page(
+        self, context: Any, user_pool_id: str, first: int, after: Optional[str], *, expand: Optional[Expand] = None
+    ) -> C:
+        """One page of the pool's items, each given its pool (ListTerms's summaries leave it out)."""
+        return await list_connection(
+            context,
+            self.connection,
+            self.operation,
+            lambda item: from_cognito(self.node_type, {"UserPoolId": user_pool_id, **item}),
+            first,
+            after,
+            expand=expand,
+            UserPoolId=user_pool_id,
+        )
 
 
 async def paginate(

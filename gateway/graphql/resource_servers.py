@@ -5,16 +5,12 @@ from typing import Any, Optional
 import strawberry
 
 from gateway.auth import Role
-from gateway.cognito import model
-from gateway.graphql.context import Context, Info
+from gateway.graphql.context import Info
 from gateway.graphql.declarations import calls
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import Connection, list_connection
+from gateway.graphql.pagination import Connection, PoolList
 from gateway.graphql.shapes import cognito_type, from_cognito
-
-# ListResourceServers pages up to 50, not 60 like the other lists: `first` defaults to one page of it.
-PAGE_SIZE = model.page_size_limit("ListResourceServers")
 
 
 @cognito_type("ResourceServerType")
@@ -31,18 +27,7 @@ class ResourceServerConnection(Connection[ResourceServer]):
     pass
 
 
-async def list_resource_servers(
-    context: Context, user_pool_id: str, first: int, after: Optional[str]
-) -> ResourceServerConnection:
-    return await list_connection(
-        context,
-        ResourceServerConnection,
-        "ListResourceServers",
-        resource_server_from,
-        first,
-        after,
-        UserPoolId=user_pool_id,
-    )
+RESOURCE_SERVERS = PoolList(ResourceServerConnection, "ListResourceServers", ResourceServer)
 
 
 ResourceServersResult = result_union("ResourceServersResult", ResourceServerConnection, "ListResourceServers")
@@ -56,9 +41,13 @@ class ResourceServerQueries:
         extensions=calls("ListResourceServers", role=Role.VIEWER),
     )
     async def resource_servers(
-        self, info: Info, user_pool_id: strawberry.ID, first: int = PAGE_SIZE, after: Optional[str] = None
+        self,
+        info: Info,
+        user_pool_id: strawberry.ID,
+        first: int = RESOURCE_SERVERS.page_size,
+        after: Optional[str] = None,
     ) -> ResourceServersResult:
-        return await list_resource_servers(info.context, user_pool_id, first, after)
+        return await RESOURCE_SERVERS.page(info.context, user_pool_id, first, after)
 
     @strawberry.field(
         description="One resource server by identifier (DescribeResourceServer).",

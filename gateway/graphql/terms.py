@@ -11,16 +11,13 @@ from typing import Any, Optional
 import strawberry
 
 from gateway.auth import Role
-from gateway.cognito import model
 from gateway.cognito.errors import CognitoException
 from gateway.graphql.context import Context, Info
 from gateway.graphql.declarations import calls
 from gateway.graphql.errors import result_union
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import Connection, list_connection, selects_beyond, summary_fields
+from gateway.graphql.pagination import Connection, PoolList, selects_beyond, summary_fields
 from gateway.graphql.shapes import cognito_type, from_cognito
-
-PAGE_SIZE = model.page_size_limit("ListTerms")
 
 
 @cognito_type("TermsType")
@@ -31,6 +28,9 @@ class Terms:
 @strawberry.type
 class TermsConnection(Connection[Terms]):
     pass
+
+
+TERMS = PoolList(TermsConnection, "ListTerms", Terms)
 
 
 async def describe_terms(context: Context, user_pool_id: str, terms_id: str) -> dict[str, Any]:
@@ -47,16 +47,8 @@ async def list_terms(info: Info, user_pool_id: str, first: int, after: Optional[
     async def describe(summaries: list[Any]) -> list[Any]:
         return await asyncio.gather(*(describe_terms(context, user_pool_id, item["TermsId"]) for item in summaries))
 
-    return await list_connection(
-        context,
-        TermsConnection,
-        "ListTerms",
-        lambda data: from_cognito(Terms, {"UserPoolId": user_pool_id, **data}),
-        first,
-        after,
-        expand=describe if selects_beyond(info, _SUMMARY_FIELDS) else None,
-        UserPoolId=user_pool_id,
-    )
+    expand = describe if selects_beyond(info, _SUMMARY_FIELDS) else None
+    return await TERMS.page(context, user_pool_id, first, after, expand=expand)
 
 
 async def terms_of_client(context: Context, user_pool_id: str, client_id: str, terms_name: str) -> Optional[Terms]:

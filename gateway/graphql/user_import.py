@@ -24,11 +24,10 @@ from gateway.graphql.context import Context, Info
 from gateway.graphql.declarations import CognitoCall, Declared, calls
 from gateway.graphql.errors import ERROR_TYPES, CsvUploadFailedError, CsvUploadRefusedError, result_union
 from gateway.graphql.operations import mutation, payload_type
-from gateway.graphql.pagination import Connection, list_connection
+from gateway.graphql.pagination import Connection, PoolList
 from gateway.graphql.permissions import requires
 from gateway.graphql.shapes import cognito_type, from_cognito
 
-PAGE_SIZE = model.page_size_limit("ListUserImportJobs")
 USERNAME_COLUMN = "cognito:username"  # the one column every import file has, whatever the pool's attributes
 
 
@@ -50,18 +49,7 @@ async def csv_header(context: Context, user_pool_id: str) -> list[str]:
     return (await context.loaders.read("GetCSVHeader", UserPoolId=user_pool_id))["CSVHeader"]
 
 
-async def list_user_import_jobs(
-    context: Context, user_pool_id: str, first: int, after: Optional[str]
-) -> UserImportJobConnection:
-    return await list_connection(
-        context,
-        UserImportJobConnection,
-        "ListUserImportJobs",
-        user_import_job_from,
-        first,
-        after,
-        UserPoolId=user_pool_id,
-    )
+USER_IMPORT_JOBS = PoolList(UserImportJobConnection, "ListUserImportJobs", UserImportJob)
 
 
 UserImportJobsResult = result_union("UserImportJobsResult", UserImportJobConnection, "ListUserImportJobs")
@@ -75,9 +63,13 @@ class UserImportQueries:
         extensions=calls("ListUserImportJobs", role=Role.VIEWER),
     )
     async def user_import_jobs(
-        self, info: Info, user_pool_id: strawberry.ID, first: int = PAGE_SIZE, after: Optional[str] = None
+        self,
+        info: Info,
+        user_pool_id: strawberry.ID,
+        first: int = USER_IMPORT_JOBS.page_size,
+        after: Optional[str] = None,
     ) -> UserImportJobsResult:
-        return await list_user_import_jobs(info.context, user_pool_id, first, after)
+        return await USER_IMPORT_JOBS.page(info.context, user_pool_id, first, after)
 
     @strawberry.field(
         description="One user import job, with its status and counts (DescribeUserImportJob).",

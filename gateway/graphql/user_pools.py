@@ -27,13 +27,10 @@ from gateway.graphql.pagination import (
 )
 from gateway.graphql.replicas import LIST_PAGES as REPLICA_PAGES
 from gateway.graphql.replicas import UserPoolReplica, list_replicas
-from gateway.graphql.resource_servers import PAGE_SIZE as RESOURCE_SERVER_PAGE_SIZE
-from gateway.graphql.resource_servers import ResourceServerConnection, list_resource_servers
+from gateway.graphql.resource_servers import RESOURCE_SERVERS, ResourceServerConnection
 from gateway.graphql.shapes import cognito_type, from_cognito
-from gateway.graphql.terms import PAGE_SIZE as TERMS_PAGE_SIZE
-from gateway.graphql.terms import TermsConnection, list_terms
-from gateway.graphql.user_import import PAGE_SIZE as IMPORT_JOB_PAGE_SIZE
-from gateway.graphql.user_import import UserImportJobConnection, csv_header, list_user_import_jobs
+from gateway.graphql.terms import TERMS, TermsConnection, list_terms
+from gateway.graphql.user_import import USER_IMPORT_JOBS, UserImportJobConnection, csv_header
 from gateway.graphql.users import UserConnection, UserFilterInput, list_users
 
 
@@ -101,16 +98,16 @@ class UserPool:
         extensions=calls("ListResourceServers", role=Role.VIEWER),
     )
     async def resource_servers(
-        self, info: Info, first: int = RESOURCE_SERVER_PAGE_SIZE, after: Optional[str] = None
+        self, info: Info, first: int = RESOURCE_SERVERS.page_size, after: Optional[str] = None
     ) -> Optional[ResourceServerConnection]:
-        return await list_resource_servers(info.context, self.id, first, after)
+        return await RESOURCE_SERVERS.page(info.context, self.id, first, after)
 
     @strawberry.field(
         description="The pool's terms documents (ListTerms).",
         extensions=calls("ListTerms", role=Role.VIEWER, each_node="DescribeTerms"),
     )
     async def terms(
-        self, info: Info, first: int = TERMS_PAGE_SIZE, after: Optional[str] = None
+        self, info: Info, first: int = TERMS.page_size, after: Optional[str] = None
     ) -> Optional[TermsConnection]:
         return await list_terms(info, self.id, first, after)
 
@@ -150,9 +147,9 @@ class UserPool:
         extensions=calls("ListUserImportJobs", role=Role.VIEWER),
     )
     async def user_import_jobs(
-        self, info: Info, first: int = IMPORT_JOB_PAGE_SIZE, after: Optional[str] = None
+        self, info: Info, first: int = USER_IMPORT_JOBS.page_size, after: Optional[str] = None
     ) -> Optional[UserImportJobConnection]:
-        return await list_user_import_jobs(info.context, self.id, first, after)
+        return await USER_IMPORT_JOBS.page(info.context, self.id, first, after)
 
     risk_configuration = pool_security.pool_risk_configuration
     log_delivery_configuration = pool_security.pool_log_delivery_configuration

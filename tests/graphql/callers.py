@@ -32,3 +32,17 @@ def forbidden(body: dict[str, Any], path: list[Any]) -> str:
     [error] = [error for error in body["errors"] if error["path"] == path]
     assert error["extensions"] == {"code": "FORBIDDEN"}
     return error["message"]
+
+
+async def refused_without_a_call(gateway: Gateway, changes: list[tuple[str, dict[str, Any]]]) -> None:
+    """Each mutation of ``changes`` (its name, its input) is refused to ``gateway``'s caller: no payload, one
+    FORBIDDEN error, and not one Cognito call among them."""
+    gateway.reset_calls()
+    for name, input in changes:
+        operation = name[0].upper() + name[1:]
+        body = await gateway.query(
+            f"mutation($input: {operation}Input!) {{ {name}(input: $input) {{ __typename }} }}", {"input": input}
+        )
+        assert body["data"] == {name: None}
+        assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"], name
+    assert gateway.calls == {}

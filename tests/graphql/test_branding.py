@@ -10,12 +10,11 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from gateway.auth.api_keys import hash_key
 from gateway.cognito import model
 from gateway.demo.branding import DEFAULT_SETTINGS
 from gateway.demo.server import DemoBackend
-from gateway.settings import ApiKey
 from tests.conftest import running_gateway
+from tests.graphql.callers import callers, refused_without_a_call
 from tests.helpers import assert_error
 
 LOGO = b"\x89PNG\r\n\x1a\n" + bytes(range(256))  # not text: only base64 carries it whole
@@ -404,26 +403,17 @@ async def test_a_viewer_reads_styles_and_is_refused_their_changes_without_a_call
     backend: DemoBackend, cognito: BaseClient, pool_id: str, client_id: str
 ) -> None:
     style_id = create_style(cognito, pool_id, client_id)
-    viewer = [ApiKey(name="viewer", role="viewer", hash=hash_key("viewer-key"))]
     changes = [
         ("createManagedLoginBranding", {"userPoolId": pool_id, "clientId": client_id}),
         ("updateManagedLoginBranding", {**style_key(pool_id, style_id), "settings": {}}),
         ("deleteManagedLoginBranding", style_key(pool_id, style_id)),
     ]
 
-    async with running_gateway(backend, auth_mode="api-key", api_keys=viewer) as gateway:
-        gateway.http.headers["X-API-Key"] = "viewer-key"
+    async with callers(backend, pool_id) as as_caller:
+        gateway = as_caller("viewer")
         read = await gateway.data(CLIENT_BRANDING % "settings", {"pool": pool_id, "client": client_id})
         assert read["userPoolClient"]["managedLoginBranding"] == {"settings": SETTINGS}
-        gateway.reset_calls()
-        for name, input in changes:
-            operation = name[0].upper() + name[1:]
-            body = await gateway.query(
-                f"mutation($input: {operation}Input!) {{ {name}(input: $input) {{ __typename }} }}", {"input": input}
-            )
-            assert body["data"] == {name: None}
-            assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"]
-        assert gateway.calls == {}
+        await refused_without_a_call(gateway, changes)
 
     assert stored_style(cognito, pool_id, style_id)["Settings"] == SETTINGS
 

@@ -7,11 +7,9 @@ import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from gateway.auth.api_keys import hash_key
 from gateway.cognito import model
 from gateway.demo.server import DemoBackend
-from gateway.settings import ApiKey
-from tests.conftest import running_gateway
+from tests.graphql.callers import callers, refused_without_a_call
 from tests.helpers import assert_error
 
 LINKS = {"cognito:english": "https://example.com/terms", "cognito:french": "https://example.com/fr/conditions"}
@@ -374,7 +372,6 @@ async def test_a_viewer_reads_terms_and_is_refused_their_changes_without_a_call(
     backend: DemoBackend, cognito: BaseClient, pool_id: str, client_id: str
 ) -> None:
     terms_id = create_terms(cognito, pool_id, client_id)
-    viewer = [ApiKey(name="viewer", role="viewer", hash=hash_key("viewer-key"))]
     changes = [
         ("createTerms", new_terms(pool_id, client_id, "privacy-policy")),
         (
@@ -384,19 +381,11 @@ async def test_a_viewer_reads_terms_and_is_refused_their_changes_without_a_call(
         ("deleteTerms", {"userPoolId": pool_id, "termsId": terms_id}),
     ]
 
-    async with running_gateway(backend, auth_mode="api-key", api_keys=viewer) as gateway:
-        gateway.http.headers["X-API-Key"] = "viewer-key"
+    async with callers(backend, pool_id) as as_caller:
+        gateway = as_caller("viewer")
         read = await gateway.data(TERMS % "links", {"pool": pool_id, "id": terms_id})
         assert read["terms"]["links"] == LINKS
-        gateway.reset_calls()
-        for name, input in changes:
-            operation = name[0].upper() + name[1:]
-            body = await gateway.query(
-                f"mutation($input: {operation}Input!) {{ {name}(input: $input) {{ __typename }} }}", {"input": input}
-            )
-            assert body["data"] == {name: None}
-            assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"]
-        assert gateway.calls == {}
+        await refused_without_a_call(gateway, changes)
 
     assert [t["TermsId"] for t in cognito.list_terms(UserPoolId=pool_id)["Terms"]] == [terms_id]
     assert stored_terms(cognito, pool_id, terms_id)["Links"] == LINKS
