@@ -45,42 +45,49 @@ Predicate = Callable[[CognitoIdpUser], bool]
 
 
 class CountedUsers(OrderedDict[str, CognitoIdpUser]):
-    """moto's ``pool.users`` (username -> user, in insertion order) that counts its changes."""
+    """moto's ``pool.users`` (username -> user, in insertion order) that counts its changes.
+
+    The count moves after the change (moto's server is threaded): an order built under a count never misses a
+    change made before that count.
+    """
 
     changes = 0
     _order: tuple[int, _Order] | None = None
 
     def __setitem__(self, key: str, value: CognitoIdpUser) -> None:
-        self.changes += 1
         super().__setitem__(key, value)
+        self.changes += 1
 
     def __delitem__(self, key: str) -> None:
-        self.changes += 1
         super().__delitem__(key)
+        self.changes += 1
 
     def pop(self, *args: Any) -> Any:
+        result = super().pop(*args)
         self.changes += 1
-        return super().pop(*args)
+        return result
 
     def popitem(self, last: bool = True) -> tuple[str, CognitoIdpUser]:
+        result = super().popitem(last)
         self.changes += 1
-        return super().popitem(last)
+        return result
 
     def setdefault(self, key: str, default: Any = None) -> Any:
+        result = super().setdefault(key, default)
         self.changes += 1
-        return super().setdefault(key, default)
+        return result
 
     def move_to_end(self, key: str, last: bool = True) -> None:
-        self.changes += 1
         super().move_to_end(key, last)
+        self.changes += 1
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        self.changes += 1
         super().update(*args, **kwargs)
+        self.changes += 1
 
     def clear(self) -> None:
-        self.changes += 1
         super().clear()
+        self.changes += 1
 
     def __ior__(self, other: Any) -> CountedUsers:  # type: ignore[override,misc]
         self.update(other)
@@ -88,9 +95,8 @@ class CountedUsers(OrderedDict[str, CognitoIdpUser]):
 
     def order(self) -> _Order:
         """The users in moto's order, with their positions; rebuilt after a change."""
-        cached = self._order
-        if cached is None or cached[0] != self.changes:
-            changes = self.changes
+        changes, cached = self.changes, self._order
+        if cached is None or cached[0] != changes:
             cached = self._order = (changes, _Order.of(list(self.values())))
         return cached[1]
 
@@ -105,40 +111,41 @@ class CountedMembers(set[CognitoIdpUser]):
         self.changes += 1
 
     def add(self, user: CognitoIdpUser) -> None:
-        self._changed()
         super().add(user)
+        self._changed()
 
     def discard(self, user: CognitoIdpUser) -> None:
-        self._changed()
         super().discard(user)
+        self._changed()
 
     def remove(self, user: CognitoIdpUser) -> None:
-        self._changed()
         super().remove(user)
+        self._changed()
 
     def pop(self) -> CognitoIdpUser:
+        result = super().pop()
         self._changed()
-        return super().pop()
+        return result
 
     def clear(self) -> None:
-        self._changed()
         super().clear()
+        self._changed()
 
     def update(self, *others: Iterable[CognitoIdpUser]) -> None:
-        self._changed()
         super().update(*others)
+        self._changed()
 
     def difference_update(self, *others: Iterable[Any]) -> None:
-        self._changed()
         super().difference_update(*others)
+        self._changed()
 
     def intersection_update(self, *others: Iterable[Any]) -> None:
-        self._changed()
         super().intersection_update(*others)
+        self._changed()
 
     def symmetric_difference_update(self, other: Iterable[CognitoIdpUser]) -> None:
-        self._changed()
         super().symmetric_difference_update(other)
+        self._changed()
 
     def __ior__(self, other: Any) -> CountedMembers:  # type: ignore[override,misc]
         self.update(other)
