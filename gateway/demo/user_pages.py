@@ -2,8 +2,9 @@
 
 Why: moto 5.2.5 answers every page by building the whole result (``list(pool.users.values())``, filtered, or every
 pool user tested for group membership) and then finding the token's user in it from the start, so a page costs
-O(pool): 25-50 ms a page for a 10,000-user demo pool, more than the quota's pace, which then bounds a full directory
-sync (``python -m bench.index_sync``) by moto instead of by the quota.
+O(pool): in a 10,000-user demo pool, 5 ms of moto's time per ListUsers page (3 ms per ListUsersInGroup page of a
+2,500-member group), where this takes 0.3 ms; the rest of a page (moto's serializer, 6 ms for 60 users, and HTTP)
+does not grow with the pool.  A full directory sync (``python -m bench.index_sync``) reads every page in turn.
 
 How: moto's containers stay the containers, with a mutation counter: each pool's ``users`` (moto's ``OrderedDict``)
 becomes a :class:`CountedUsers` and each group's ``users`` (moto's ``set``) a :class:`CountedMembers`, from their
