@@ -13,6 +13,9 @@ it (:func:`families`), so every moto server in the process (and every
 * ``CognitoIdpUser.to_json``: reports the legacy ``MFAOptions`` stored by
   AdminSetUserSettings (moto always answers ``[]``).
 
+And :mod:`gateway.demo.user_pages` makes moto's ListUsers and ListUsersInGroup
+answer a page in time proportional to the page, not to the pool (same answers).
+
 The operations follow the Cognito API reference and the botocore model
 (``botocore.session.get_session().get_service_model("cognito-idp")``); moto's
 serializer shapes every answer from that model.  They reuse moto's backend
@@ -70,6 +73,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 
+from gateway.demo import user_pages
 from gateway.demo.exceptions import (
     DeviceKeyExistsException,
     DuplicateProviderException,
@@ -945,4 +949,5 @@ def install() -> None:
         for family in families():
             family.OPERATIONS.install()
         moto.cognitoidp.models.jwk = _RsaKeysParsedOnce()  # type: ignore[assignment]
+        user_pages.install()
         setattr(CognitoIdpResponse, _INSTALLED_MARKER, True)
