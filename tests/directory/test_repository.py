@@ -3,6 +3,8 @@ index state and the sync's lease."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -234,3 +236,19 @@ async def test_dropping_a_pool_forgets_everything_of_it_and_nothing_else(index):
             select(attributes.c.user_pool_id, func.count()).group_by(attributes.c.user_pool_id)
         )
         assert left.all() == [("eu-west-1_Other", 4)]
+
+
+async def test_a_write_whose_caller_is_cancelled_runs_to_its_end_and_holds_no_lock(index):
+    # A restart cancels a sync, a client gone cancels its request: a transaction cut at an await would keep SQLite's
+    # write lock on its connection, and the next write (the sync's lease release) would wait 5 s, then fail.
+    batch = [ada(username=f"user{n:04}", groups=None) for n in range(1500)]
+    writing = asyncio.get_running_loop().create_task(index.upsert_users(POOL, batch))
+    await asyncio.sleep(0.02)  # inside its transaction
+    writing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writing
+
+    started = time.monotonic()
+    await index.update_state(POOL, state=IndexState.READY)
+    assert time.monotonic() - started < 2
+    assert await index.recount_users(POOL) == 1500

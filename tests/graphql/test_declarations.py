@@ -23,6 +23,7 @@ FREE = {
     ("User", "attribute"),
     ("Query", "searchUsers"),
     ("UserSearchConnection", "facets"),
+    ("UserSearchConnection", "edges"),
 }
 
 
