@@ -15,7 +15,17 @@ from typing import Any
 
 import numpy as np
 
-from gateway.directory.columns import NO_TIME, Categories, PoolColumns, SortKey, compare_positions, instant_of, micros
+from gateway.directory.columns import (
+    NO_TIME,
+    Categories,
+    PoolColumns,
+    SortKey,
+    among,
+    compare_positions,
+    grown,
+    instant_of,
+    micros,
+)
 from gateway.directory.search import (
     DATE_COLUMNS,
     ENABLED,
@@ -118,7 +128,7 @@ class ColumnSearch:
             found[slots] = True
         else:
             known = [self.columns.group_code[name] for name in wanted or () if name in self.columns.group_code]
-            found[slots[_among(codes, known, len(self.columns.group_names))]] = True
+            found[slots[among(codes, known, len(self.columns.group_names))]] = True
         return ~found if condition.operator in _NEGATED else found
 
     def _username(self, condition: Condition) -> np.ndarray:
@@ -209,8 +219,8 @@ class ColumnSearch:
 
     def _current_matches(self) -> np.ndarray:
         """The matches, over the columns' slots now (another search may have added users since)."""
-        grown = self.columns.size - len(self.matches)
-        return np.append(self.matches, np.zeros(grown, dtype=bool)) if grown > 0 else self.matches
+        size = self.columns.size
+        return grown(self.matches, size, False) if size > len(self.matches) else self.matches
 
     async def page(self) -> Page:
         columns, matches = self.columns, self._current_matches()
@@ -273,13 +283,6 @@ class ColumnSearch:
         codes = column.codes[: columns.size][matches]
         counts = np.bincount(codes[codes >= 0], minlength=len(column.values))
         return [FacetValue(column.values[code], int(counts[code])) for code in _top_codes(counts, column)]
-
-
-def _among(codes: np.ndarray, wanted: Sequence[int], count: int) -> np.ndarray:
-    """Where ``codes`` (each in 0..count-1) is one of ``wanted``: a gather from a table, faster than ``np.isin``."""
-    table = np.zeros(count, dtype=bool)
-    table[list(wanted)] = True
-    return table[codes]
 
 
 def _top(pairs: list[tuple[str, int]]) -> list[FacetValue]:

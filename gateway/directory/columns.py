@@ -74,6 +74,21 @@ def instant_of(value: int) -> datetime | None:
     return None if value == NO_TIME else EPOCH + timedelta(microseconds=int(value))
 
 
+def grown(array: np.ndarray, capacity: int, fill: Any = 0) -> np.ndarray:
+    """``array`` copied into a longer one, the new places set to ``fill``."""
+    longer = np.full(capacity, fill, dtype=array.dtype)
+    longer[: len(array)] = array
+    return longer
+
+
+def among(codes: np.ndarray, wanted: Sequence[int], count: int) -> np.ndarray:
+    """Where ``codes`` (each in 0..count-1, or -1 for none) is one of ``wanted``: a gather from a table of ``count``
+    booleans (and a last, false one for -1), faster than ``np.isin``."""
+    table = np.zeros(count + 1, dtype=bool)
+    table[list(wanted)] = True
+    return table[codes]
+
+
 def _instants(values: np.ndarray) -> list[datetime | None]:
     """``instant_of`` of each, at C speed (numpy makes the datetimes)."""
     made = values.astype("datetime64[us]").tolist()
@@ -104,9 +119,7 @@ class Texts:
         return len(data) <= self.limit and b"\0" not in data
 
     def grow(self, capacity: int) -> None:
-        grown = np.zeros(capacity, dtype=self.array.dtype)
-        grown[: len(self.array)] = self.array
-        self.array = grown
+        self.array = grown(self.array, capacity, b"")
 
     def set(self, position: int, text: str) -> None:
         data = text.encode()
@@ -189,9 +202,7 @@ class Categories:
         self._value_ranks: np.ndarray | None = None
 
     def grow(self, capacity: int) -> None:
-        grown = np.full(capacity, -1, dtype=np.int32)
-        grown[: len(self.codes)] = self.codes
-        self.codes = grown
+        self.codes = grown(self.codes, capacity, -1)
 
     def code(self, value: str) -> int:
         code = self.code_of.get(value)
@@ -267,9 +278,7 @@ class Categories:
             return np.zeros(size, dtype=bool)
         if len(codes) == 1:
             return self.codes[:size] == codes[0]
-        table = np.zeros(len(self.values) + 1, dtype=bool)  # the last for -1: no value
-        table[codes] = True
-        return table[self.codes[:size]]
+        return among(self.codes[:size], codes, len(self.values))
 
 
 class Memberships:
@@ -289,8 +298,7 @@ class Memberships:
     def set(self, slot: int, codes: Sequence[int]) -> None:
         if slot >= len(self.start):
             capacity = max(slot + 1, 2 * len(self.start))
-            self.start = np.append(self.start, np.zeros(capacity - len(self.start), dtype=np.int64))
-            self.count = np.append(self.count, np.zeros(capacity - len(self.count), dtype=np.int32))
+            self.start, self.count = grown(self.start, capacity), grown(self.count, capacity)
         start, count = int(self.start[slot]), int(self.count[slot])
         self.live[start : start + count] = False
         self.count[slot] = 0
@@ -298,11 +306,8 @@ class Memberships:
             needed = self.size + len(codes)
             if needed > len(self.slots):
                 capacity = max(needed, 2 * len(self.slots))
-                for name in ("slots", "codes", "live"):
-                    old = getattr(self, name)
-                    grown = np.zeros(capacity, dtype=old.dtype)
-                    grown[: self.size] = old[: self.size]
-                    setattr(self, name, grown)
+                self.slots, self.codes = grown(self.slots, capacity), grown(self.codes, capacity)
+                self.live = grown(self.live, capacity)
             self.slots[self.size : needed] = slot
             self.codes[self.size : needed] = codes
             self.live[self.size : needed] = True
@@ -361,11 +366,8 @@ class PoolColumns:
         if needed <= self.capacity:
             return
         capacity = max(needed, self.capacity * 2)
-        for name in ("ids", "alive", "enabled", "created", "modified"):
-            old = getattr(self, name)
-            grown = np.full(capacity, NO_TIME if name in ("created", "modified") else 0, dtype=old.dtype)
-            grown[: len(old)] = old
-            setattr(self, name, grown)
+        self.ids, self.alive, self.enabled = (grown(array, capacity) for array in (self.ids, self.alive, self.enabled))
+        self.created, self.modified = (grown(times, capacity, NO_TIME) for times in (self.created, self.modified))
         for texts in (self.usernames, self.usernames_folded, self.search_text):
             texts.grow(capacity)
         for column in (self.status, *self.attributes.values()):
