@@ -648,12 +648,6 @@ def _check_condition(condition: Condition) -> None:
             _instant(value)
 
 
-async def run(database: Database, search: Search) -> tuple[Page, int]:
-    """A page of the search and the total count (for callers that want both)."""
-    compiled = CompiledSearch(database, search)
-    return await compiled.page(), await compiled.total_count()
-
-
 __all__ = [
     "CompiledSearch",
     "Condition",
@@ -666,5 +660,4 @@ __all__ = [
     "SearchOperator",
     "Sort",
     "SortDirection",
-    "run",
 ]
