@@ -10,6 +10,7 @@ means exactly what DESIGN.md section 8 and ``directory.search`` say; the comment
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -222,8 +223,10 @@ class ColumnSearch:
         size = self.columns.size
         return grown(self.matches, size, False) if size > len(self.matches) else self.matches
 
-    async def page(self) -> Page:
-        columns, matches = self.columns, self._current_matches()
+    async def page(self, *, with_attributes: bool = True) -> Page:
+        """The first ``first`` matches after ``after`` along the sort's order; the users without their attributes
+        when the caller will not show them."""
+        columns, matches, first = self.columns, self._current_matches(), self.search.first
         order = columns.order(self.keys)
         start = 0
         if self.compiled.after is not None:
@@ -233,15 +236,16 @@ class ColumnSearch:
                 0,
                 key=lambda index: compare_positions(columns.position(int(order[index]), self.keys), after, self.keys),
             )
-        following = order[start:]
-        picked = following[matches[following]][: self.search.first + 1]
-        more = len(picked) > self.search.first
-        slots = picked[: self.search.first]
+        picked = _first_matches(order[start:], matches, first + 1)
+        slots = picked[:first]
         hits = [
-            Hit(user, self.compiled.encode_position(columns.position(int(slot), self.keys)))
-            for slot, user in zip(slots, columns.users(slots), strict=True)
+            Hit(user, functools.partial(self._position_of, int(slot)))
+            for slot, user in zip(slots, columns.users(slots, with_attributes=with_attributes), strict=True)
         ]
-        return Page(hits, more)
+        return Page(hits, len(picked) > first)
+
+    def _position_of(self, slot: int) -> str:
+        return self.compiled.encode_position(self.columns.position(slot, self.keys))
 
     async def total_count(self) -> int:
         return int(self.matches.sum())
@@ -283,6 +287,20 @@ class ColumnSearch:
         codes = column.codes[: columns.size][matches]
         counts = np.bincount(codes[codes >= 0], minlength=len(column.values))
         return [FacetValue(column.values[code], int(counts[code])) for code in _top_codes(counts, column)]
+
+
+def _first_matches(order: np.ndarray, matches: np.ndarray, count: int) -> np.ndarray:
+    """The first ``count`` slots of ``order`` that match: looked for in growing stretches of the order, so that a
+    page of a search that matches many users reads a few thousand slots, not the whole pool."""
+    found: list[np.ndarray] = []
+    wanted, start, stretch = count, 0, 4096
+    while wanted > 0 and start < len(order):
+        part = order[start : start + stretch]
+        hits = part[matches[part]][:wanted]
+        found.append(hits)
+        wanted -= len(hits)
+        start, stretch = start + stretch, stretch * 4
+    return np.concatenate(found) if found else order[:0]
 
 
 def _top(pairs: list[tuple[str, int]]) -> list[FacetValue]:

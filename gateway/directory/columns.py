@@ -466,9 +466,9 @@ class PoolColumns:
 
     # Reading a slot.
 
-    def users(self, slots: np.ndarray) -> list[IndexedUser]:
-        """The users of these slots, as the index has them (attributes by name)."""
-        named = sorted(self.attributes.items())
+    def users(self, slots: np.ndarray, *, with_attributes: bool = True) -> list[IndexedUser]:
+        """The users of these slots, as the index has them (attributes by name; none unless ``with_attributes``)."""
+        named = sorted(self.attributes.items()) if with_attributes else []
         codes = [(name, column.values, column.codes[slots].tolist()) for name, column in named]
         created, modified = (_instants(times[slots]) for times in (self.created, self.modified))
         made = []

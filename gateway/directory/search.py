@@ -12,8 +12,9 @@ cursors. Keyset paging (``after`` a row's keys, not an offset) keeps a query's p
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -142,10 +143,30 @@ class Search:
         ).encode()
 
 
-@dataclass(frozen=True)
 class Hit:
-    user: IndexedUser
-    position: str  # where the next page starts when this is the last row seen
+    """A user found, and its position: where the next page starts when it is the last row seen. The position is
+    written when first asked for (given as a function): a page's 50 positions cost more than its users, and a page
+    needs at most its first and last."""
+
+    __slots__ = ("user", "_position")
+
+    def __init__(self, user: IndexedUser, position: str | Callable[[], str]) -> None:
+        self.user = user
+        self._position = position
+
+    @property
+    def position(self) -> str:
+        if not isinstance(self._position, str):
+            self._position = self._position()
+        return self._position
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Hit) and (self.user, self.position) == (other.user, other.position)
+
+    __hash__ = None  # type: ignore[assignment]  # as a dataclass's: equal by value, not hashable
+
+    def __repr__(self) -> str:
+        return f"Hit({self.user!r}, {self.position!r})"
 
 
 @dataclass(frozen=True)
@@ -431,7 +452,9 @@ class CompiledSearch:
 
     # Running.
 
-    async def page(self) -> Page:
+    async def page(self, *, with_attributes: bool = True) -> Page:
+        """The first ``first`` matches after ``after``; the users without their attributes when the caller will not
+        show them."""
         where = self.where if self.after is None else and_(self.where, self._after(self.after))
         statement = (
             select(users, *[key.expression.label(f"key_{i}") for i, key in enumerate(self.keys)])
@@ -443,7 +466,7 @@ class CompiledSearch:
         async with self.database.connect() as connection:
             rows = (await connection.execute(statement)).mappings().all()
             rows, more = rows[: self.search.first], len(rows) > self.search.first
-            loaded = await _details(connection, [row["id"] for row in rows])
+            loaded = await _details(connection, [row["id"] for row in rows], with_attributes)
         hits = []
         for row in rows:
             pairs, names = loaded.get(row["id"], ({}, set()))
@@ -456,7 +479,9 @@ class CompiledSearch:
                 user_last_modified_date=row["user_last_modified_date"],
                 groups=frozenset(names),
             )
-            hits.append(Hit(user, self.encode_position([row[f"key_{i}"] for i in range(len(self.keys))])))
+            hits.append(
+                Hit(user, functools.partial(self.encode_position, [row[f"key_{i}"] for i in range(len(self.keys))]))
+            )
         return Page(hits, more)
 
     def encode_position(self, values: Sequence[Any]) -> str:
@@ -532,17 +557,20 @@ def facet_text(value: Any) -> str:
     return str(value)
 
 
-async def _details(connection: AsyncConnection, ids: list[int]) -> dict[int, tuple[dict[str, str], set[str]]]:
-    """The attributes and groups of the page's users, in two queries."""
+async def _details(
+    connection: AsyncConnection, ids: list[int], with_attributes: bool
+) -> dict[int, tuple[dict[str, str], set[str]]]:
+    """The groups and (when wanted) the attributes of the page's users, in one query each."""
     details: dict[int, tuple[dict[str, str], set[str]]] = {id: ({}, set()) for id in ids}
     if not ids:
         return details
-    for user_id, name, value in await connection.execute(
-        select(attributes.c.user_id, attributes.c.name, attributes.c.value)
-        .where(attributes.c.user_id.in_(ids))
-        .order_by(attributes.c.user_id, attributes.c.name)
-    ):
-        details[user_id][0][name] = value
+    if with_attributes:
+        for user_id, name, value in await connection.execute(
+            select(attributes.c.user_id, attributes.c.name, attributes.c.value)
+            .where(attributes.c.user_id.in_(ids))
+            .order_by(attributes.c.user_id, attributes.c.name)
+        ):
+            details[user_id][0][name] = value
     for user_id, group_name in await connection.execute(
         select(memberships.c.user_id, memberships.c.group_name).where(memberships.c.user_id.in_(ids))
     ):

@@ -20,7 +20,7 @@ from gateway.directory.repository import IndexRepository
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import ERROR_TYPES, CognitoError, ErrorFault, ServiceError
 from gateway.graphql.index import IndexStatus
-from gateway.graphql.pagination import Edge, PageInfo, Position, selected_node_fields
+from gateway.graphql.pagination import Edge, PageInfo, Position, selected_node_fields, selected_object_fields
 from gateway.graphql.permissions import requires
 from gateway.graphql.users import User, user_from
 
@@ -129,8 +129,28 @@ def _node(
     return node
 
 
+@dataclasses.dataclass(frozen=True)
+class Wanted:
+    """What the query selects of a search's connection: work it does not need is not done."""
+
+    page: bool = True  # nodes, edges or pageInfo
+    total: bool = True
+    groups: bool = True  # the nodes' groups
+    attributes: bool = True  # the nodes' attributes
+
+    @classmethod
+    def of(cls, info: Info) -> "Wanted":
+        selected, on_nodes = selected_object_fields(info), selected_node_fields(info)
+        return cls(
+            page=bool(selected.keys() & {"nodes", "edges", "pageInfo"}),
+            total="totalCount" in selected,
+            groups="groups" in on_nodes,
+            attributes=bool(on_nodes & {"attributes", "attribute"}),
+        )
+
+
 async def search_users(
-    context: Context, search: index_search.Search, *, with_groups: bool = True, with_attributes: bool = True
+    context: Context, search: index_search.Search, wanted: Wanted = Wanted()
 ) -> Union[UserSearchConnection, IndexNotReadyError]:
     try:
         compiled = index_search.CompiledSearch(context.database, search)
@@ -150,9 +170,9 @@ async def search_users(
             index_status=IndexStatus.of(pool),
         )
     searcher = await _searcher(context, compiled, pool)
-    page = await searcher.page()
-    total = await searcher.total_count()
-    groups = await searcher.groups_of(page) if with_groups else None
+    page = await searcher.page(with_attributes=wanted.attributes) if wanted.page else index_search.Page([], False)
+    total = await searcher.total_count() if wanted.total else 0
+    groups = await searcher.groups_of(page) if wanted.groups else None
     listing = search.listing()
 
     def cursor(hit: index_search.Hit) -> str:
@@ -160,7 +180,7 @@ async def search_users(
 
     hits = page.hits
     return UserSearchConnection(
-        nodes=[_node(context, search.user_pool_id, hit, groups, with_attributes) for hit in hits],
+        nodes=[_node(context, search.user_pool_id, hit, groups, wanted.attributes) for hit in hits],
         page_info=PageInfo(
             has_next_page=page.has_next_page,
             has_previous_page=False,
@@ -213,10 +233,4 @@ class SearchQueries:
         if after is not None:
             opened = info.context.cursors.open(after, search.listing(), 0)
             search = dataclasses.replace(search, after=opened.token)
-        selected = selected_node_fields(info)
-        return await search_users(
-            info.context,
-            search,
-            with_groups="groups" in selected,
-            with_attributes=bool(selected & {"attributes", "attribute"}),
-        )
+        return await search_users(info.context, search, Wanted.of(info))
