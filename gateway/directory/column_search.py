@@ -264,12 +264,13 @@ class ColumnSearch:
         columns = self.columns
         if name == GROUP:
             slots, codes = columns.members()
-            counts = np.bincount(codes[matches[slots]], minlength=len(columns.group_names))
+            counts = np.bincount(codes[np.flatnonzero(matches[slots])], minlength=len(columns.group_names))
             return _top([(columns.group_names[code], int(counts[code])) for code in np.flatnonzero(counts)])
         if name == USERNAME:
             order = columns.order([SortKey(USERNAME, "username", "text", False)])
             return [
-                FacetValue(columns.usernames.text(int(slot)), 1) for slot in order[matches[order]][:MAX_FACET_VALUES]
+                FacetValue(columns.usernames.text(int(slot)), 1)
+                for slot in _first_matches(order, matches, MAX_FACET_VALUES)
             ]
         if name == ENABLED:
             enabled = int((columns.enabled[: columns.size] & matches).sum())
@@ -277,26 +278,28 @@ class ColumnSearch:
             return [FacetValue(facet_text(v), n) for v, n in sorted(pairs, key=lambda p: (-p[1], p[0])) if n]
         if name in DATE_COLUMNS:
             times = (columns.created if _DATE_FORMS[name] == "created" else columns.modified)[: columns.size]
-            picked = times[matches & (times != NO_TIME)]
+            picked = times[np.flatnonzero(matches)]
+            picked = picked[picked != NO_TIME]
             values, counts = np.unique(picked, return_counts=True)
             ranked = sorted(zip(counts.tolist(), values.tolist(), strict=True), key=lambda p: (-p[0], p[1]))
             return [FacetValue(facet_text(instant_of(v)), n) for n, v in ranked[:MAX_FACET_VALUES]]
         column = columns.status if name == USER_STATUS else columns.attributes.get(name)
         if column is None:
             return []
-        codes = column.codes[: columns.size][matches]
-        counts = np.bincount(codes[codes >= 0], minlength=len(column.values))
+        # + 1: the users lacking the field (code -1) are counted at 0, and left out.
+        counts = np.bincount(column.codes[np.flatnonzero(matches)] + 1, minlength=len(column.values) + 1)[1:]
         return [FacetValue(column.values[code], int(counts[code])) for code in _top_codes(counts, column)]
 
 
 def _first_matches(order: np.ndarray, matches: np.ndarray, count: int) -> np.ndarray:
     """The first ``count`` slots of ``order`` that match: looked for in growing stretches of the order, so that a
-    page of a search that matches many users reads a few thousand slots, not the whole pool."""
+    page of a search that matches many users reads a few thousand slots, not the whole pool. (Here and in the facets,
+    positions are taken with ``flatnonzero``: a boolean mask as an index is several times slower.)"""
     found: list[np.ndarray] = []
     wanted, start, stretch = count, 0, 4096
     while wanted > 0 and start < len(order):
         part = order[start : start + stretch]
-        hits = part[matches[part]][:wanted]
+        hits = part[np.flatnonzero(matches[part])[:wanted]]
         found.append(hits)
         wanted -= len(hits)
         start, stretch = start + stretch, stretch * 4

@@ -48,6 +48,9 @@ TEXT_WIDTH_LIMIT = 256
 UserRows = tuple[dict[str, Any], dict[str, str], Sequence[str]]
 # Texts per part of a scan that is cut in parts run on every core.
 PARALLEL_SCAN_TEXTS = 20_000
+# A scan of at least this many texts first narrows them down by their sketches (``Texts``).
+SKETCHED_TEXTS = 10_000
+SKETCH_WORDS = 2  # a sketch is 128 bits: 16 bytes a text
 # Users read and applied at a time when a pool is loaded whole.
 LOAD_BATCH = 5000
 # A catch-up of at most this many users moves them within the sorted orders; after more, the orders are made again.
@@ -97,12 +100,17 @@ def _instants(values: np.ndarray) -> list[datetime | None]:
 
 class Texts:
     """Strings by position, as UTF-8 in a fixed-width byte array (grown as needed), with the rare ones over ``limit``
-    bytes (or holding NUL, which the array cannot end with) kept in a dict."""
+    bytes (or holding NUL, which the array cannot end with) kept in a dict.
+
+    A long column gets a sketch of each text when it is first scanned: 128 bits, one set for each pair of adjacent
+    bytes (hashed). A text holding the needle holds its pairs, so only the texts whose sketch has all of the needle's
+    bits are scanned: a few percent of them for a needle of a few letters."""
 
     def __init__(self, capacity: int, width: int = 8, limit: int = TEXT_WIDTH_LIMIT) -> None:
         self.array = np.zeros(capacity, dtype=f"S{max(width, 1)}")
         self.long: dict[int, str] = {}
         self.limit = limit
+        self.sketches: np.ndarray | None = None  # (SKETCH_WORDS, capacity) uint64, made by the first long scan
 
     @classmethod
     def of(cls, texts: Sequence[str], capacity: int) -> Texts:
@@ -120,24 +128,65 @@ class Texts:
 
     def grow(self, capacity: int) -> None:
         self.array = grown(self.array, capacity, b"")
+        if self.sketches is not None:
+            longer = np.zeros((SKETCH_WORDS, capacity), dtype=np.uint64)
+            longer[:, : self.sketches.shape[1]] = self.sketches
+            self.sketches = longer
 
     def set(self, position: int, text: str) -> None:
         data = text.encode()
         if not self._fits(data):
             self.array[position] = b""
             self.long[position] = text
-            return
-        self.long.pop(position, None)
-        if len(data) > self.array.dtype.itemsize:
-            self.array = self.array.astype(f"S{len(data)}")
-        self.array[position] = data
+        else:
+            self.long.pop(position, None)
+            if len(data) > self.array.dtype.itemsize:
+                self.array = self.array.astype(f"S{len(data)}")
+            self.array[position] = data
+        if self.sketches is not None:
+            self.sketches[:, position] = self._sketch(position, position + 1)[:, 0]
+
+    def _sketch(self, start: int, stop: int) -> np.ndarray:
+        """The sketches of the texts at ``start:stop``; every bit set for the texts kept apart (always scanned)."""
+        made = sketches(self.array[start:stop])
+        for position in self.long:
+            if start <= position < stop:
+                made[:, position - start] = ALL_BITS
+        return made
+
+    def _candidates(self, size: int, needle: bytes) -> np.ndarray | None:
+        """The positions among the first ``size`` whose sketch has the needle's bits, or None to scan them all (a
+        short column, a needle of one byte, or one whose bits most texts have)."""
+        if size < SKETCHED_TEXTS or len(needle) < 2:
+            return None
+        if self.sketches is None:
+            self.sketches = np.zeros((SKETCH_WORDS, len(self.array)), dtype=np.uint64)
+            for start in range(0, len(self.array), SKETCH_PART):
+                stop = min(start + SKETCH_PART, len(self.array))
+                self.sketches[:, start:stop] = self._sketch(start, stop)
+        wanted = sketches(np.array([needle]))[:, 0]
+        kept: np.ndarray | None = None
+        for word, bits in zip(self.sketches, wanted.tolist(), strict=True):
+            if bits:
+                has = (word[:size] & np.uint64(bits)) == np.uint64(bits)
+                kept = has if kept is None else kept & has
+        if kept is None:
+            return None
+        candidates = np.flatnonzero(kept)
+        return None if len(candidates) > size // 4 else candidates  # gathering most of them costs more than a scan
 
     def text(self, position: int) -> str:
         return self.long[position] if position in self.long else self.array[position].decode()
 
     def match(self, size: int, needle: str, how: str) -> np.ndarray:
         """Where the first ``size`` texts start with, end with or contain ``needle`` (``how``)."""
-        found = _bytes_match(self.array[:size], needle.encode(), how)
+        data = needle.encode()
+        candidates = self._candidates(size, data)
+        if candidates is None:
+            found = _bytes_match(self.array[:size], data, how)
+        else:
+            found = np.zeros(size, dtype=bool)
+            found[candidates] = _bytes_match(self.array[candidates], data, how)
         for position, text in self.long.items():
             if position < size:
                 found[position] = _TEXT_TESTS[how](text, needle)
@@ -151,6 +200,27 @@ class Texts:
                 if position in self.long:
                     found[index] = _TEXT_TESTS[how](self.long[position], needle)
         return found
+
+
+SKETCH_PART = 4096  # texts sketched at a time (a part's bits take 128 bytes a text while they are made)
+ALL_BITS = np.iinfo(np.uint64).max
+# Where each pair of adjacent bytes sets its bit: fixed, so that a text's sketch and a needle's agree.
+_PAIR_BIT = np.random.default_rng(14).integers(0, 64 * SKETCH_WORDS, 1 << 16).astype(np.uint8)
+
+
+def sketches(array: np.ndarray) -> np.ndarray:
+    """The sketch of each text of a fixed-width byte array: (SKETCH_WORDS, len(array)) uint64. NUL bytes are the
+    padding, and pairs that hold one set no bit."""
+    count, width = len(array), array.dtype.itemsize
+    bits = np.zeros((count, 64 * SKETCH_WORDS), dtype=bool)
+    if width > 1 and count:
+        data = np.ascontiguousarray(array).view(np.uint8).reshape(count, width)
+        pairs = (data[:, :-1].astype(np.uint16) << 8) | data[:, 1:]
+        real = (data[:, :-1] != 0) & (data[:, 1:] != 0)
+        rows = np.broadcast_to(np.arange(count)[:, None], pairs.shape)
+        bits[rows[real], _PAIR_BIT[pairs[real]]] = True
+    packed = np.packbits(bits, axis=1, bitorder="little").view(np.uint64)  # (count, SKETCH_WORDS)
+    return np.ascontiguousarray(packed.T)
 
 
 _TEXT_TESTS: dict[str, Callable[[str, str], bool]] = {

@@ -33,6 +33,7 @@ from gateway.cognito.errors import CognitoException
 from gateway.directory.columns import ColumnCache
 from gateway.directory.records import IndexedGroup, IndexedUser, IndexState, PoolIndex
 from gateway.directory.repository import IndexRepository
+from gateway.directory.states import PoolStates
 from gateway.store.tables import utcnow
 
 logger = logging.getLogger(__name__)
@@ -277,6 +278,7 @@ class IndexRunner:
         self._loop: asyncio.Task[None] | None = None
         # What searches run on: the indexed pools' users in memory, kept up to date from the database.
         self.columns = ColumnCache(repository.database)
+        self.states = PoolStates(repository)  # what searches and indexStatus read
 
     def _spawn(self, coroutine: Any) -> asyncio.Task[Any]:
         # A context of its own: not the request's that asked for it (its declared operations, its request IDs).

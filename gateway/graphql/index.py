@@ -95,7 +95,7 @@ class IndexQueries:
     async def index_status(self, info: Info, user_pool_id: strawberry.ID) -> IndexStatusResult:
         cognito = info.context.cognito
         check_region(region_for({"UserPoolId": user_pool_id}, cognito.default_region), cognito.regions)
-        return IndexStatus.of(await info.context.index.repository.state(user_pool_id))
+        return IndexStatus.of(await info.context.index.states.state(user_pool_id))
 
 
 @strawberry.type

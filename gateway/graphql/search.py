@@ -17,6 +17,7 @@ from gateway.directory.column_search import ColumnSearch
 from gateway.directory.records import IndexState as StoredIndexState
 from gateway.directory.records import PoolIndex
 from gateway.directory.repository import IndexRepository
+from gateway.directory.states import PoolStates
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import ERROR_TYPES, CognitoError, ErrorFault, ServiceError
 from gateway.graphql.index import IndexStatus
@@ -156,7 +157,8 @@ async def search_users(
         compiled = index_search.CompiledSearch(context.database, search)
     except index_search.InvalidSearch as error:
         raise invalid_parameter(str(error)) from None
-    pool = await IndexRepository(context.database).state(search.user_pool_id)
+    states = context.index.states if context.index else PoolStates(IndexRepository(context.database))
+    pool = await states.state(search.user_pool_id)
     if pool.state is not StoredIndexState.READY:
         syncing = pool.state is StoredIndexState.SYNCING
         return IndexNotReadyError(

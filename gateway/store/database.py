@@ -12,15 +12,17 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from gateway.settings import Settings
 from gateway.store import migrate
+from gateway.store.changes import Changes, PostgreSQLChanges, SQLiteChanges, Unknown
 from gateway.store.urls import engine_url, redacted
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class DatabaseUnavailable(RuntimeError):
 class Database:
     engine: AsyncEngine
     url: URL
+    changes: Changes = field(default_factory=Unknown)  # whether it may have changed since a reader read
 
     @property
     def dialect(self) -> str:
@@ -50,16 +53,23 @@ class Database:
     def display_url(self) -> str:
         return redacted(self.url)
 
-    def transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """``async with database.transaction() as connection``: committed on exit, rolled back on an exception."""
-        return self.engine.begin()
+        try:
+            async with self.engine.begin() as connection:
+                yield connection
+        finally:
+            self.changes.wrote()
 
     def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """``async with database.connect() as connection``: for reads."""
         return self.engine.connect()
 
 
-def create_engine(url: URL, settings: Settings) -> AsyncEngine:
+def create_engine(url: URL, settings: Settings, *, pooled: bool = True) -> AsyncEngine:
+    """The engine of ``url``; ``pooled=False`` opens a connection each time (PostgreSQL: the listener of
+    ``store.changes``, which holds one for the app's lifetime, outside the app's pool)."""
     if url.get_backend_name() == "sqlite":
         if sqlite3.sqlite_version_info < MINIMUM_SQLITE:
             raise DatabaseUnavailable(
@@ -69,12 +79,19 @@ def create_engine(url: URL, settings: Settings) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    pool: dict[str, Any] = (
+        {
+            "pool_size": settings.database_pool_size,
+            "max_overflow": settings.database_max_overflow,
+            "pool_timeout": POSTGRESQL_POOL_TIMEOUT_SECONDS,
+            "pool_pre_ping": True,
+        }
+        if pooled
+        else {"poolclass": NullPool}
+    )
     return create_async_engine(
         url,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
-        pool_timeout=POSTGRESQL_POOL_TIMEOUT_SECONDS,
-        pool_pre_ping=True,
+        **pool,
         connect_args={
             "timeout": POSTGRESQL_CONNECT_TIMEOUT_SECONDS,
             "server_settings": {"application_name": "cognito-gateway"},
@@ -116,6 +133,18 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
             raise DatabaseUnavailable(f"{redacted(url)}: {error}") from None
         except Exception as error:
             raise DatabaseUnavailable(f"the database {redacted(url)} cannot be opened: {error}") from error
-        yield Database(engine, url)
+        changes = _changes(url, settings)
+        try:
+            yield Database(engine, url, changes)
+        finally:
+            await changes.aclose()
     finally:
         await engine.dispose()
+
+
+def _changes(url: URL, settings: Settings) -> Changes:
+    if url.get_backend_name() == "sqlite":
+        return SQLiteChanges(str(url.database))
+    listening = PostgreSQLChanges(create_engine(url, settings, pooled=False))
+    listening.start()
+    return listening
