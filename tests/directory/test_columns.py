@@ -131,3 +131,30 @@ def test_a_long_column_is_scanned_in_parts_with_the_same_answer(how):
     needle = {"starts": "user001", "ends": "test.org", "contains": "9@ex"}[how]
     expected = [columns_module._TEXT_TESTS[how](text, needle) for text in texts]
     assert column.match(len(texts), needle, how).tolist() == expected and sum(expected) > 10
+
+
+def test_a_long_column_narrowed_by_its_sketches_finds_what_a_scan_finds():
+    rng = random.Random(14)
+    alphabet = "abcdeéfghij.@ 1"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(30_000)]
+    texts[5] = "x" * (columns_module.TEXT_WIDTH_LIMIT + 10) + "abc"  # kept apart: always a candidate
+    column = columns_module.Texts.of(texts, len(texts) + 10)
+
+    def answers(needle: str, how: str) -> None:
+        expected = [columns_module._TEXT_TESTS[how](text, needle) for text in texts]
+        assert column.match(len(texts), needle, how).tolist() == expected, (needle, how)
+
+    for needle in ["abc", "é.", "j@1", "a", "ab", "xxxabc", "zz", "bcd efg", "hij"]:
+        for how in ("starts", "ends", "contains"):
+            answers(needle, how)
+    assert column.sketches is not None  # made by the first scan of a long column
+    # Set and grown after the sketches were made: they follow.
+    column.set(7, "qqabcqq")
+    texts[7] = "qqabcqq"
+    column.grow(len(texts) + 100)
+    texts.append("new abc")
+    column.set(len(texts) - 1, texts[-1])
+    column.set(8, "é" * 300)  # now too long: kept apart
+    texts[8] = "é" * 300
+    for needle in ["abc", "qqa", "éé"]:
+        answers(needle, "contains")
