@@ -95,14 +95,10 @@ class ColumnSearch:
         matches = columns.alive[:size].copy()
         for condition in self.search.conditions:
             matches &= self._condition(condition)
-        # Text last, and its longest token first: each token is a scan of the texts, so the later ones only look
-        # at the users still matching.
-        for token in sorted({fold(token) for token in (self.search.text or "").split()}, key=len, reverse=True):
-            candidates = np.flatnonzero(matches)
-            if len(candidates) > size // 4:
-                matches &= columns.search_text.match(size, token, "contains")
-            else:
-                matches[candidates] = columns.search_text.match_at(candidates, token, "contains")
+        # Text last: each token is a substring of the texts, looked for only among the users still matching.
+        tokens = [fold(token) for token in (self.search.text or "").split()]
+        if tokens:
+            matches &= columns.search_text.contains_all(size, tokens, matches)
         return matches
 
     def _condition(self, condition: Condition) -> np.ndarray:
@@ -175,7 +171,14 @@ class ColumnSearch:
         if operator in (Op.EXISTS, Op.NOT_EXISTS):
             return ~self._none() if operator is Op.EXISTS else self._none()
         values = [condition.value] if operator in (Op.EQUALS, Op.NOT_EQUALS) else condition.values or ()
-        found = np.isin(enabled, [value == "true" for value in values])
+        wanted = {value == "true" for value in values}
+        found = (
+            enabled.copy()
+            if wanted == {True}
+            else ~enabled
+            if wanted == {False}
+            else np.full(len(enabled), bool(wanted))
+        )
         return ~found if operator in _NEGATED else found
 
     def _date(self, condition: Condition) -> np.ndarray:

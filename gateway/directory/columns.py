@@ -24,11 +24,8 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextvars
-import functools
 import logging
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,20 +34,13 @@ import numpy as np
 from sqlalchemy import func, select
 
 from gateway.directory.records import IndexedUser
+from gateway.directory.texts import Texts, grown
 from gateway.directory.values import fold, parse_instant, parse_number, value_key
 from gateway.store import Database
 from gateway.store.tables import attributes, memberships, pools, removed_users, users
 
-# Folded text longer than this many UTF-8 bytes is kept apart and searched in Python, so that one long value cannot
-# widen a whole column (a custom attribute holds up to 2,048 characters).
-TEXT_WIDTH_LIMIT = 256
 # A user's row of ``directory_users``, attributes by name, and group names: what ``PoolColumns.apply`` takes.
 UserRows = tuple[dict[str, Any], dict[str, str], Sequence[str]]
-# Texts per part of a scan that is cut in parts run on every core.
-PARALLEL_SCAN_TEXTS = 20_000
-# A scan of at least this many texts first narrows them down by their sketches (``Texts``).
-SKETCHED_TEXTS = 10_000
-SKETCH_WORDS = 2  # a sketch is 128 bits: 16 bytes a text
 # Users read and applied at a time when a pool is loaded whole.
 LOAD_BATCH = 5000
 # A catch-up of at most this many users moves them within the sorted orders; after more, the orders are made again.
@@ -77,13 +67,6 @@ def instant_of(value: int) -> datetime | None:
     return None if value == NO_TIME else EPOCH + timedelta(microseconds=int(value))
 
 
-def grown(array: np.ndarray, capacity: int, fill: Any = 0) -> np.ndarray:
-    """``array`` copied into a longer one, the new places set to ``fill``."""
-    longer = np.full(capacity, fill, dtype=array.dtype)
-    longer[: len(array)] = array
-    return longer
-
-
 def among(codes: np.ndarray, wanted: Sequence[int], count: int) -> np.ndarray:
     """Where ``codes`` (each in 0..count-1, or -1 for none) is one of ``wanted``: a gather from a table of ``count``
     booleans (and a last, false one for -1), faster than ``np.isin``."""
@@ -96,164 +79,6 @@ def _instants(values: np.ndarray) -> list[datetime | None]:
     """``instant_of`` of each, at C speed (numpy makes the datetimes)."""
     made = values.astype("datetime64[us]").tolist()
     return [None if raw == NO_TIME else made[i].replace(tzinfo=UTC) for i, raw in enumerate(values.tolist())]
-
-
-class Texts:
-    """Strings by position, as UTF-8 in a fixed-width byte array (grown as needed), with the rare ones over ``limit``
-    bytes (or holding NUL, which the array cannot end with) kept in a dict.
-
-    A long column gets a sketch of each text when it is first scanned: 128 bits, one set for each pair of adjacent
-    bytes (hashed). A text holding the needle holds its pairs, so only the texts whose sketch has all of the needle's
-    bits are scanned: a few percent of them for a needle of a few letters."""
-
-    def __init__(self, capacity: int, width: int = 8, limit: int = TEXT_WIDTH_LIMIT) -> None:
-        self.array = np.zeros(capacity, dtype=f"S{max(width, 1)}")
-        self.long: dict[int, str] = {}
-        self.limit = limit
-        self.sketches: np.ndarray | None = None  # (SKETCH_WORDS, capacity) uint64, made by the first long scan
-
-    @classmethod
-    def of(cls, texts: Sequence[str], capacity: int) -> Texts:
-        encoded = [text.encode() for text in texts]
-        made = cls(capacity, max((len(data) for data in encoded if len(data) <= TEXT_WIDTH_LIMIT), default=1))
-        for position, (text, data) in enumerate(zip(texts, encoded, strict=True)):
-            if made._fits(data):
-                made.array[position] = data
-            else:
-                made.long[position] = text
-        return made
-
-    def _fits(self, data: bytes) -> bool:
-        return len(data) <= self.limit and b"\0" not in data
-
-    def grow(self, capacity: int) -> None:
-        self.array = grown(self.array, capacity, b"")
-        if self.sketches is not None:
-            longer = np.zeros((SKETCH_WORDS, capacity), dtype=np.uint64)
-            longer[:, : self.sketches.shape[1]] = self.sketches
-            self.sketches = longer
-
-    def set(self, position: int, text: str) -> None:
-        data = text.encode()
-        if not self._fits(data):
-            self.array[position] = b""
-            self.long[position] = text
-        else:
-            self.long.pop(position, None)
-            if len(data) > self.array.dtype.itemsize:
-                self.array = self.array.astype(f"S{len(data)}")
-            self.array[position] = data
-        if self.sketches is not None:
-            self.sketches[:, position] = self._sketch(position, position + 1)[:, 0]
-
-    def _sketch(self, start: int, stop: int) -> np.ndarray:
-        """The sketches of the texts at ``start:stop``; every bit set for the texts kept apart (always scanned)."""
-        made = sketches(self.array[start:stop])
-        for position in self.long:
-            if start <= position < stop:
-                made[:, position - start] = ALL_BITS
-        return made
-
-    def _candidates(self, size: int, needle: bytes) -> np.ndarray | None:
-        """The positions among the first ``size`` whose sketch has the needle's bits, or None to scan them all (a
-        short column, a needle of one byte, or one whose bits most texts have)."""
-        if size < SKETCHED_TEXTS or len(needle) < 2:
-            return None
-        if self.sketches is None:
-            self.sketches = np.zeros((SKETCH_WORDS, len(self.array)), dtype=np.uint64)
-            for start in range(0, len(self.array), SKETCH_PART):
-                stop = min(start + SKETCH_PART, len(self.array))
-                self.sketches[:, start:stop] = self._sketch(start, stop)
-        wanted = sketches(np.array([needle]))[:, 0]
-        kept: np.ndarray | None = None
-        for word, bits in zip(self.sketches, wanted.tolist(), strict=True):
-            if bits:
-                has = (word[:size] & np.uint64(bits)) == np.uint64(bits)
-                kept = has if kept is None else kept & has
-        if kept is None:
-            return None
-        candidates = np.flatnonzero(kept)
-        return None if len(candidates) > size // 4 else candidates  # gathering most of them costs more than a scan
-
-    def text(self, position: int) -> str:
-        return self.long[position] if position in self.long else self.array[position].decode()
-
-    def match(self, size: int, needle: str, how: str) -> np.ndarray:
-        """Where the first ``size`` texts start with, end with or contain ``needle`` (``how``)."""
-        data = needle.encode()
-        candidates = self._candidates(size, data)
-        if candidates is None:
-            found = _bytes_match(self.array[:size], data, how)
-        else:
-            found = np.zeros(size, dtype=bool)
-            found[candidates] = _bytes_match(self.array[candidates], data, how)
-        for position, text in self.long.items():
-            if position < size:
-                found[position] = _TEXT_TESTS[how](text, needle)
-        return found
-
-    def match_at(self, positions: np.ndarray, needle: str, how: str) -> np.ndarray:
-        """``match`` at these positions only."""
-        found = _bytes_match(self.array[positions], needle.encode(), how)
-        if self.long:
-            for index, position in enumerate(positions.tolist()):
-                if position in self.long:
-                    found[index] = _TEXT_TESTS[how](self.long[position], needle)
-        return found
-
-
-SKETCH_PART = 4096  # texts sketched at a time (a part's bits take 128 bytes a text while they are made)
-ALL_BITS = np.iinfo(np.uint64).max
-# Where each pair of adjacent bytes sets its bit: fixed, so that a text's sketch and a needle's agree.
-_PAIR_BIT = np.random.default_rng(14).integers(0, 64 * SKETCH_WORDS, 1 << 16).astype(np.uint8)
-
-
-def sketches(array: np.ndarray) -> np.ndarray:
-    """The sketch of each text of a fixed-width byte array: (SKETCH_WORDS, len(array)) uint64. NUL bytes are the
-    padding, and pairs that hold one set no bit."""
-    count, width = len(array), array.dtype.itemsize
-    bits = np.zeros((count, 64 * SKETCH_WORDS), dtype=bool)
-    if width > 1 and count:
-        data = np.ascontiguousarray(array).view(np.uint8).reshape(count, width)
-        pairs = (data[:, :-1].astype(np.uint16) << 8) | data[:, 1:]
-        real = (data[:, :-1] != 0) & (data[:, 1:] != 0)
-        rows = np.broadcast_to(np.arange(count)[:, None], pairs.shape)
-        bits[rows[real], _PAIR_BIT[pairs[real]]] = True
-    packed = np.packbits(bits, axis=1, bitorder="little").view(np.uint64)  # (count, SKETCH_WORDS)
-    return np.ascontiguousarray(packed.T)
-
-
-_TEXT_TESTS: dict[str, Callable[[str, str], bool]] = {
-    "starts": str.startswith,
-    "ends": str.endswith,
-    "contains": lambda text, needle: needle in text,
-}
-
-
-def _bytes_match(array: np.ndarray, needle: bytes, how: str) -> np.ndarray:
-    """Whether each text starts with, ends with or contains ``needle``. numpy's string functions release the GIL:
-    a long column is cut in parts scanned on every core."""
-    parts = min(_CORES, len(array) // PARALLEL_SCAN_TEXTS)
-    if parts < 2:
-        return _scan(array, needle, how)
-    cuts = np.array_split(array, parts)
-    return np.concatenate(list(_scanners().map(_scan, cuts, [needle] * parts, [how] * parts)))
-
-
-def _scan(array: np.ndarray, needle: bytes, how: str) -> np.ndarray:
-    if how == "starts":
-        return np.strings.startswith(array, needle)
-    if how == "ends":
-        return np.strings.endswith(array, needle)
-    return np.strings.find(array, needle) >= 0
-
-
-_CORES = min(os.cpu_count() or 1, 4)
-
-
-@functools.cache
-def _scanners() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=_CORES, thread_name_prefix="column-scan")
 
 
 class Categories:
