@@ -54,7 +54,7 @@ _DATE_FORMS = {"userCreateDate": "created", "userLastModifiedDate": "modified"}
 
 
 def sort_keys(compiled: CompiledSearch) -> list[SortKey]:
-    """The keys of the search's sort, one for each of ``compiled.keys`` (the SQL's), in the same order."""
+    """The keys of the search's sort, one for each of the SQL's (``compiled.kinds``), in the same order."""
     keys: list[SortKey] = []
     for sort in compiled.search.sort:
         descending = sort.direction is SortDirection.DESC
@@ -73,7 +73,7 @@ def sort_keys(compiled: CompiledSearch) -> list[SortKey]:
                 SortKey(sort.field, "key", "text", descending),
             ]
     keys.append(SortKey(USERNAME, "username", "text", False))
-    if [key.kind for key in keys] != [key.kind for key in compiled.keys]:
+    if [key.kind for key in keys] != compiled.kinds:
         raise AssertionError("the column search's sort keys differ from the SQL's")
     return keys
 
@@ -261,7 +261,14 @@ class ColumnSearch:
             if not name:
                 raise InvalidSearch("a facet field cannot be empty")
         matches = self._current_matches()
-        return [Facet(name, self._facet(name, matches)) for name in fields]
+        if self.search.conditions or self.search.text:
+            return [Facet(name, self._facet(name, matches)) for name in fields]
+        # Every user matches: the pool's facets, worked out once until a change.
+        memo = self.columns.memo
+        for name in fields:
+            if ("facet", name) not in memo:
+                memo["facet", name] = self._facet(name, matches)
+        return [Facet(name, memo["facet", name]) for name in fields]
 
     def _facet(self, name: str, matches: np.ndarray) -> list[FacetValue]:
         columns = self.columns

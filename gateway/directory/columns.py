@@ -254,6 +254,8 @@ class PoolColumns:
         self.groups_of: list[tuple[int, ...]] = []  # per slot
         self.memberships = Memberships(self.capacity)
         self._orders: dict[tuple[SortKey, ...], np.ndarray] = {}  # the live slots in each sort's order
+        # What searches work out over every user (the facets of a search without conditions), until a change.
+        self.memo: dict[Any, Any] = {}
 
     # Writing.
 
@@ -272,6 +274,7 @@ class PoolColumns:
     def apply(self, removed: Sequence[int], changed: Sequence[UserRows]) -> None:
         """Remove the users of ``removed`` (IDs) and add or replace those of ``changed``. A few are moved within the
         sorted orders; after more, each order is made again when next needed."""
+        self.memo = {}
         moved = [self.slot_of[user_id] for user_id in removed if user_id in self.slot_of]
         moved += [self.slot_of[row["id"]] for row, _, _ in changed if row["id"] in self.slot_of]
         keep_orders = len(removed) + len(changed) <= ORDER_UPDATES

@@ -187,6 +187,22 @@ class Facet:
     values: list[FacetValue] = field(default_factory=list)
 
 
+def _key_kinds(search: Search) -> list[str]:
+    """The kind of each sort key (``CompiledSearch.keys``, in order): an attribute sorts by three (its number, its
+    instant, its text), and the username breaks ties."""
+    kinds: list[str] = []
+    for sort in search.sort:
+        if sort.field in (USERNAME, USER_STATUS):
+            kinds.append("text")
+        elif sort.field == ENABLED:
+            kinds.append("bool")
+        elif sort.field in DATE_COLUMNS:
+            kinds.append("time")
+        else:
+            kinds += ["number", "time", "text"]
+    return [*kinds, "text"]
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -211,7 +227,7 @@ class CompiledSearch:
         self.dialect = database.dialect
         _check(search)
         self._sort_joins: list[Any] = []
-        self.keys = self._sort_keys()
+        self.kinds = _key_kinds(search)  # how each sort key's value is written in a position
         self.after = self._open_position(search.after) if search.after is not None else None
 
     @cached_property
@@ -393,7 +409,9 @@ class CompiledSearch:
 
     # Sorting and positions.
 
-    def _sort_keys(self) -> list[_SortKey]:
+    @cached_property
+    def keys(self) -> list[_SortKey]:
+        """The sort keys in SQL: made when a query needs them (never when the columns answer)."""
         keys: list[_SortKey] = []
         for sort in self.search.sort:
             descending = sort.direction is SortDirection.DESC
@@ -413,10 +431,13 @@ class CompiledSearch:
                 keys.append(_SortKey(value.c.value_time, "time", descending))
                 keys.append(_SortKey(value.c.value_key, "text", descending))
         keys.append(_SortKey(users.c.username, "text", False))  # unique per pool: the tie-breaker
+        if [key.kind for key in keys] != self.kinds:
+            raise AssertionError("the SQL's sort keys differ from their kinds")
         return keys
 
     def _from(self) -> Any:
         source: Any = users
+        self.keys  # noqa: B018  # makes the joins of the attributes sorted by
         for alias, name in self._sort_joins:
             source = source.outerjoin(
                 alias,
@@ -427,9 +448,9 @@ class CompiledSearch:
     def _open_position(self, position: str) -> list[Any]:
         try:
             raw = json.loads(position)
-            if not isinstance(raw, list) or len(raw) != len(self.keys):
+            if not isinstance(raw, list) or len(raw) != len(self.kinds):
                 raise ValueError
-            return [_decode(key.kind, item) for key, item in zip(self.keys, raw, strict=True)]
+            return [_decode(kind, item) for kind, item in zip(self.kinds, raw, strict=True)]
         except (ValueError, TypeError):
             raise InvalidSearch("after is not a position of this search") from None
 
@@ -486,7 +507,7 @@ class CompiledSearch:
 
     def encode_position(self, values: Sequence[Any]) -> str:
         """The position of a row whose sort keys have these values (where the next page starts)."""
-        encoded = [_encode(key.kind, value) for key, value in zip(self.keys, values, strict=True)]
+        encoded = [_encode(kind, value) for kind, value in zip(self.kinds, values, strict=True)]
         return json.dumps(encoded, separators=(",", ":"))
 
     async def groups_of(self, page: Page) -> dict[str, dict[str, Any]]:
