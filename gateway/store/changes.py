@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import urllib.parse
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -57,7 +58,8 @@ class SQLiteChanges:
     """``PRAGMA data_version`` of a read-only connection of its own to the database file."""
 
     def __init__(self, path: str) -> None:
-        self._probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        uri = f"file:{urllib.parse.quote(path)}?mode=ro"  # quoted: a path may hold '?' or '#'
+        self._probe = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         self._writes = 0
 
     def version(self) -> object | None:

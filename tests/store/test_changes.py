@@ -77,3 +77,13 @@ async def test_postgresql_says_it_cannot_tell_while_its_listener_is_down(postgre
             await asyncio.sleep(0.01)
         assert database.changes.version() is None
         await _heard(database)  # it listens again
+
+
+async def test_a_sqlite_file_whose_path_needs_quoting_is_watched(tmp_path):
+    directory = tmp_path / "odd #1 ?dir%20"
+    directory.mkdir()
+    async with opened(f"sqlite:///{directory / 'gateway.db'}") as database:
+        async with opened(f"sqlite:///{directory / 'gateway.db'}") as other:
+            before = await _heard(database)
+            await IndexRepository(other).update_state(POOL, state=IndexState.SYNCING)
+            assert await _moves(database, before)
