@@ -533,15 +533,19 @@ class ColumnCache:
             task.cancel()
         await asyncio.gather(*self._loading.values(), return_exceptions=True)
 
-    async def _revision(self, connection: Any, user_pool_id: str) -> int:
-        found = await connection.execute(select(pools.c.revision).where(pools.c.user_pool_id == user_pool_id))
-        return found.scalar_one_or_none() or 0
+    async def _revision(self, connection: Any, user_pool_id: str) -> tuple[int, int]:
+        """The pool's revision, and the oldest whose removals are all still recorded."""
+        found = await connection.execute(
+            select(pools.c.revision, pools.c.removals_from).where(pools.c.user_pool_id == user_pool_id)
+        )
+        row = found.one_or_none()
+        return (row.revision, row.removals_from) if row else (0, 0)
 
     async def _load(self, user_pool_id: str) -> None:
         try:
             async with self.database.connect() as connection:
                 # The revision first: what commits after it is stamped later, and read by the next catch-up.
-                revision = await self._revision(connection, user_pool_id)
+                revision, _ = await self._revision(connection, user_pool_id)
                 count = await connection.execute(
                     select(func.count()).select_from(users).where(users.c.user_pool_id == user_pool_id)
                 )
@@ -570,7 +574,9 @@ class ColumnCache:
         pool = columns.user_pool_id
         changed = (users.c.user_pool_id == pool) & (users.c.revision > columns.revision)
         async with self.database.connect() as connection:
-            revision = await self._revision(connection, pool)
+            revision, removals_from = await self._revision(connection, pool)
+            if columns.revision + 1 < removals_from:  # removals it would need were pruned
+                return False
             count = await connection.execute(select(func.count()).select_from(users).where(changed))
             if count.scalar_one() + columns.dead > max(CATCH_UP_USERS, RELOAD_SHARE * columns.size):
                 return False

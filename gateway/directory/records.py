@@ -90,8 +90,14 @@ class PoolIndex:
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
     revision: int = 0  # advanced by every write to the pool's users (directory.repository)
+    removals_from: int = 0  # the oldest revision whose removal records are all kept (directory.repository)
 
 
-# What `IndexRepository.update_state` may change: everything but the pool's ID, the count and the revision, which the
+# What `IndexRepository.update_state` may change: everything but the pool's ID, the count and the revisions, which the
 # writes keep.
-STATE_FIELDS = frozenset(PoolIndex.__dataclass_fields__) - {"user_pool_id", "users_indexed", "revision"}
+STATE_FIELDS = frozenset(PoolIndex.__dataclass_fields__) - {
+    "user_pool_id",
+    "users_indexed",
+    "revision",
+    "removals_from",
+}

@@ -35,6 +35,9 @@ T = TypeVar("T")
 
 # Values per IN (...) list: far under SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
 CHUNK = 500
+# Removal records a pool keeps after a full sync (about 30 bytes each): a copy of the pool further behind than these
+# is loaded whole again rather than caught up.
+REMOVALS_KEPT = 10_000
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -220,6 +223,35 @@ class IndexRepository:
             result = await connection.execute(delete(users).where(unseen))
             if result.rowcount:
                 await self._count_change(connection, user_pool_id, -result.rowcount, None)
+        return result.rowcount
+
+    @_whole
+    async def prune_removals(self, user_pool_id: str, keep: int = REMOVALS_KEPT) -> int:
+        """Delete the pool's removal records but about the ``keep`` newest (a revision's go together: those of the
+        revision of the next newest, and older, are deleted), and record from which revision on they are all kept;
+        how many were deleted. A full sync calls it when it is done."""
+        async with self.database.transaction() as connection:
+            newest_pruned = (
+                await connection.execute(
+                    select(removed_users.c.revision)
+                    .where(removed_users.c.user_pool_id == user_pool_id)
+                    .order_by(removed_users.c.revision.desc())
+                    .offset(keep)
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            if newest_pruned is None:
+                return 0
+            result = await connection.execute(
+                delete(removed_users).where(
+                    removed_users.c.user_pool_id == user_pool_id, removed_users.c.revision <= newest_pruned
+                )
+            )
+            await connection.execute(
+                update(pools)
+                .where(pools.c.user_pool_id == user_pool_id)
+                .values(removals_from=newest_pruned + 1)  # each prune's is past the last's: older ones are gone
+            )
         return result.rowcount
 
     @_whole

@@ -146,6 +146,7 @@ class PoolSync:
                 await asyncio.gather(groups_read, return_exceptions=True)
         await self._write_groups(found, members)
         await self.repository.sweep_unseen_users(pool, generation)
+        await self.repository.prune_removals(pool)
         await self.repository.recount_users(pool)
         return await self.repository.update_state(
             pool,

@@ -132,6 +132,9 @@ pools = Table(
     Column("lease_expires_at", UtcDateTime),
     # Advanced by every write to the pool's users, attributes or memberships (see ``removed_users``).
     Column("revision", BigInteger, nullable=False, server_default="0"),
+    # The oldest revision whose removals ``removed_users`` still holds all of (older ones are pruned): a copy of the
+    # pool at a revision before the one just under it cannot catch up, and is loaded whole.
+    Column("removals_from", BigInteger, nullable=False, server_default="0"),
 )
 
 users = Table(

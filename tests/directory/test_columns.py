@@ -121,3 +121,20 @@ async def test_random_writes_between_sorted_searches_keep_the_orders_right(datab
         if rng.random() < 0.5:
             await repository.delete_user(RANDOM_POOL, rng.choice(people).username)
     assert searching.cache.loads == 1 and searching.cache.catch_ups == 24
+
+
+async def test_a_copy_behind_the_pruned_removals_is_loaded_again_and_one_after_them_catches_up(database, repository):
+    searching = Searching(database)
+    await everything(searching)
+    for name in ("u1", "u2", "u3"):  # three revisions, one removal each
+        await repository.delete_user(POOL, name)
+    assert await repository.prune_removals(POOL, keep=1) == 2  # only u3's is left
+    state = await repository.state(POOL)
+    assert state.removals_from == state.revision
+    assert [name for name, _, _ in await everything(searching)] == ["u0", "u4", "u5"]
+    assert (searching.cache.loads, searching.cache.catch_ups) == (2, 0)  # too far behind: loaded whole
+
+    await repository.delete_user(POOL, "u4")
+    await repository.prune_removals(POOL, keep=1)  # u4's is kept: the copy is one revision behind it
+    assert [name for name, _, _ in await everything(searching)] == ["u0", "u5"]
+    assert (searching.cache.loads, searching.cache.catch_ups) == (2, 1)
