@@ -106,7 +106,6 @@ class GraphQLApp(GraphQL):
             request.headers,
             state.cursors,
             getattr(state, "index", None),
-            getattr(state, "database", None),
         )
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:

@@ -13,7 +13,6 @@ from gateway.directory.writes import apply_write
 from gateway.graphql.loaders import Loaders
 from gateway.graphql.pagination import CursorSeal
 from gateway.observability import tracing
-from gateway.store import Database
 
 
 @dataclass
@@ -23,8 +22,7 @@ class Context:
     caller: Caller
     cursors: CursorSeal  # the app's: seals and opens the connections' cursors
     trace_parent: Any = None  # the caller's trace (an OpenTelemetry context) when tracing is on
-    index: IndexRunner | None = None  # the app's directory index (its repository and syncs)
-    database: Database | None = None  # the app's own database, which holds the directory index (searchUsers)
+    index: IndexRunner | None = None  # the app's directory index (its repository, syncs, columns and states)
 
     @classmethod
     def for_request(
@@ -34,7 +32,6 @@ class Context:
         headers: Mapping[str, str],
         cursors: CursorSeal,
         index: IndexRunner | None = None,
-        database: Database | None = None,
     ) -> "Context":
         """A request's context: its own dataloaders, built here and never shared with another request."""
         trace_parent = tracing.remote_parent(headers) if cognito.tracer is not None else None
@@ -46,7 +43,6 @@ class Context:
             cursors=cursors,
             trace_parent=trace_parent,
             index=index,
-            database=database,
         )
 
     def written(self, request: dict[str, Any]) -> None:

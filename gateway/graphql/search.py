@@ -15,9 +15,6 @@ from gateway.cognito.errors import invalid_parameter
 from gateway.directory import search as index_search
 from gateway.directory.column_search import ColumnSearch
 from gateway.directory.records import IndexState as StoredIndexState
-from gateway.directory.records import PoolIndex
-from gateway.directory.repository import IndexRepository
-from gateway.directory.states import PoolStates
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import ERROR_TYPES, CognitoError, ErrorFault, ServiceError
 from gateway.graphql.index import IndexStatus
@@ -153,12 +150,14 @@ class Wanted:
 async def search_users(
     context: Context, search: index_search.Search, wanted: Wanted = Wanted()
 ) -> Union[UserSearchConnection, IndexNotReadyError]:
+    index = context.index
+    if index is None:  # the schema executed outside the app
+        raise RuntimeError("searchUsers needs the app's directory index")
     try:
-        compiled = index_search.CompiledSearch(context.database, search)
+        compiled = index_search.CompiledSearch(index.repository.database, search)
     except index_search.InvalidSearch as error:
         raise invalid_parameter(str(error)) from None
-    states = context.index.states if context.index else PoolStates(IndexRepository(context.database))
-    pool = await states.state(search.user_pool_id)
+    pool = await index.states.state(search.user_pool_id)
     if pool.state is not StoredIndexState.READY:
         syncing = pool.state is StoredIndexState.SYNCING
         return IndexNotReadyError(
@@ -171,7 +170,9 @@ async def search_users(
             metadata=None,
             index_status=IndexStatus.of(pool),
         )
-    searcher = await _searcher(context, compiled, pool)
+    # The pool's in-memory columns answer when they are loaded (and brought up to date); SQL answers meanwhile.
+    columns = await index.columns.columns(pool.user_pool_id, pool.revision)
+    searcher = compiled if columns is None else ColumnSearch(compiled, columns)
     page = await searcher.page(with_attributes=wanted.attributes) if wanted.page else index_search.Page([], False)
     total = await searcher.total_count() if wanted.total else 0
     groups = await searcher.groups_of(page) if wanted.groups else None
@@ -195,14 +196,6 @@ async def search_users(
         cursor=cursor,
         hits=hits,
     )
-
-
-async def _searcher(
-    context: Context, compiled: index_search.CompiledSearch, pool: PoolIndex
-) -> index_search.CompiledSearch | ColumnSearch:
-    """The pool's in-memory columns answer when they are loaded (and brought up to date); SQL answers meanwhile."""
-    columns = await context.index.columns.columns(pool.user_pool_id, pool.revision) if context.index else None
-    return compiled if columns is None else ColumnSearch(compiled, columns)
 
 
 @strawberry.type
