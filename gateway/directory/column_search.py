@@ -125,7 +125,7 @@ class ColumnSearch:
             found[slots] = True
         else:
             known = [self.columns.group_code[name] for name in wanted or () if name in self.columns.group_code]
-            found[slots[among(codes, known, len(self.columns.group_names))]] = True
+            found[slots[np.flatnonzero(among(codes, known, len(self.columns.group_names)))]] = True
         return ~found if condition.operator in _NEGATED else found
 
     def _username(self, condition: Condition) -> np.ndarray:
