@@ -161,6 +161,9 @@ class Settings(BaseSettings):
     # AWS_REGION. Each is fully synced at start unless READY, and re-synced every index_reconcile_seconds.
     index_pools: Annotated[list[str], NoDecode] = Field(default_factory=list)
     index_reconcile_seconds: float = Field(default=3600.0, gt=0)
+    # Searches run on a copy of each searched pool in memory (about 1 KB per user, per process); off, they run in SQL
+    # (the same answers, slower: README "How a search is answered").
+    index_in_memory: bool = True
 
     # Audit records of mutations: stdout unless a file is named.
     audit_log_path: str | None = None

@@ -277,8 +277,9 @@ class IndexRunner:
         self.owner = f"gateway-{uuid.uuid4().hex[:12]}"
         self._syncs: dict[str, asyncio.Task[PoolIndex | None]] = {}
         self._loop: asyncio.Task[None] | None = None
-        # What searches run on: the indexed pools' users in memory, kept up to date from the database.
-        self.columns = ColumnCache(repository.database)
+        # What searches run on: the indexed pools' users in memory, kept up to date from the database (unless
+        # GATEWAY_INDEX_IN_MEMORY is off: then SQL answers every search).
+        self.columns = ColumnCache(repository.database) if settings.index_in_memory else None
         self.states = PoolStates(repository)  # what searches and indexStatus read
 
     def _spawn(self, coroutine: Any) -> asyncio.Task[Any]:
@@ -296,7 +297,8 @@ class IndexRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._syncs.clear()
         self._loop = None
-        await self.columns.aclose()
+        if self.columns is not None:
+            await self.columns.aclose()
 
     def syncing(self, user_pool_id: str) -> bool:
         task = self._syncs.get(user_pool_id)

@@ -15,6 +15,8 @@ Tables (all ``directory_*``, so that a database shared with something else is no
 - ``directory_removed_users`` and the ``revision`` columns: each write transaction advances its pool's ``revision``
   and stamps the users it changed with it (or records their removal at it), so that the in-memory columns of a pool
   that searches run on (``directory/columns.py``) catch up with another writer's changes by reading only those.
+  A full sync prunes the removal records but the newest 10,000 (``removals_from`` says from which revision on they
+  are all kept: a copy older than that loads whole).
 
 How each search of section 8 finds its rows through an index rather than a scan (``pool`` is ``user_pool_id``,
 the first column of every B-tree index, since every search is within one pool):

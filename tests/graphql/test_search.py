@@ -131,6 +131,39 @@ async def test_cursors_page_through_every_match_once(searching, database, pool_i
     assert seen == ["ada", "carol", "erin", "bob", "dave"]  # gold x3 by username, silver, none last
 
 
+async def test_a_query_gets_what_it_selects_and_only_that_is_worked_out(searching, database, pool_id):
+    await fill(database, pool_id)
+    where = '[{field: "custom:tier", operator: EQUALS, value: "gold"}]'
+
+    async def selecting(selection: str) -> dict:
+        body = await searching.query(
+            f"query($pool: ID!) {{ searchUsers(userPoolId: $pool, where: {where}, first: 2) {{ "
+            f"... on UserSearchConnection {{ {selection} }} }} }}",
+            {"pool": pool_id},
+        )
+        assert "errors" not in body, body["errors"]
+        return body["data"]["searchUsers"]
+
+    assert await selecting("totalCount") == {"totalCount": 3}
+    assert await selecting('facets(fields: ["group"]) { values { value count } }') == {
+        "facets": [{"values": [{"value": "eng", "count": 1}, {"value": "sales", "count": 1}]}]
+    }
+    # pageInfo alone: its cursor pages on, to the same users as with the nodes selected.
+    first = await selecting("pageInfo { hasNextPage endCursor }")
+    assert first["pageInfo"]["hasNextPage"] is True
+    rest = await search(
+        searching,
+        pool_id,
+        where=[{"field": "custom:tier", "operator": "EQUALS", "value": "gold"}],
+        after=first["pageInfo"]["endCursor"],
+    )
+    assert [node["username"] for node in rest["nodes"]] == ["erin"]
+    # Nodes without attributes, then with them (the index gives both).
+    assert await selecting("nodes { username }") == {"nodes": [{"username": "ada"}, {"username": "carol"}]}
+    with_email = await selecting('nodes { email: attribute(name: "email") }')
+    assert with_email == {"nodes": [{"email": "ada@example.com"}, {"email": "carol@corp.test"}]}
+
+
 async def test_a_cursor_of_another_search_is_refused(searching, database, pool_id):
     await fill(database, pool_id)
     first = await search(searching, pool_id, first=1)
@@ -238,3 +271,21 @@ async def test_the_readme_example_runs(searching, database, pool_id):
         "values": [{"value": "gold", "count": 1}, {"value": "silver", "count": 1}],
     }
     assert searching.calls == {}
+
+
+async def test_with_the_in_memory_copy_off_sql_answers_the_same(searching, backend, database, database_url, pool_id):
+    await fill(database, pool_id)
+    variables = {
+        "text": "example",
+        "where": [{"field": "group", "operator": "NOT_EQUALS", "value": "sales"}],
+        "sort": [{"field": "custom:tier", "direction": "DESC"}],
+        "first": 2,
+        "facets": ["custom:tier", "group", "enabled"],
+    }
+    in_memory = await search(searching, pool_id, **variables)
+    async with running_gateway(backend, database_url=database_url, index_in_memory=False) as in_sql:
+        assert in_sql.app.state.index.columns is None
+        answered = await search(in_sql, pool_id, **variables)
+        after = await search(in_sql, pool_id, **variables, after=answered["pageInfo"]["endCursor"])
+    assert {**answered, "edges": None, "pageInfo": None} == {**in_memory, "edges": None, "pageInfo": None}
+    assert answered["totalCount"] == 3 and [node["username"] for node in after["nodes"]] == ["dave"]
