@@ -289,8 +289,9 @@ class PoolColumns:
         moved += [self.slot_of[row["id"]] for row, _, _ in changed if row["id"] in self.slot_of]
         keep_orders = len(removed) + len(changed) <= ORDER_UPDATES
         if keep_orders:
-            leaving = np.array(moved, dtype=np.int64)
-            self._orders = {keys: order[~np.isin(order, leaving)] for keys, order in self._orders.items()}
+            self._orders = {
+                keys: order[~among(order, moved, self.size)] if moved else order for keys, order in self._orders.items()
+            }
         else:
             self._orders = {}
         for user_id in removed:
@@ -515,9 +516,12 @@ class ColumnCache:
         self.loads = 0  # whole loads and catch-ups done: for tests and the benches
         self.catch_ups = 0
 
-    async def columns(self, user_pool_id: str, revision: int, *, wait: bool = False) -> PoolColumns | None:
-        """The pool's columns at ``revision`` (the pool's, as the caller just read it) or later; None while they are
-        loaded in the background, unless ``wait``."""
+    async def columns(
+        self, user_pool_id: str, revision: int, *, removals_from: int | None = None, wait: bool = False
+    ) -> PoolColumns | None:
+        """The pool's columns at ``revision`` (the pool's, as the caller just read it, with its ``removals_from``
+        when it has it: a catch-up then need not read them again) or later; None while they are loaded in the
+        background, unless ``wait``."""
         current = self._pools.get(user_pool_id)
         if current is not None and current.revision >= revision:
             return current
@@ -525,7 +529,8 @@ class ColumnCache:
             current = self._pools.get(user_pool_id)
             if current is not None and current.revision >= revision:
                 return current
-            if current is not None and await self._catch_up(current):
+            known = None if removals_from is None else (revision, removals_from)
+            if current is not None and await self._catch_up(current, known):
                 return current
         loading = self._loading.get(user_pool_id)
         if loading is None:
@@ -579,16 +584,19 @@ class ColumnCache:
         finally:
             self._loading.pop(user_pool_id, None)
 
-    async def _catch_up(self, columns: PoolColumns) -> bool:
-        """Apply what changed since the columns' revision; False (nothing applied) when that is too much."""
+    async def _catch_up(self, columns: PoolColumns, known: tuple[int, int] | None) -> bool:
+        """Apply what changed since the columns' revision, up to the pool's (``known``: its revision and
+        removals_from, as the caller read them; else read here); False (nothing applied) when that is too much. What
+        is read may go past that revision: applied again by the next catch-up, it changes nothing."""
         pool = columns.user_pool_id
         changed = (users.c.user_pool_id == pool) & (users.c.revision > columns.revision)
         async with self.database.connect() as connection:
-            revision, removals_from = await self._revision(connection, pool)
+            revision, removals_from = known or await self._revision(connection, pool)
             if columns.revision + 1 < removals_from:  # removals it would need were pruned
                 return False
-            count = await connection.execute(select(func.count()).select_from(users).where(changed))
-            if count.scalar_one() + columns.dead > max(CATCH_UP_USERS, RELOAD_SHARE * columns.size):
+            at_most = int(max(CATCH_UP_USERS, RELOAD_SHARE * columns.size)) - columns.dead
+            rows = await _read_users(connection, changed, at_most=at_most) if at_most > 0 else None
+            if rows is None:
                 return False
             gone = await connection.execute(
                 select(removed_users.c.user_id).where(
@@ -596,15 +604,17 @@ class ColumnCache:
                 )
             )
             removed = list(gone.scalars())
-            rows = await _read_users(connection, changed)
         columns.apply(removed, rows)
         columns.revision = max(revision, columns.revision)
         self.catch_ups += 1
         return True
 
 
-async def _read_users(connection: Any, which: Any, *, limit: int | None = None) -> list[UserRows]:
-    """The users ``which`` selects (the first ``limit`` by ID), with their attributes (by name) and group names."""
+async def _read_users(
+    connection: Any, which: Any, *, limit: int | None = None, at_most: int | None = None
+) -> list[UserRows] | None:
+    """The users ``which`` selects (the first ``limit`` by ID), with their attributes (by name) and group names; None
+    when there are more than ``at_most`` (a catch-up that should rather load the pool whole)."""
     selected = select(
         users.c.id,
         users.c.username,
@@ -619,7 +629,11 @@ async def _read_users(connection: Any, which: Any, *, limit: int | None = None) 
         # A load's batch: the next users by ID. A catch-up's few users come in any order: sorting them by ID would
         # make SQLite walk the whole pool by ID rather than use the (pool, revision) index.
         selected = selected.order_by(users.c.id).limit(limit)
+    elif at_most is not None:
+        selected = selected.limit(at_most + 1)
     rows = [dict(row) for row in (await connection.execute(selected)).mappings()]
+    if at_most is not None and len(rows) > at_most:
+        return None
     if not rows:
         return []
     if limit is None:  # a catch-up's few users (at most CATCH_UP_USERS): by ID

@@ -172,7 +172,11 @@ async def search_users(
         )
     # The pool's in-memory columns answer when they are loaded (and brought up to date); SQL answers meanwhile, and
     # always when they are off (GATEWAY_INDEX_IN_MEMORY).
-    columns = await index.columns.columns(pool.user_pool_id, pool.revision) if index.columns else None
+    columns = (
+        await index.columns.columns(pool.user_pool_id, pool.revision, removals_from=pool.removals_from)
+        if index.columns
+        else None
+    )
     searcher = compiled if columns is None else ColumnSearch(compiled, columns)
     page = await searcher.page(with_attributes=wanted.attributes) if wanted.page else index_search.Page([], False)
     total = await searcher.total_count() if wanted.total else 0
