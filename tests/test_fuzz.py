@@ -6,7 +6,7 @@ import pytest
 
 from bench.fuzz import fuzz, fuzzed_app, unexpected_errors
 
-EXAMPLES = 8  # per operation: about 550 documents, some 15 s
+EXAMPLES = 4  # per operation (every query and mutation: about 130): some 500 documents, 20 s
 
 
 @pytest.mark.slow

@@ -42,7 +42,7 @@ def test_a_long_column_searched_through_sketches_and_sorted_affixes_finds_what_a
     monkeypatch.setattr(texts_module, "STALE_AFFIXES_SHARE", 0)
     rng = random.Random(14)
     alphabet = "abcdeéfghij.@ 1"
-    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(30_000)]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(12_000)]
     texts[5] = "x" * (texts_module.TEXT_WIDTH_LIMIT + 10) + "abc"  # kept apart: always a candidate
     column = texts_module.Texts.of(texts, len(texts) + 100)
     for how in ("starts", "ends", "contains"):
