@@ -197,3 +197,14 @@ async def database(database_url: str) -> AsyncIterator[Database]:
                 names = ", ".join(table.name for table in metadata.sorted_tables)
                 await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         yield database
+
+
+async def settled(database: Database) -> object:
+    """The version once it stops moving: on PostgreSQL a write of this process moves it at once, and again when its
+    own notification comes back to the listener."""
+    version = database.changes.version()
+    while True:
+        await asyncio.sleep(0.05)
+        if database.changes.version() == version:
+            return version
+        version = database.changes.version()

@@ -13,7 +13,7 @@ from gateway.directory.repository import IndexRepository
 from gateway.store import Database
 from gateway.store import changes as changes_module
 from gateway.store.tables import pools
-from tests.databases import opened
+from tests.databases import opened, settled
 
 POOL = "us-east-1_Changes"
 
@@ -40,7 +40,7 @@ async def test_a_write_of_this_process_moves_the_version_before_it_returns(datab
     before = await _heard(database)
     await IndexRepository(database).update_state(POOL, state=IndexState.SYNCING)
     assert database.changes.version() != before
-    steady = database.changes.version()
+    steady = await settled(database)
     async with database.connect() as connection:  # a read moves nothing
         await connection.execute(text("SELECT 1"))
     assert database.changes.version() == steady
@@ -49,11 +49,12 @@ async def test_a_write_of_this_process_moves_the_version_before_it_returns(datab
 async def test_a_commit_of_another_process_moves_the_version(database: Database, database_url: str):
     await IndexRepository(database).update_state(POOL, state=IndexState.SYNCING)
     async with opened(database_url) as other:
-        before = await _heard(database)
+        await _heard(database)
+        before = await settled(database)
         async with other.engine.begin() as connection:  # not through Database.transaction: another gateway's write
             await connection.execute(update(pools).where(pools.c.user_pool_id == POOL).values(progress=0.5))
         assert await _moves(database, before)
-        steady = database.changes.version()
+        steady = await settled(database)
         async with other.engine.begin() as connection:  # a write to another table than the pools' on PostgreSQL
             await connection.execute(text("SELECT 1"))
         await asyncio.sleep(0.1)
