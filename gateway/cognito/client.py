@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import AsyncExitStack, contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiobotocore.config import AioConfig
@@ -17,11 +18,12 @@ from aiobotocore.session import AioSession, get_session
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from botocore.loaders import Loader, create_loader
+from botocore.utils import parse_timestamp
 
 from gateway.cognito import errors, model
 from gateway.cognito.cache import CACHED_OPERATIONS, ReadCache
 from gateway.cognito.model import pool_of_arn, region_for
-from gateway.cognito.quotas import QuotaLimiter
+from gateway.cognito.quotas import BACKGROUND_RESERVE, QuotaLimiter
 from gateway.cognito.regions import check_region, served_regions
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
@@ -51,7 +53,20 @@ def aws_session() -> AioSession:
         _LOADER = create_loader()
     session = get_session()
     session.register_component("data_loader", _LOADER)
+    session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=utc_timestamp)
     return session
+
+
+def utc_timestamp(value: Any) -> datetime:
+    """A response's timestamp as an aware datetime in UTC.
+
+    botocore's default gives each epoch dateutil's ``tzlocal()``, which costs about half of parsing a ListUsers page
+    (two timestamps a user); the gateway works in UTC everywhere, so the same instant in UTC is all it needs.
+    """
+    try:
+        return datetime.fromtimestamp(float(value), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return parse_timestamp(value)  # ISO 8601 or RFC 822 text, or an epoch out of the platform's range
 
 
 # The request IDs of the calls made while someone collects them (the audit of a mutation).
@@ -97,19 +112,20 @@ def check_declared(operation: str) -> None:
         )
 
 
-# Calls made in this context are background work (the directory index's sync): the quota limiter serves them behind
-# interactive requests (gateway.cognito.quotas.BACKGROUND_RESERVE).
-_background: ContextVar[bool] = ContextVar("background_calls", default=False)
+# The share of each quota bucket that calls made in this context leave to others: 0 for interactive requests; more
+# for background work (the directory index's sync), which the limiter serves behind them (gateway.cognito.quotas).
+_reserve: ContextVar[float] = ContextVar("quota_reserve", default=0.0)
 
 
 @contextmanager
-def in_background() -> Iterator[None]:
-    """Calls made in this context (and the tasks it starts) wait behind interactive requests in the limiter."""
-    token = _background.set(True)
+def in_background(reserve: float = BACKGROUND_RESERVE) -> Iterator[None]:
+    """Calls made in this context (and the tasks it starts) wait in the limiter behind interactive requests, and
+    behind background work with a smaller ``reserve``."""
+    token = _reserve.set(reserve)
     try:
         yield
     finally:
-        _background.reset(token)
+        _reserve.reset(token)
 
 
 def _record(request_id: str | None) -> None:
@@ -240,7 +256,7 @@ class CognitoGateway:
         client = await self.client(region, write=write)
         method = getattr(client, xform_name(operation))
         if self.limiter is not None:
-            await self.limiter.acquire(region, operation, background=_background.get())
+            await self.limiter.acquire(region, operation, reserve=_reserve.get())
         async with self._slots:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)

@@ -23,6 +23,10 @@ from gateway.token_bucket import TokenBucket
 # finds its burst intact and waits no longer than it would without the sync. At a steady rate the sync still gets
 # every token nobody else uses.
 BACKGROUND_RESERVE = 0.25
+# The share that background work off its task's critical path leaves to interactive requests and to other background
+# work: a sync's group walks, which can run at any time, leave the tokens first to its ListUsers chain, whose pages
+# must come one after another (each needs the last one's token) and so set the sync's length.
+DEFERRED_RESERVE = 0.5
 
 CATEGORY_OF: Mapping[str, str] = {operation: facts.category for operation, facts in OPERATIONS.items()}
 
@@ -54,9 +58,10 @@ class QuotaLimiter:
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self.waits: Counter[str] = Counter()  # calls that had to wait, per category
 
-    async def acquire(self, region: str, operation: str, *, background: bool = False) -> float:
-        """Wait until ``operation`` may be sent in ``region``; returns the seconds waited. A ``background`` call
-        waits behind interactive ones: until the bucket holds its token beyond :data:`BACKGROUND_RESERVE`."""
+    async def acquire(self, region: str, operation: str, *, reserve: float = 0.0) -> float:
+        """Wait until ``operation`` may be sent in ``region``; returns the seconds waited. A call with a ``reserve``
+        (background work: :data:`BACKGROUND_RESERVE`, :data:`DEFERRED_RESERVE`) waits behind those with a smaller
+        one: until the bucket holds its token beyond that share of it."""
         category = CATEGORY_OF.get(operation)
         if category is None:
             return 0.0
@@ -65,8 +70,8 @@ class QuotaLimiter:
         if bucket is None:
             bucket = self._buckets[(region, category)] = TokenBucket(self.rates[category], self.rates[category], now)
         waited = 0.0
-        if background:
-            keep = max(0.0, min(BACKGROUND_RESERVE * bucket.capacity, bucket.capacity - 1))  # reachable
+        if reserve > 0:
+            keep = max(0.0, min(reserve * bucket.capacity, bucket.capacity - 1))  # reachable
             while (pause := bucket.wait(now, keep)) > 0:
                 waited += pause
                 self.waits[category] += 1

@@ -24,18 +24,23 @@ the fast path does not cover (a missing pool or group, a Limit that is not a pos
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from botocore.model import Shape
 from moto.cognitoidp.exceptions import InvalidParameterException
 from moto.cognitoidp.models import CognitoIdpGroup, CognitoIdpUser, CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.cognitoidp.utils import PAGINATION_MODEL
+from moto.core.common_types import TYPE_RESPONSE
 from moto.core.exceptions import InvalidToken
 from moto.core.responses import ActionResult
+from moto.core.serialize import TimestampSerializer
+from moto.core.utils import get_service_model
 from moto.utilities.paginator import Paginator
 
 from gateway.demo.requests import Handler
@@ -286,7 +291,7 @@ def _pool(response: CognitoIdpResponse) -> CognitoIdpUserPool | None:
 
 def _list_users(moto_list_users: Handler) -> Handler:
     @functools.wraps(moto_list_users)
-    def list_users(self: CognitoIdpResponse) -> ActionResult:
+    def list_users(self: CognitoIdpResponse) -> ActionResult | TYPE_RESPONSE:
         limit = self._get_param("Limit")
         pool = _pool(self)
         if pool is None or not _fast_path_limit(limit):
@@ -300,14 +305,14 @@ def _list_users(moto_list_users: Handler) -> Handler:
         }
         if token:
             response["PaginationToken"] = str(token)
-        return ActionResult(response)
+        return _serialized(self, "ListUsers", response)
 
     return list_users
 
 
 def _list_users_in_group(moto_list_users_in_group: Handler) -> Handler:
     @functools.wraps(moto_list_users_in_group)
-    def list_users_in_group(self: CognitoIdpResponse) -> ActionResult:
+    def list_users_in_group(self: CognitoIdpResponse) -> ActionResult | TYPE_RESPONSE:
         limit = self._get_param("Limit")
         pool = _pool(self)
         group: CognitoIdpGroup | None = pool.groups.get(self._get_param("GroupName")) if pool is not None else None
@@ -315,9 +320,47 @@ def _list_users_in_group(moto_list_users_in_group: Handler) -> Handler:
             return moto_list_users_in_group(self)
         paginator = _paginator("list_users_in_group", limit, self._get_param("NextToken"))
         users, token = _page(group.users.order(pool.users), paginator, None)
-        return ActionResult({"Users": [user.to_json(extended=True) for user in users], "NextToken": token})
+        return _serialized(
+            self, "ListUsersInGroup", {"Users": [user.to_json(extended=True) for user in users], "NextToken": token}
+        )
 
     return list_users_in_group
+
+
+# -- the answer ------------------------------------------------------------------------------------------------
+
+
+def _serialized(response: CognitoIdpResponse, operation: str, result: dict[str, Any]) -> TYPE_RESPONSE:
+    """``result`` as moto's serializer writes it (its status and headers, the request ID among them), in a tenth of
+    its time: moto's serializer, driven by the model value by value, took 16 ms of a 60-user page, more than the rest
+    of moto's work on it.  The body is :func:`_plain` of the operation's output shape."""
+    status, headers, _ = response.serialized(ActionResult({}))
+    return status, headers, json.dumps(_plain(_output_shape(operation), result))
+
+
+@functools.cache
+def _output_shape(operation: str) -> Shape:
+    shape = get_service_model("cognito-idp").operation_model(operation).output_shape
+    assert shape is not None
+    return shape
+
+
+def _plain(shape: Shape, value: Any) -> Any:
+    """``value`` as moto's JSON serializer writes it for ``shape``: a structure's members by their names, those
+    that are None left out; timestamps as epoch seconds truncated to milliseconds; everything else as it is (the
+    users' values are JSON's own types)."""
+    kind = shape.type_name
+    if kind == "structure":
+        return {
+            name: _plain(member, item)
+            for name, member in shape.members.items()  # type: ignore[attr-defined]
+            if (item := value.get(name)) is not None
+        }
+    if kind == "list":
+        return [_plain(shape.member, item) for item in value]  # type: ignore[attr-defined]
+    if kind == "timestamp":
+        return TimestampSerializer._timestamp_unixtimestamp(value)
+    return value
 
 
 def _with_counted_users(init: Callable[..., None], counted: type[CountedUsers | CountedMembers]) -> Callable[..., None]:

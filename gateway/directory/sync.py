@@ -9,7 +9,9 @@ Each ListUsers page is written as it comes, its users stamped with the sync's ge
 already being read (a page's database writes do not wait for Cognito, nor Cognito for them; pages that arrive while
 the writes lag are written together). The groups and their
 members are read meanwhile, a few groups at a time (ListUsersInGroup shares ListUsers' quota bucket: several page
-chains keep it busy where one chain would wait on each round trip), and written once every user is; then the users
+chains keep it busy where one chain would wait on each round trip), behind the ListUsers chain in the limiter
+(``DEFERRED_RESERVE``: that chain's pages come one after another and set the sync's length, so it goes first and the
+group walks take the tokens it leaves), and written once every user is; then the users
 the sync did not see (an older generation) are swept. The pagination token reached and the
 generation are the checkpoint: a sync interrupted (a restart, an upstream failure) resumes from its page. A lease
 keeps two replicas from syncing one pool at once.
@@ -30,6 +32,7 @@ from typing import Any
 
 from gateway.cognito.client import CognitoGateway, in_background
 from gateway.cognito.errors import CognitoException
+from gateway.cognito.quotas import DEFERRED_RESERVE
 from gateway.directory.columns import ColumnCache
 from gateway.directory.records import IndexedGroup, IndexedUser, IndexState, PoolIndex
 from gateway.directory.repository import IndexRepository
@@ -243,9 +246,10 @@ class PoolSync:
 
         async def members(name: str) -> list[str]:
             async with walks:
-                listed = await self.cognito.paginate(
-                    "ListUsersInGroup", "Users", UserPoolId=pool, GroupName=name, Limit=PAGE
-                )
+                with in_background(DEFERRED_RESERVE):  # behind the ListUsers chain, which sets the sync's length
+                    listed = await self.cognito.paginate(
+                        "ListUsersInGroup", "Users", UserPoolId=pool, GroupName=name, Limit=PAGE
+                    )
             return [user["Username"] for user in listed]
 
         names = [group["GroupName"] for group in found]

@@ -1,7 +1,10 @@
 """The Cognito layer: clients per served region only, call counting."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from gateway.cognito.client import utc_timestamp
 from gateway.cognito.regions import cognito_regions
 from tests.conftest import running_gateway
 
@@ -29,6 +32,33 @@ async def test_values_past_the_model_bounds_are_refused_before_any_call(gateway,
     assert result["__typename"] == "InvalidParameterError"
     assert result["message"] == "UserAttributes[0].Value has 2049 characters; at most 2048 are allowed"
     assert gateway.calls == {}
+
+
+async def test_response_timestamps_are_parsed_in_utc(gateway, pool_id):
+    cognito = gateway.app.state.cognito
+    before = datetime.now(UTC)
+
+    await cognito.call("AdminCreateUser", UserPoolId=pool_id, Username="ts-user", MessageAction="SUPPRESS")
+    created = (await cognito.call("AdminGetUser", UserPoolId=pool_id, Username="ts-user"))["UserCreateDate"]
+
+    assert created.tzinfo is UTC
+    assert before - timedelta(seconds=1) <= created <= datetime.now(UTC) + timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1764500000.123, datetime(2025, 11, 30, 10, 53, 20, 123000, tzinfo=UTC)),
+        ("1764500000", datetime(2025, 11, 30, 10, 53, 20, tzinfo=UTC)),
+        ("2025-11-30T10:53:20Z", datetime(2025, 11, 30, 10, 53, 20, tzinfo=UTC)),
+        ("Sun, 30 Nov 2025 10:53:20 GMT", datetime(2025, 11, 30, 10, 53, 20, tzinfo=UTC)),
+    ],
+)
+def test_a_timestamp_of_any_form_botocore_takes_is_the_same_instant(value, expected):
+    parsed = utc_timestamp(value)
+
+    assert parsed == expected
+    assert parsed.utcoffset() == timedelta(0)
 
 
 def test_the_regions_served_by_default_are_botocores_for_cognito_user_pools():

@@ -3,7 +3,7 @@
 import pytest
 
 from gateway.cognito import model
-from gateway.cognito.quotas import CATEGORY_OF, DEFAULT_RATES, QuotaLimiter
+from gateway.cognito.quotas import BACKGROUND_RESERVE, CATEGORY_OF, DEFAULT_RATES, DEFERRED_RESERVE, QuotaLimiter
 from gateway.coverage import Coverage
 from gateway.graphql.schema import build_schema
 
@@ -77,18 +77,39 @@ async def test_background_calls_leave_a_reserve_to_interactive_ones():
     limiter = QuotaLimiter({"UserList": 8}, clock=time.clock, sleep=sleep)
 
     # A sync takes the bucket down to its reserve (a quarter of 8) without waiting, then waits for refills.
-    background = [await limiter.acquire("us-east-1", "ListUsers", background=True) for _ in range(7)]
+    background = [await limiter.acquire("us-east-1", "ListUsers", reserve=BACKGROUND_RESERVE) for _ in range(7)]
     assert background[:6] == [0.0] * 6 and background[6] == pytest.approx(1 / 8)
     # Full again a second later: background calls take it down to the reserve, which interactive calls find intact.
     time.now = 1.0
     for _ in range(6):
-        await limiter.acquire("us-east-1", "ListUsers", background=True)
+        await limiter.acquire("us-east-1", "ListUsers", reserve=BACKGROUND_RESERVE)
     assert await limiter.acquire("us-east-1", "ListUsers") == 0.0
     assert await limiter.acquire("us-east-1", "ListUsers") == 0.0
+
+
+async def test_deferred_background_calls_leave_tokens_to_the_other_background_calls():
+    """A sync's group walks (DEFERRED_RESERVE) stop at half the bucket, where its ListUsers chain
+    (BACKGROUND_RESERVE) still finds tokens, and interactive calls find the last quarter."""
+    time = FakeTime()
+
+    async def sleep(seconds: float) -> None:
+        time.slept.append(round(seconds, 6))
+        time.now += seconds
+
+    limiter = QuotaLimiter({"UserList": 8}, clock=time.clock, sleep=sleep)
+
+    deferred = [await limiter.acquire("us-east-1", "ListUsers", reserve=DEFERRED_RESERVE) for _ in range(4)]
+    assert deferred == [0.0] * 4  # 8 -> 4: half the bucket
+    assert time.slept == []
+    chain = [await limiter.acquire("us-east-1", "ListUsers", reserve=BACKGROUND_RESERVE) for _ in range(2)]
+    assert chain == [0.0, 0.0]  # 4 -> 2, without waiting for the deferred calls' refill
+    assert await limiter.acquire("us-east-1", "ListUsers") == 0.0  # 2 -> 1: interactive, at once
+    assert await limiter.acquire("us-east-1", "ListUsers", reserve=DEFERRED_RESERVE) == pytest.approx(4 / 8)
+    assert time.slept == [0.5]  # until 5 tokens: its own and half the bucket besides
 
 
 async def test_a_background_call_on_a_one_token_bucket_is_not_starved():
     time = FakeTime()
     limiter = QuotaLimiter({"LimitManagement": 1}, clock=time.clock, sleep=time.sleep)
 
-    assert await limiter.acquire("us-east-1", "GetProvisionedLimit", background=True) == 0.0
+    assert await limiter.acquire("us-east-1", "GetProvisionedLimit", reserve=BACKGROUND_RESERVE) == 0.0
