@@ -584,7 +584,10 @@ class IndexRepository:
         for chunk in _chunks(removed):
             await connection.execute(delete(attributes).where(attributes.c.id.in_(chunk)))
         if added:
-            await connection.execute(attributes.insert(), added)
+            # RETURNING makes SQLAlchemy send the rows as multi-row statements ("insertmanyvalues") rather than a
+            # statement per row: SQLite's FTS5 flushes its pending index at the end of each statement, so a statement
+            # per row wrote a trigram segment per attribute (4x the time of the insert).
+            await connection.execute(attributes.insert().returning(attributes.c.id), added)
         if changed:
             columns = _attribute_columns("")
             await connection.execute(
