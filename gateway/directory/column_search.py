@@ -23,7 +23,6 @@ from gateway.directory.columns import (
     SortKey,
     among,
     compare_positions,
-    grown,
     instant_of,
     micros,
 )
@@ -45,6 +44,7 @@ from gateway.directory.search import (
     SortDirection,
     facet_text,
 )
+from gateway.directory.texts import grown
 from gateway.directory.values import fold, parse_instant, parse_number, value_key
 
 Op = SearchOperator
