@@ -29,6 +29,8 @@ from gateway.graphql.pagination import CursorSeal
 from gateway.graphql.schema import build_schema
 from gateway.guard import RequestGuard
 from gateway.ide.page import ASSETS_PATH, AssetFiles, assets_dir
+from gateway.jobs.repository import JobRepository
+from gateway.jobs.runner import JobRunner
 from gateway.observability import Metrics, RequestObserver, configure_logging, tracing
 from gateway.readiness import Readiness
 from gateway.settings import Settings
@@ -74,6 +76,9 @@ def create_app(
             # The directory index: syncs GATEWAY_INDEX_POOLS in the background, and those indexUserPool asks for.
             app.state.index = IndexRunner(IndexRepository(database), cognito, settings)
             app.state.index.start()
+            # Bulk jobs: those left unfinished (a restart, a replica gone) are resumed.
+            app.state.jobs = JobRunner(JobRepository(database), cognito, app.state.index.repository)
+            app.state.jobs.start()
             async with AsyncExitStack() as consumers:
                 app.state.index_events = None
                 if settings.index_events_queue_url:
@@ -93,6 +98,7 @@ def create_app(
                 try:
                     yield
                 finally:
+                    await app.state.jobs.aclose()
                     await app.state.index.aclose()
                 await app.state.readiness.aclose()
                 await authenticator.aclose()

@@ -26,6 +26,7 @@ from gateway.graphql.context import Context
 from gateway.graphql.errors import shape_error
 from gateway.guard import Refused, RequestGuard, error_response, replay
 from gateway.ide.page import assets_dir, ide_page
+from gateway.jobs.records import MAX_USERNAMES
 from gateway.negotiation import CONTENT_TYPES, GRAPHQL_RESPONSE, JSON, response_media_type
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,8 @@ class GraphQLApp(GraphQL):
         if isinstance(data, GraphQLRequestData) and not isinstance(data.operation_name, (str, type(None))):
             # Strawberry checks the other parameters' types, and would look for an operation named `0`.
             raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
-        # Cognito's lists hold at most 200 items: a longer one is refused here, not sent (and audited) whole.
+        # Cognito's lists hold at most 200 items and a job's usernames selection 10,000: a longer list is refused
+        # here, not read (and audited) whole.
         if isinstance(data, GraphQLRequestData) and _longest_list(data.variables) > MAX_LIST_ITEMS:
             raise HTTPException(400, f"A list in `variables` has more than {MAX_LIST_ITEMS} items.")
         return data  # type: ignore[return-value]
@@ -106,6 +108,7 @@ class GraphQLApp(GraphQL):
             request.headers,
             state.cursors,
             getattr(state, "index", None),
+            getattr(state, "jobs", None),
         )
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
@@ -148,7 +151,7 @@ UNENCODABLE = orjson.dumps(
     {"data": None, "errors": [{"message": "The response could not be encoded.", "extensions": {"code": "INTERNAL"}}]}
 )
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
-MAX_LIST_ITEMS = 1000
+MAX_LIST_ITEMS = MAX_USERNAMES
 
 
 def _is_request_error(result: ExecutionResult) -> bool:

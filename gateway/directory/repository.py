@@ -14,10 +14,9 @@ so revisions commit in order.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
@@ -28,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.directory.records import STATE_FIELDS, IndexedGroup, IndexedUser, IndexState, PoolIndex
 from gateway.directory.values import fold, parse_instant, parse_number, search_text, value_key
 from gateway.store import Database
+from gateway.store.database import whole
 from gateway.store.tables import attributes, groups, memberships, pools, removed_users, users, utcnow
 
 P = ParamSpec("P")
@@ -48,17 +48,6 @@ def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
 def _insert(connection: AsyncConnection, table: Table) -> Any:
     """INSERT with the engine's ON CONFLICT (both engines write it the same way)."""
     return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(table)
-
-
-def _whole(write: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-    """A write runs to its end even when its caller is cancelled (a restart, a client gone): a transaction cut at an
-    await can leave its connection holding SQLite's write lock, so that every later write waits for it, then fails."""
-
-    @functools.wraps(write)
-    async def whole(*args: P.args, **kwargs: P.kwargs) -> T:
-        return await asyncio.shield(write(*args, **kwargs))  # type: ignore[arg-type]
-
-    return whole
 
 
 @functools.cache
@@ -108,7 +97,7 @@ class IndexRepository:
 
     # Users.
 
-    @_whole
+    @whole
     async def upsert_users(
         self,
         user_pool_id: str,
@@ -162,7 +151,7 @@ class IndexRepository:
         """One user (see ``upsert_users``); True when it was new."""
         return await self.upsert_users(user_pool_id, [user], record_change=record_change) == 1
 
-    @_whole
+    @whole
     async def delete_user(self, user_pool_id: str, username: str, *, record_change: bool = True) -> bool:
         """Remove a user with its attributes and memberships; False when it was not indexed."""
         async with self.database.transaction() as connection:
@@ -213,7 +202,7 @@ class IndexRepository:
             )
             return result.scalar_one_or_none()
 
-    @_whole
+    @whole
     async def sweep_unseen_users(self, user_pool_id: str, generation: int) -> int:
         """Remove the users a full sync of ``generation`` did not see (stamped with an older one); how many."""
         async with self.database.transaction() as connection:
@@ -225,7 +214,7 @@ class IndexRepository:
                 await self._count_change(connection, user_pool_id, -result.rowcount, None)
         return result.rowcount
 
-    @_whole
+    @whole
     async def prune_removals(self, user_pool_id: str, keep: int = REMOVALS_KEPT) -> int:
         """Delete the pool's removal records but about the ``keep`` newest (a revision's go together: those of the
         revision of the next newest, and older, are deleted), and record from which revision on they are all kept;
@@ -254,7 +243,7 @@ class IndexRepository:
             )
         return result.rowcount
 
-    @_whole
+    @whole
     async def recount_users(self, user_pool_id: str) -> int:
         """Set ``users_indexed`` to the count of the pool's indexed users, and return it."""
         async with self.database.transaction() as connection:
@@ -266,7 +255,7 @@ class IndexRepository:
 
     # Groups and memberships.
 
-    @_whole
+    @whole
     async def upsert_groups(self, user_pool_id: str, batch: Iterable[IndexedGroup]) -> None:
         rows = [{"user_pool_id": user_pool_id, **vars(group)} for group in batch]
         if not rows:
@@ -283,7 +272,7 @@ class IndexRepository:
                 rows,
             )
 
-    @_whole
+    @whole
     async def replace_groups(self, user_pool_id: str, batch: Iterable[IndexedGroup]) -> int:
         """The pool's groups are exactly these: others are removed with their memberships (after a full sync's
         ListGroups). Returns how many were removed."""
@@ -301,7 +290,7 @@ class IndexRepository:
                 )
         return len(gone)
 
-    @_whole
+    @whole
     async def delete_group(self, user_pool_id: str, group_name: str, *, record_change: bool = True) -> bool:
         """Remove a group and every membership of it; False when it was not indexed."""
         async with self.database.transaction() as connection:
@@ -314,7 +303,7 @@ class IndexRepository:
                 await self._count_change(connection, user_pool_id, 0, utcnow())
         return bool(result.rowcount)
 
-    @_whole
+    @whole
     async def replace_group_members(
         self, user_pool_id: str, group_name: str, usernames: Iterable[str], *, record_change: bool = False
     ) -> set[str]:
@@ -348,7 +337,7 @@ class IndexRepository:
                 await self._count_change(connection, user_pool_id, 0, utcnow())
         return set(wanted_names) - ids.keys()
 
-    @_whole
+    @whole
     async def add_membership(
         self, user_pool_id: str, username: str, group_name: str, *, record_change: bool = True
     ) -> bool:
@@ -368,7 +357,7 @@ class IndexRepository:
             await self._count_change(connection, user_pool_id, 0, utcnow() if record_change else None)
         return True
 
-    @_whole
+    @whole
     async def remove_membership(
         self, user_pool_id: str, username: str, group_name: str, *, record_change: bool = True
     ) -> bool:
@@ -405,7 +394,7 @@ class IndexRepository:
             rows = (await connection.execute(select(pools).order_by(pools.c.user_pool_id))).mappings().all()
         return [_pool_index(row) for row in rows]
 
-    @_whole
+    @whole
     async def update_state(self, user_pool_id: str, **changes: Any) -> PoolIndex:
         """Set fields of the pool's index state (any of :class:`PoolIndex`'s but the ID and the count) and return
         the whole state. Enforcing the state machine (``progress`` never going back...) is the sync's."""
@@ -421,7 +410,7 @@ class IndexRepository:
             row = (await connection.execute(select(pools).where(pools.c.user_pool_id == user_pool_id))).mappings().one()
         return _pool_index(row)
 
-    @_whole
+    @whole
     async def claim_lease(self, user_pool_id: str, owner: str, seconds: float) -> bool:
         """Take (or extend) the pool's sync lease for ``seconds``: True unless another owner holds an unexpired one
         (section 10: one replica syncs a pool at a time)."""
@@ -442,7 +431,7 @@ class IndexRepository:
             )
         return result.rowcount == 1
 
-    @_whole
+    @whole
     async def release_lease(self, user_pool_id: str, owner: str) -> None:
         async with self.database.transaction() as connection:
             await connection.execute(
@@ -451,7 +440,7 @@ class IndexRepository:
                 .values(lease_owner=None, lease_expires_at=None)
             )
 
-    @_whole
+    @whole
     async def drop_pool(self, user_pool_id: str) -> bool:
         """Forget the pool: its state, users, attributes, groups and memberships. False when it was not known."""
         async with self.database.transaction() as connection:

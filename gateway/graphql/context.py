@@ -12,6 +12,7 @@ from gateway.directory.sync import IndexRunner
 from gateway.directory.writes import apply_write
 from gateway.graphql.loaders import Loaders
 from gateway.graphql.pagination import CursorSeal
+from gateway.jobs.runner import JobRunner
 from gateway.observability import tracing
 
 
@@ -23,6 +24,7 @@ class Context:
     cursors: CursorSeal  # the app's: seals and opens the connections' cursors
     trace_parent: Any = None  # the caller's trace (an OpenTelemetry context) when tracing is on
     index: IndexRunner | None = None  # the app's directory index (its repository, syncs, columns and states)
+    jobs: JobRunner | None = None  # the app's bulk job runner
 
     @classmethod
     def for_request(
@@ -32,6 +34,7 @@ class Context:
         headers: Mapping[str, str],
         cursors: CursorSeal,
         index: IndexRunner | None = None,
+        jobs: JobRunner | None = None,
     ) -> "Context":
         """A request's context: its own dataloaders, built here and never shared with another request."""
         trace_parent = tracing.remote_parent(headers) if cognito.tracer is not None else None
@@ -43,6 +46,7 @@ class Context:
             cursors=cursors,
             trace_parent=trace_parent,
             index=index,
+            jobs=jobs,
         )
 
     def written(self, request: dict[str, Any]) -> None:

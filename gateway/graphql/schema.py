@@ -25,6 +25,7 @@ from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ServiceError
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.identity_providers import IdentityProviderMutations, IdentityProviderQueries
 from gateway.graphql.index import IndexMutations, IndexQueries
+from gateway.graphql.jobs import JobMutations, JobQueries
 from gateway.graphql.limits import ValidationCacheAfterChecks, add_limit_code, limits_extension
 from gateway.graphql.me import MeQueries
 from gateway.graphql.pool_security import PoolSecurityMutations
@@ -60,6 +61,7 @@ Query = merge_types(
         IndexQueries,
         MeQueries,
         SearchQueries,
+        JobQueries,
     ),
 )
 Mutation = merge_types(
@@ -81,6 +83,7 @@ Mutation = merge_types(
         ProvisionedLimitMutations,
         AuthMutations,
         IndexMutations,
+        JobMutations,
     ),
 )
 

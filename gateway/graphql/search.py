@@ -15,6 +15,7 @@ from gateway.cognito.errors import invalid_parameter
 from gateway.directory import search as index_search
 from gateway.directory.column_search import ColumnSearch
 from gateway.directory.records import IndexState as StoredIndexState
+from gateway.directory.records import PoolIndex
 from gateway.graphql.context import Context, Info
 from gateway.graphql.errors import ERROR_TYPES, CognitoError, ErrorFault, ServiceError
 from gateway.graphql.index import IndexStatus
@@ -147,6 +148,21 @@ class Wanted:
         )
 
 
+def not_ready(pool: PoolIndex) -> IndexNotReadyError:
+    """What a search of a pool whose index is not READY answers (retryable while it syncs)."""
+    syncing = pool.state is StoredIndexState.SYNCING
+    return IndexNotReadyError(
+        message=f"The directory index of {pool.user_pool_id} is {pool.state.value}"
+        + (": try again when its sync is done." if syncing else ": index it first (indexUserPool)."),
+        code="IndexNotReady",
+        fault=ErrorFault.CLIENT,
+        retryable=syncing,
+        request_id=None,
+        metadata=None,
+        index_status=IndexStatus.of(pool),
+    )
+
+
 async def search_users(
     context: Context, search: index_search.Search, wanted: Wanted = Wanted()
 ) -> Union[UserSearchConnection, IndexNotReadyError]:
@@ -159,17 +175,7 @@ async def search_users(
         raise invalid_parameter(str(error)) from None
     pool = await index.states.state(search.user_pool_id)
     if pool.state is not StoredIndexState.READY:
-        syncing = pool.state is StoredIndexState.SYNCING
-        return IndexNotReadyError(
-            message=f"The directory index of {search.user_pool_id} is {pool.state.value}"
-            + (": try again when its sync is done." if syncing else ": index it first (indexUserPool)."),
-            code="IndexNotReady",
-            fault=ErrorFault.CLIENT,
-            retryable=syncing,
-            request_id=None,
-            metadata=None,
-            index_status=IndexStatus.of(pool),
-        )
+        return not_ready(pool)
     # The pool's in-memory columns answer when they are loaded (and brought up to date); SQL answers meanwhile, and
     # always when they are off (GATEWAY_INDEX_IN_MEMORY).
     columns = (

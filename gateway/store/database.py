@@ -8,12 +8,14 @@ a writer waits for another rather than failing. PostgreSQL gets a pool sized by 
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL
@@ -36,6 +38,21 @@ POSTGRESQL_POOL_TIMEOUT_SECONDS = 10
 
 class DatabaseUnavailable(RuntimeError):
     """The database could not be opened or migrated at start (the message names it without its password)."""
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def whole(write: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """A write runs to its end even when its caller is cancelled (a restart, a client gone): a transaction cut at an
+    await can leave its connection holding SQLite's write lock, so that every later write waits for it, then fails."""
+
+    @functools.wraps(write)
+    async def whole_write(*args: P.args, **kwargs: P.kwargs) -> T:
+        return await asyncio.shield(write(*args, **kwargs))  # type: ignore[arg-type]
+
+    return whole_write
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,50 @@ memberships = Table(
     Index("ix_directory_memberships_pool_group", "user_pool_id", "group_name", "user_id"),
 )
 
+# Bulk user jobs (DESIGN.md section 9, gateway/jobs). A job's selection is listed into its items once, when it starts
+# (the selection is fixed then); each item is written at most once: ``sending`` is set and committed before its call,
+# so an item found sending after a restart has an unknown outcome and is read back, never sent blindly.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_pool_id", String(POOL_ID_CHARS), nullable=False),
+    Column("action", String(32), nullable=False),  # JobAction
+    Column("state", String(16), nullable=False),  # JobState: QUEUED RUNNING SUCCEEDED FAILED CANCELLED
+    # What the job was started with: the selection, groupName, userAttributes, format (gateway/jobs/records.py).
+    Column("spec", JSON, nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("created_by", String(256), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("error", Text),  # why a FAILED job could not go on
+    Column("total", Integer),  # null until the selection is listed
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("failed", Integer, nullable=False, server_default="0"),
+    Column("unknown", Integer, nullable=False, server_default="0"),
+    Column("skipped", Integer, nullable=False, server_default="0"),
+    # The replica running the job, until when (section 10: one replica runs a job at a time).
+    Column("lease_owner", String(200)),
+    Column("lease_expires_at", UtcDateTime),
+    Index("ix_jobs_pool_created", "user_pool_id", "created_at"),
+    Index("ix_jobs_state", "state"),
+)
+
+job_items = Table(
+    "job_items",
+    metadata,
+    Column("job_id", String(36), ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),  # the selection's order
+    Column("username", key_text(128), nullable=False),
+    Column("outcome", String(16), nullable=False),  # JobItemOutcome: PENDING DONE FAILED UNKNOWN SKIPPED
+    Column("sending", Boolean, nullable=False),  # its call may have left: see above
+    Column("error_code", String(128)),
+    Column("message", Text),
+    PrimaryKeyConstraint("job_id", "position", name="pk_job_items"),
+    Index("ix_job_items_outcome", "job_id", "outcome", "position"),
+)
+
 # The text indexes, which the migrations create per engine and which metadata cannot describe: SQLite FTS5 tables
 # (with their shadow tables and triggers) and PostgreSQL trigram GIN indexes.
 SQLITE_TEXT_TABLES = {
