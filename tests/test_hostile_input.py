@@ -131,7 +131,7 @@ async def test_a_body_over_the_cap_is_refused_with_413(gateway):
 @pytest.mark.parametrize("item", ["a", 1])
 async def test_a_list_of_100k_items_is_refused(gateway, item):
     body = await query(gateway, HOSTILE["100k-item list variable"].document, {"names": [item] * 100_000}, 400)
-    refusal(body, "BAD_REQUEST", "A list in `variables` has more than 1000 items.")
+    refusal(body, "BAD_REQUEST", "A list in `variables` has more than 10000 items.")
 
 
 async def test_deeply_nested_json_variables_are_refused(gateway):

@@ -15,8 +15,9 @@ from gateway.directory import search as index_search
 from gateway.directory.records import IndexState as StoredIndexState
 from gateway.graphql.context import Info
 from gateway.graphql.declarations import CognitoCall, Declared
-from gateway.graphql.errors import ERROR_TYPES, ServiceError
+from gateway.graphql.errors import ERROR_TYPES, ServiceError, result_union
 from gateway.graphql.pagination import Connection, Edge, PageInfo, Position
+from gateway.graphql.permissions import requires
 from gateway.graphql.search import IndexNotReadyError, UserConditionInput, not_ready
 from gateway.graphql.shapes import input_type, to_cognito
 from gateway.jobs import records
@@ -175,15 +176,14 @@ def _union(name: str, *members: Any) -> Any:
     return Optional[Annotated[Union[(*members, ServiceError)], strawberry.union(name)]]  # type: ignore[valid-type]
 
 
-StartUserJobResult = _union(
-    "StartUserJobResult", StartUserJobPayload, _InvalidParameterError, _ResourceNotFoundError, IndexNotReadyError
-)
+# GetGroup: a group job checks its group first (below).
+StartUserJobResult = result_union("StartUserJobResult", [StartUserJobPayload, IndexNotReadyError], "GetGroup")
 JobResult = _union("JobResult", Job, _ResourceNotFoundError)
 JobsResult = _union("JobsResult", JobConnection, _InvalidParameterError)
 CancelJobResult = _union("CancelJobResult", CancelJobPayload, _InvalidParameterError, _ResourceNotFoundError)
 
 # A group job checks its group once, before any item: 5,000 calls that all fail would spend the quota for nothing.
-_GROUP_CHECK = CognitoCall("GetGroup", Role.VIEWER)
+_GROUP_CHECK = CognitoCall("GetGroup", Role.OPERATOR)
 
 
 def _runner(info: Info) -> Any:
@@ -276,12 +276,18 @@ def _spec(input: StartUserJobInput) -> JobSpec:
 
 @strawberry.type
 class JobQueries:
-    @strawberry.field(description="A bulk job (no Cognito call: read from the gateway's database).")
+    @strawberry.field(
+        description="A bulk job (no Cognito call: read from the gateway's database).",
+        extensions=[requires(Role.VIEWER, pool_in_arguments=False)],  # and on the job's pool: below
+    )
     async def job(self, info: Info, id: strawberry.ID) -> JobResult:
         job = await _job(info, str(id))
         return Job.of(job, _runner(info).eta_seconds(job))
 
-    @strawberry.field(description="Bulk jobs, newest first: of one pool, or of every pool the caller may view.")
+    @strawberry.field(
+        description="Bulk jobs, newest first: of one pool, or of every pool the caller may view.",
+        extensions=[requires(Role.VIEWER)],
+    )
     async def jobs(
         self,
         info: Info,
@@ -322,7 +328,8 @@ class JobMutations:
     @strawberry.mutation(
         description="Start a bulk job over a selection of a pool's users; it runs in the background (see `job` and "
         "the `jobProgress` subscription). It needs the role its action's mutation needs on the pool.",
-        extensions=[Declared(_GROUP_CHECK)],
+        # Every action needs at least an operator (section 9); the action's own role on the pool is checked below.
+        extensions=[requires(Role.OPERATOR, changes=True), Declared(_GROUP_CHECK)],
     )
     async def start_user_job(self, info: Info, input: StartUserJobInput) -> StartUserJobResult:
         caller = info.context.caller
@@ -345,7 +352,10 @@ class JobMutations:
         write_record(caller.subject, "startUserJob", spec, "StartUserJobPayload", job_id=job.id)
         return StartUserJobPayload(job=Job.of(job, None))
 
-    @strawberry.mutation(description="Cancel a job: it stops before its next items (those in flight finish).")
+    @strawberry.mutation(
+        description="Cancel a job: it stops before its next items (those in flight finish).",
+        extensions=[requires(Role.OPERATOR, pool_in_arguments=False)],  # and the action's role on its pool: below
+    )
     async def cancel_job(self, info: Info, input: CancelJobInput) -> CancelJobResult:
         job = await _job(info, str(input.id))
         _require(info, role_for(info, job.spec.action), job.spec.user_pool_id, "Mutation.cancelJob")

@@ -40,13 +40,15 @@ def _named_pool(value: Any) -> str | None:
 class RoleRequired(BasePermission):
     role: ClassVar[Role]
 
-    def __init__(self, *, changes: bool = False) -> None:
+    def __init__(self, *, changes: bool = False, pool_in_arguments: bool = True) -> None:
         # A change that names no pool needs a grant on every pool; a read naming none (listing pools) does not.
         self.changes = changes
+        # False: the arguments name no pool (a job's ``id``); the resolver checks the pool it finds.
+        self.pool_in_arguments = pool_in_arguments
 
     def has_permission(self, source: Any, info: Any, **arguments: Any) -> bool:
         caller = info.context.caller
-        pool_id = pool_of(source, arguments)
+        pool_id = pool_of(source, arguments) if self.pool_in_arguments else None
         allowed = (
             caller.may_everywhere(self.role) if pool_id is None and self.changes else caller.may(self.role, pool_id)
         )
@@ -77,7 +79,10 @@ PERMISSION_OF_ROLE: dict[Role, type[RoleRequired]] = {
 }
 
 
-def requires(role: Role, *, changes: bool = False) -> PermissionExtension:
+def requires(role: Role, *, changes: bool = False, pool_in_arguments: bool = True) -> PermissionExtension:
     """The field extension that enforces ``role`` (shown in the SDL as ``@requiresViewer`` and so on);
-    ``changes`` for mutations."""
-    return PermissionExtension(permissions=[PERMISSION_OF_ROLE[role](changes=changes)])
+    ``changes`` for mutations; ``pool_in_arguments=False`` where the pool is not an argument (the resolver checks
+    the role on the pool it finds)."""
+    return PermissionExtension(
+        permissions=[PERMISSION_OF_ROLE[role](changes=changes, pool_in_arguments=pool_in_arguments)]
+    )

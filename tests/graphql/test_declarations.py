@@ -24,6 +24,10 @@ FREE = {
     ("Query", "searchUsers"),
     ("UserSearchConnection", "facets"),
     ("UserSearchConnection", "edges"),
+    ("Query", "job"),
+    ("Query", "jobs"),
+    ("Job", "items"),
+    ("Mutation", "cancelJob"),
 }
 
 

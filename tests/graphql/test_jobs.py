@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Gateway
+from gateway.auth.api_keys import hash_key
+from gateway.settings import ApiKey
+from tests.conftest import Gateway, running_gateway
 from tests.helpers import HANG_GUARD_SECONDS, create_group, create_users
 
 JOB_FIELDS = "id userPoolId action state total done failed unknown skipped progress dryRun createdBy error"
@@ -204,3 +206,41 @@ async def test_unknown_and_finished_jobs_are_typed_errors(gateway, cognito, pool
     refused = (await gateway.data(CANCEL, {"id": job["id"]}))["cancelJob"]
     assert refused["__typename"] == "InvalidParameterError"
     assert "already SUCCEEDED" in refused["message"]
+
+
+async def test_jobs_follow_the_callers_grants(backend, cognito, pool_id):
+    """A viewer starts nothing; an operator on one pool neither sees nor cancels another pool's jobs."""
+    other_pool = cognito.create_user_pool(PoolName="other")["UserPool"]["Id"]
+    create_users(cognito, other_pool, 1)
+    keys = {"viewer": "viewer-key", "operator": "operator-key", "pool-operator": "pool-key"}
+    api_keys = [
+        ApiKey(name="viewer", role="viewer", hash=hash_key(keys["viewer"])),
+        ApiKey(name="operator", role="operator", hash=hash_key(keys["operator"])),
+        ApiKey(name="pool-operator", role="operator", pools=[pool_id], hash=hash_key(keys["pool-operator"])),
+    ]
+    async with running_gateway(backend, auth_mode="api-key", api_keys=api_keys) as gateway:
+        disable = {"userPoolId": other_pool, "action": "DISABLE", "selection": {"usernames": ["user-000"]}}
+
+        gateway.http.headers["X-API-Key"] = keys["viewer"]
+        refused = await gateway.query(START, {"input": disable})
+        assert refused["data"]["startUserJob"] is None
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+        gateway.http.headers["X-API-Key"] = keys["pool-operator"]
+        elsewhere = await gateway.query(START, {"input": disable})
+        assert elsewhere["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert "on user pool " + other_pool in elsewhere["errors"][0]["message"]
+
+        gateway.http.headers["X-API-Key"] = keys["operator"]
+        started = await start(gateway, **disable)
+        job_id = started["job"]["id"]
+        assert started["job"]["createdBy"] == "operator"
+
+        gateway.http.headers["X-API-Key"] = keys["pool-operator"]
+        assert (await gateway.data(JOB, {"id": job_id}))["job"]["__typename"] == "ResourceNotFoundError"
+        assert (await gateway.data(CANCEL, {"id": job_id}))["cancelJob"]["__typename"] == "ResourceNotFoundError"
+        assert job_id not in [job["id"] for job in (await gateway.data(JOBS, {"first": 100}))["jobs"]["nodes"]]
+
+        gateway.http.headers["X-API-Key"] = keys["operator"]
+        assert (await finished(gateway, job_id))["done"] == 1
+        assert [job["id"] for job in (await gateway.data(JOBS, {"pool": other_pool}))["jobs"]["nodes"]] == [job_id]

@@ -212,6 +212,9 @@ OPERATOR_MUTATIONS = {
     "confirmDevice",
     "adminAddUserToGroup",
     "adminRemoveUserFromGroup",
+    # at least: a job needs the role of its action's mutation on the pool (every action's is operator today)
+    "startUserJob",
+    "cancelJob",
 }
 
 
