@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import __version__
@@ -121,6 +121,7 @@ def create_app(
     )
     graphql = GraphQLApp(schema, RequestGuard(settings, authenticator))
     app.add_route("/graphql", graphql, methods=["GET", "POST"])
+    app.router.routes.append(WebSocketRoute("/graphql", graphql))  # subscriptions (jobProgress): graphql-transport-ws
     app.mount(ASSETS_PATH, AssetFiles(assets_dir(settings.ide_assets_dir)))
     if settings.cors_origins:
         app.add_middleware(

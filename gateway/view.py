@@ -8,6 +8,7 @@ A request error (one raised before any field ran) has no ``data`` entry; with
 
 import json
 import logging
+from collections.abc import Mapping
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -15,13 +16,16 @@ from graphql.validation.validate import ValidationAbortedError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
-from strawberry.types.unset import UNSET
+from strawberry.types.unset import UNSET, UnsetType
 
+from gateway.auth import AuthenticationError, Caller
 from gateway.graphql.context import Context
 from gateway.graphql.errors import shape_error
 from gateway.guard import Refused, RequestGuard, error_response, replay
@@ -32,9 +36,22 @@ from gateway.negotiation import CONTENT_TYPES, GRAPHQL_RESPONSE, JSON, response_
 logger = logging.getLogger(__name__)
 
 
+class TextFrames(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages go in text frames (browser clients read no others): orjson's bytes as text."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLApp(GraphQL):
     """Strawberry's ASGI view, mounted as a plain route: FastAPI's dependency injection would cost more per
     request than executing a small query, and the view needs none of it."""
+
+    websocket_adapter_class = TextFrames  # type: ignore[assignment]
 
     def __init__(self, schema: object, guard: RequestGuard) -> None:
         super().__init__(schema)  # type: ignore[arg-type]
@@ -89,6 +106,20 @@ class GraphQLApp(GraphQL):
             _in_media_type(response, media_type)
         return response
 
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
+        """A websocket not authenticated by its upgrade request's headers is by its ``connection_init`` payload
+        (``{"Authorization": "Bearer ..."}`` or ``{"X-API-Key": ...}``: browsers cannot set headers on a websocket);
+        refused, it closes with 4403."""
+        if context.caller is None:
+            params = context.connection_params or {}
+            headers = {str(name).lower(): value for name, value in params.items() if isinstance(value, str)}
+            try:
+                context.caller = await self.guard.authenticator.authenticate(headers)
+            except AuthenticationError as error:
+                logger.warning("websocket authentication refused: %s", error.reason)
+                raise ConnectionRejectionError from None
+        return UNSET
+
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         data = await super().parse_http_body(request)
         if isinstance(data, GraphQLRequestData) and not isinstance(data.operation_name, (str, type(None))):
@@ -100,11 +131,19 @@ class GraphQLApp(GraphQL):
             raise HTTPException(400, f"A list in `variables` has more than {MAX_LIST_ITEMS} items.")
         return data  # type: ignore[return-value]
 
-    async def get_context(self, request: Request, response: Response) -> Context:
+    async def get_context(self, request: Request | WebSocket, response: Response) -> Context:
         state = request.app.state
+        if isinstance(request, WebSocket):
+            # Its upgrade request's headers, when they authenticate; else its connection_init (on_ws_connect).
+            try:
+                caller: Caller | None = await self.guard.authenticator.authenticate(request.headers)
+            except AuthenticationError:
+                caller = None
+        else:
+            caller = request.state.caller
         return Context.for_request(
             state.cognito,
-            request.state.caller,
+            caller,
             request.headers,
             state.cursors,
             getattr(state, "index", None),

@@ -131,3 +131,38 @@ def table_rows(section: str, header: str) -> list[list[str]]:
     """The cells of the table starting with ``header`` (header and separator left out)."""
     table = section.split("\n" + header, 1)[1].split("\n\n", 1)[0]
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()[2:]]
+
+
+def test_jobs_bench_sends_one_call_per_item_and_reads_meanwhile(tmp_path):
+    """A tiny real ADD_TO_GROUP job (moto, the app, startUserJob over HTTP): one AdminAddUserToGroup per item and the
+    group's one GetGroup, every item DONE, interactive reads before and during the job, each figure in the section."""
+    out = tmp_path / "results.md"
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.jobs", "--users", "60", "--out", out],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    section = out.read_text()
+    assert section.startswith("## Jobs") and section in result.stdout
+    assert "The job then: SUCCEEDED, total 60, done 60, failed 0, unknown 0;" in section
+    calls = {row[0]: row[1:3] for row in table_rows(section, "| operation |")}
+    assert calls["AdminAddUserToGroup"] == ["60", "1.00"]
+    assert calls["GetGroup"][0] == "1"
+    assert not [operation for operation in calls if "unexpected" in operation]
+    figures = {row[0]: row[1:] for row in table_rows(section, "| figure |")}
+    rate, per_item, p50, p95 = figures.values()
+    assert re.fullmatch(r"60 in [\d.]+ s = [\d.]+/s = \*\*[\d.]+\*\*", rate[0])
+    assert per_item[:2] == ["60 / 60 = **1.00**", "1.0"] and per_item[2] == "met"
+    assert re.fullmatch(r"[\d.]+ / [\d.]+ ms = \*\*[\d.]+x\*\*", p50[0])
+    assert re.fullmatch(r"[\d.]+ / [\d.]+ ms = [\d.]+x", p95[0])
+    idle, during = map(int, re.search(r"(\d+) idle, before the job, (\d+) during it", section).groups())
+    assert idle > 0 and during > 0
+    assert "AdminAddUserToGroup 60, startUserJob 1." in section  # an audit record per item, one per start
+    assert "errors: idle none, during the job none" in section
+    assert "export part of issue 15's bench (a 50,000-user EXPORT job)" in section
+    assert "not measured by this version" in result.stdout

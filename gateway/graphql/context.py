@@ -20,17 +20,18 @@ from gateway.observability import tracing
 class Context:
     cognito: CognitoGateway
     loaders: Loaders
-    caller: Caller
+    caller: Caller | None  # None only on a websocket before its connection_init authenticates it
     cursors: CursorSeal  # the app's: seals and opens the connections' cursors
     trace_parent: Any = None  # the caller's trace (an OpenTelemetry context) when tracing is on
     index: IndexRunner | None = None  # the app's directory index (its repository, syncs, columns and states)
     jobs: JobRunner | None = None  # the app's bulk job runner
+    connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
 
     @classmethod
     def for_request(
         cls,
         cognito: CognitoGateway,
-        caller: Caller,
+        caller: Caller | None,
         headers: Mapping[str, str],
         cursors: CursorSeal,
         index: IndexRunner | None = None,

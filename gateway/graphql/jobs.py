@@ -3,7 +3,10 @@ gateway/jobs; the fields here shape arguments, check the caller's role on the jo
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Annotated, Any, Optional, Union
 
@@ -35,6 +38,8 @@ ExportFormat = strawberry.enum(records.ExportFormat)
 AttributeInput = input_type("AttributeType")
 
 JOBS_FIRST, JOBS_MAX = 20, 100
+PROGRESS_INTERVAL_SECONDS = 0.25  # jobProgress's events, at most 4 a second
+POLL_SECONDS = 1.0  # a job another replica runs is read this often by its followers here
 ITEMS_FIRST, ITEMS_MAX = 50, 500
 EXPORT_ROLE = Role.OPERATOR  # section 9
 
@@ -321,6 +326,28 @@ class JobQueries:
         return JobConnection(
             edges=edges, nodes=[edge.node for edge in edges], page_info=_page_info(edges, len(found) > first)
         )
+
+
+@strawberry.type
+class JobSubscriptions:
+    @strawberry.subscription(
+        description="A job as it goes: a snapshot first, then an event on progress (at most "
+        f"{1 / PROGRESS_INTERVAL_SECONDS:g} a second), the last in its final state; then the subscription completes.",
+        extensions=[requires(Role.VIEWER, pool_in_arguments=False)],  # and on the job's pool: below
+    )
+    async def job_progress(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Job, None]:
+        runner = _runner(info)
+        job = await _job(info, str(id))
+        yield Job.of(job, runner.eta_seconds(job))
+        sent_at = time.monotonic()
+        while not job.state.final:
+            await runner.changed(job.id, timeout=POLL_SECONDS)
+            await asyncio.sleep(max(0.0, sent_at + PROGRESS_INTERVAL_SECONDS - time.monotonic()))
+            current = await runner.repository.get(job.id)
+            if current != job:
+                job = current
+                yield Job.of(job, runner.eta_seconds(job))
+                sent_at = time.monotonic()
 
 
 @strawberry.type

@@ -25,7 +25,7 @@ from gateway.graphql.errors import ERROR_TYPES, EXCEPTION_HANDLERS, ServiceError
 from gateway.graphql.groups import GroupMutations, GroupQueries
 from gateway.graphql.identity_providers import IdentityProviderMutations, IdentityProviderQueries
 from gateway.graphql.index import IndexMutations, IndexQueries
-from gateway.graphql.jobs import JobMutations, JobQueries
+from gateway.graphql.jobs import JobMutations, JobQueries, JobSubscriptions
 from gateway.graphql.limits import ValidationCacheAfterChecks, add_limit_code, limits_extension
 from gateway.graphql.me import MeQueries
 from gateway.graphql.pool_security import PoolSecurityMutations
@@ -86,6 +86,8 @@ Mutation = merge_types(
         JobMutations,
     ),
 )
+
+Subscription = merge_types("Subscription", (JobSubscriptions,))
 
 
 class GatewaySchema(strawberry.Schema):
@@ -175,6 +177,7 @@ def build_schema(
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         # Every Cognito error is in the schema, also those no exposed operation raises.
         types=[*ERROR_TYPES.values(), ServiceError],
         config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=not introspection),

@@ -52,6 +52,20 @@ class JobRunner:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._loop: asyncio.Task[None] | None = None
         self._rates: dict[str, deque[tuple[float, int]]] = {}
+        self._changed: dict[str, asyncio.Event] = {}  # set when a job changes here (its followers wake)
+
+    def _notify(self, job_id: str) -> None:
+        event = self._changed.pop(job_id, None)
+        if event is not None:
+            event.set()
+
+    async def changed(self, job_id: str, timeout: float) -> None:
+        """Returns when the job changes in this process, or after ``timeout`` (another replica may be running it)."""
+        event = self._changed.setdefault(job_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            pass
 
     def _spawn(self, coroutine: Any) -> asyncio.Task[Any]:
         # A context of its own: not the request's that started the job (its declared operations, its request IDs).
@@ -76,7 +90,9 @@ class JobRunner:
         return job
 
     async def cancel(self, job_id: str) -> Job:
-        return await self.repository.cancel(job_id)  # the run sees it before its next window
+        job = await self.repository.cancel(job_id)  # the run sees it before its next window
+        self._notify(job_id)
+        return job
 
     def eta_seconds(self, job: Job) -> float | None:
         """The items left over the rate measured in the last seconds; None until there is a rate."""
@@ -112,9 +128,11 @@ class JobRunner:
         try:
             job = await self.repository.get(job_id)
             await self.repository.start(job_id)
+            self._notify(job_id)
             with in_background():
                 if job.total is None:
                     job = await self._list(job)
+                    self._notify(job_id)
                     if job.spec.dry_run:
                         await self.repository.finish(job_id, JobState.SUCCEEDED)
                         return
@@ -129,6 +147,7 @@ class JobRunner:
         finally:
             self._rates.pop(job_id, None)
             await asyncio.shield(self.repository.release(job_id, self.owner))
+            self._notify(job_id)
 
     async def _list(self, job: Job) -> Job:
         """The selection's usernames into items (once: the selection is fixed when the job starts)."""
@@ -183,6 +202,7 @@ class JobRunner:
             outcomes = await asyncio.gather(*(self._item(current, action, item) for item in window))
             recorded = await self.repository.record(job.id, outcomes)
             self._sample(recorded)
+            self._notify(job.id)
 
     def _sample(self, job: Job) -> None:
         samples = self._rates.setdefault(job.id, deque())

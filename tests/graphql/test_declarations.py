@@ -28,6 +28,7 @@ FREE = {
     ("Query", "jobs"),
     ("Job", "items"),
     ("Mutation", "cancelJob"),
+    ("Subscription", "jobProgress"),
 }
 
 

@@ -1,0 +1,221 @@
+"""A bulk job survives its gateway process being stopped mid-job (DESIGN.md section 9: "a restarted gateway resumes
+its jobs where they stopped", "each item is written at most once"), on both engines.
+
+The gateway runs as users run it, `cognito-gateway serve` in a process of its own, in front of moto through the
+bench's counting proxy, which counts every call that reaches Cognito whichever process sent it. The proxy reads a
+whole request before it counts it, then forwards it even when its client is gone, so its count is what Cognito got.
+A first process runs a DISABLE job (UserUpdate slowed to 10/s, so that the job takes seconds) and is stopped while a
+window of items is in flight (marked ``sending``, their calls partly sent); a second process on the same database
+finishes the job. Each user is then disabled, and AdminDisableUser reached Cognito exactly once per user: the items
+left ``sending`` were each read back once (AdminGetUser), and only those proven not written were sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from botocore.client import BaseClient
+from sqlalchemy import select
+
+from bench.proxy import CountingProxy
+from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION
+from gateway.jobs.records import JobItem, JobState
+from gateway.jobs.repository import JobRepository
+from gateway.jobs.runner import LEASE_SECONDS, POLL_SECONDS, WINDOW
+from gateway.store import Database
+from gateway.store.tables import jobs
+from tests.helpers import create_users
+from tests.test_app import closed_port
+
+pytestmark = pytest.mark.slow  # a SIGKILLed runner's lease runs out before another takes its job: 20 s and more
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+USERS = 3 * WINDOW  # three windows: the process is stopped in the second
+RATE = 10  # UserUpdate calls a second: a window takes about a second
+START_SECONDS = 60  # a process starting on a loaded machine
+
+START = """mutation($input: StartUserJobInput!) { startUserJob(input: $input) {
+  __typename ... on CognitoError { code message } ... on StartUserJobPayload { job { id state } } } }"""
+JOB = """query($id: ID!) { job(id: $id) { __typename ... on CognitoError { code message }
+  ... on Job { state total done failed unknown skipped error items(first: 100) { nodes { username outcome } } } } }"""
+
+
+@dataclass
+class GatewayProcess:
+    process: subprocess.Popen[bytes]
+    http: httpx.AsyncClient
+    log: Path
+
+    def printed(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    async def data(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": document, "variables": variables})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def job(self, job_id: str) -> dict[str, Any]:
+        job = (await self.data(JOB, {"id": job_id}))["job"]
+        assert job["__typename"] == "Job", job
+        return job
+
+    async def stop(self, sig: signal.Signals) -> int:
+        self.process.send_signal(sig)
+        return await asyncio.to_thread(self.process.wait, 30)
+
+
+@contextmanager
+def gateway_process(cognito_url: str, database_url: str, log: Path) -> Iterator[GatewayProcess]:
+    """`cognito-gateway serve` on a free port, its Cognito at ``cognito_url``, its database at ``database_url``;
+    killed on exit if still running."""
+    port = closed_port()
+    env = {
+        **os.environ,  # GATEWAY_DATA_DIR: the session's (tests/conftest.py)
+        "PYTHONUNBUFFERED": "1",
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": cognito_url,
+        "AWS_ACCESS_KEY_ID": DEMO_CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": DEMO_CREDENTIALS["aws_secret_access_key"],
+        "AWS_REGION": DEMO_REGION,
+        "GATEWAY_AUTH_MODE": "none",
+        "GATEWAY_ALLOW_INSECURE": "true",
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_METRICS_PORT": "0",
+        "GATEWAY_DATABASE_URL": database_url,
+        "GATEWAY_QUOTA_RATES": f'{{"UserUpdate": {RATE}}}',
+        "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS": "10",
+    }
+    with log.open("wb") as output:  # a file, not a pipe: the access log of the polls never blocks the process
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "serve"], stdout=output, stderr=subprocess.STDOUT, cwd=ROOT, env=env
+        )
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while "Uvicorn running" not in log.read_text(errors="replace"):  # printed once the socket listens
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the gateway did not start:\n" + log.read_text(errors="replace"))
+            time.sleep(0.05)
+        http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=30)
+        yield GatewayProcess(process, http, log)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+async def items_of(database: Database, job_id: str) -> list[JobItem]:
+    return await JobRepository(database).items(job_id, outcome=None, first=1000, after=None)
+
+
+def disabled(cognito: BaseClient, pool_id: str) -> set[str]:
+    users = cognito.get_paginator("list_users").paginate(UserPoolId=pool_id).build_full_result()["Users"]
+    return {user["Username"] for user in users if not user["Enabled"]}
+
+
+async def stopped_mid_window(gateway: GatewayProcess, proxy: CountingProxy, job_id: str) -> None:
+    """Returns once a window after the first is in flight: the first recorded, and at most half of the next window's
+    calls at Cognito, so that the rest are still to go."""
+    deadline = time.monotonic() + 30
+    while True:
+        job = await gateway.job(job_id)
+        sent = proxy.calls()["AdminDisableUser"]  # read after `done`: a window recorded meanwhile shows as sent
+        if job["done"] >= WINDOW and 1 <= sent - job["done"] <= WINDOW // 2:
+            return
+        assert job["state"] in ("QUEUED", "RUNNING") and job["done"] < USERS - WINDOW, f"the job went past its middle: {job}"
+        assert time.monotonic() < deadline, f"the job did not get going: {job}\n{gateway.printed()}"
+        await asyncio.sleep(0.02)
+
+
+async def settled_at_cognito(cognito: BaseClient, pool_id: str, proxy: CountingProxy) -> int:
+    """The AdminDisableUser calls counted once those the proxy was still forwarding have landed: each one disabled a
+    user of its own (none was sent twice)."""
+    deadline = time.monotonic() + 10
+    while (sent := proxy.calls()["AdminDisableUser"]) != len(disabled(cognito, pool_id)):
+        assert time.monotonic() < deadline, (sent, disabled(cognito, pool_id))
+        await asyncio.sleep(0.05)
+    return sent
+
+
+async def finished(gateway: GatewayProcess, job_id: str, within_seconds: float) -> dict[str, Any]:
+    deadline = time.monotonic() + within_seconds
+    while (job := await gateway.job(job_id))["state"] in ("QUEUED", "RUNNING"):
+        assert time.monotonic() < deadline, f"the job was not finished: {job}\n{gateway.printed()}"
+        await asyncio.sleep(0.1)
+    return job
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+async def test_a_job_resumes_in_the_next_process_and_writes_each_user_once(
+    sig, backend, cognito, pool_id, database, database_url, tmp_path
+):
+    usernames = create_users(cognito, pool_id, USERS)
+    proxy = CountingProxy(backend.endpoint_url, latency_seconds=0).start()
+    try:
+        # The first process: stopped while its second window is in flight.
+        with gateway_process(proxy.endpoint_url, database_url, tmp_path / "first.log") as first:
+            selection = {"usernames": usernames}
+            input = {"userPoolId": pool_id, "action": "DISABLE", "selection": selection}
+            started = (await first.data(START, {"input": input}))["startUserJob"]
+            assert started["__typename"] == "StartUserJobPayload", started
+            job_id = started["job"]["id"]
+            await stopped_mid_window(first, proxy, job_id)
+            exit_code = await first.stop(sig)
+            stopped_at = time.monotonic()
+            first_log = first.printed()
+            await first.http.aclose()
+        # uvicorn re-raises SIGTERM once it has drained, so both end as killed by their signal.
+        assert exit_code == -sig, first_log
+
+        # What it left: a RUNNING job, one window recorded, the next window's items `sending`.
+        job = await JobRepository(database).get(job_id)
+        items = await items_of(database, job_id)
+        sending = [item.position for item in items if item.sending]
+        done_when_stopped = sum(item.outcome == "DONE" for item in items)
+        assert job.state is JobState.RUNNING and job.done == done_when_stopped
+        assert WINDOW <= done_when_stopped < USERS
+        assert sending == list(range(done_when_stopped, done_when_stopped + WINDOW))  # the window in flight
+        sent_by_first = await settled_at_cognito(cognito, pool_id, proxy)
+        landed = sent_by_first - done_when_stopped  # of the window in flight, those that reached Cognito
+        assert 1 <= landed <= len(sending)
+        async with database.connect() as connection:
+            lease = (await connection.execute(select(jobs.c.lease_expires_at).where(jobs.c.id == job_id))).scalar()
+        if sig == signal.SIGTERM:
+            # Drained: the runner let go of its lease on the way out, so the next process takes the job at once.
+            assert job.lease_owner is None and lease is None, first_log
+        else:
+            assert job.lease_owner is not None and lease is not None  # a dead runner's, until it runs out
+
+        # The second process, on the same database: it takes the job over and finishes it.
+        with gateway_process(proxy.endpoint_url, database_url, tmp_path / "second.log") as second:
+            within = LEASE_SECONDS + POLL_SECONDS + 20 if sig == signal.SIGKILL else 20
+            final = await finished(second, job_id, within)
+            taken_over_after = time.monotonic() - stopped_at
+            await second.http.aclose()
+        calls = proxy.calls()
+    finally:
+        proxy.stop()
+
+    assert final["state"] == "SUCCEEDED", final
+    assert (final["total"], final["done"], final["failed"], final["unknown"], final["skipped"]) == (USERS, USERS, 0, 0, 0)
+    assert final["items"]["nodes"] == [{"username": name, "outcome": "DONE"} for name in usernames]
+    assert disabled(cognito, pool_id) == set(usernames)
+    # Each user written exactly once, across both processes: the items left `sending` were each read back once, and
+    # only the ones proven not written (still enabled) were sent again; the rest, once each.
+    assert calls["AdminGetUser"] == len(sending)
+    assert calls["AdminDisableUser"] == USERS, (calls, landed)
+    assert calls["AdminDisableUser"] - sent_by_first == USERS - done_when_stopped - landed
+    if sig == signal.SIGTERM:
+        assert taken_over_after < LEASE_SECONDS  # not held up by a lease
