@@ -29,6 +29,7 @@ from gateway.graphql.pagination import CursorSeal
 from gateway.graphql.schema import build_schema
 from gateway.guard import RequestGuard
 from gateway.ide.page import ASSETS_PATH, AssetFiles, assets_dir
+from gateway.jobs.downloads import download_route
 from gateway.jobs.repository import JobRepository
 from gateway.jobs.runner import JobRunner
 from gateway.observability import Metrics, RequestObserver, configure_logging, tracing
@@ -122,6 +123,7 @@ def create_app(
     graphql = GraphQLApp(schema, RequestGuard(settings, authenticator))
     app.add_route("/graphql", graphql, methods=["GET", "POST"])
     app.router.routes.append(WebSocketRoute("/graphql", graphql))  # subscriptions (jobProgress): graphql-transport-ws
+    app.router.routes.append(download_route(graphql.guard))  # exports' files (a job's downloadUrl)
     app.mount(ASSETS_PATH, AssetFiles(assets_dir(settings.ide_assets_dir)))
     if settings.cors_origins:
         app.add_middleware(

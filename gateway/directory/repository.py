@@ -194,6 +194,45 @@ class IndexRepository:
                 groups=frozenset(names.scalars()),
             )
 
+    async def get_users(self, user_pool_id: str, usernames: Sequence[str]) -> dict[str, IndexedUser]:
+        """The indexed ones of ``usernames`` (an export's page), with their attributes and groups, by username."""
+        found: dict[str, IndexedUser] = {}
+        async with self.database.connect() as connection:
+            for chunk in _chunks(list(usernames)):
+                rows = (
+                    (
+                        await connection.execute(
+                            select(users).where(users.c.user_pool_id == user_pool_id, users.c.username.in_(chunk))
+                        )
+                    )
+                    .mappings()
+                    .all()
+                )
+                ids = [row["id"] for row in rows]
+                pairs: dict[int, dict[str, str]] = {id: {} for id in ids}
+                for user_id, name, value in await connection.execute(
+                    select(attributes.c.user_id, attributes.c.name, attributes.c.value).where(
+                        attributes.c.user_id.in_(ids)
+                    )
+                ):
+                    pairs[user_id][name] = value
+                names: dict[int, set[str]] = {id: set() for id in ids}
+                for user_id, group in await connection.execute(
+                    select(memberships.c.user_id, memberships.c.group_name).where(memberships.c.user_id.in_(ids))
+                ):
+                    names[user_id].add(group)
+                for row in rows:
+                    found[row["username"]] = IndexedUser(
+                        username=row["username"],
+                        attributes=pairs[row["id"]],
+                        user_status=row["user_status"],
+                        enabled=row["enabled"],
+                        user_create_date=row["user_create_date"],
+                        user_last_modified_date=row["user_last_modified_date"],
+                        groups=frozenset(names[row["id"]]),
+                    )
+        return found
+
     async def username_for_sub(self, user_pool_id: str, sub: str) -> str | None:
         """The indexed user with this ``sub`` (for change events whose username CloudTrail hides)."""
         async with self.database.connect() as connection:

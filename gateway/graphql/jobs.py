@@ -26,7 +26,8 @@ from gateway.graphql.shapes import input_type, to_cognito
 from gateway.jobs import records
 from gateway.jobs.actions import ACTIONS
 from gateway.jobs.audit import write_record
-from gateway.jobs.records import MAX_USERNAMES, JobSpec, Selection
+from gateway.jobs.downloads import download_url
+from gateway.jobs.records import EXPORT_ROLE, MAX_USERNAMES, JobSpec, Selection
 from gateway.jobs.repository import JobFinished, JobNotFound
 
 UserJobAction = strawberry.enum(records.JobAction, name="UserJobAction", description="What a job does to each user.")
@@ -41,7 +42,6 @@ JOBS_FIRST, JOBS_MAX = 20, 100
 PROGRESS_INTERVAL_SECONDS = 0.25  # jobProgress's events, at most 4 a second
 POLL_SECONDS = 1.0  # a job another replica runs is read this often by its followers here
 ITEMS_FIRST, ITEMS_MAX = 50, 500
-EXPORT_ROLE = Role.OPERATOR  # section 9
 
 
 @strawberry.type(description="One user of a job's selection and what became of it.")
@@ -130,7 +130,11 @@ class Job:
             created_by=job.created_by,
             dry_run=job.spec.dry_run,
             error=job.error,
-            download_url=None,
+            download_url=download_url(job.id)
+            if job.spec.action is records.JobAction.EXPORT
+            and job.state is records.JobState.SUCCEEDED
+            and not job.spec.dry_run
+            else None,
             stored=job,
         )
 
@@ -362,7 +366,7 @@ class JobMutations:
         caller = info.context.caller
         spec = _spec(input)
         _require(info, role_for(info, spec.action), spec.user_pool_id, "Mutation.startUserJob")
-        if spec.selection.searches:
+        if spec.selection.searches or spec.action is records.JobAction.EXPORT:  # an export reads the index too
             if info.context.index is None:  # the schema executed outside the app
                 raise RuntimeError("a search selection needs the app's directory index")
             state = await info.context.index.states.state(spec.user_pool_id)

@@ -8,9 +8,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from gateway.auth import Role
 from gateway.directory.search import Condition, SearchOperator
 
 MAX_USERNAMES = 10_000  # a usernames selection (section 9)
+EXPORT_ROLE = Role.OPERATOR  # an export reads every selected user's attributes (section 9)
 
 
 class JobAction(StrEnum):

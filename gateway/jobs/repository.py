@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from gateway.jobs.records import ItemOutcome, Job, JobItem, JobSpec, JobState
 from gateway.store import Database
 from gateway.store.database import whole
-from gateway.store.tables import job_items, jobs, utcnow
+from gateway.store.tables import job_export_parts, job_items, jobs, utcnow
 
 # Which counter of the job each outcome moves.
 _COUNTERS = {
@@ -191,9 +191,17 @@ class JobRepository:
             )
 
     @whole
-    async def record(self, job_id: str, outcomes: Sequence[Outcome]) -> Job:
-        """The items' outcomes and the job's counters, in one transaction."""
+    async def record(self, job_id: str, outcomes: Sequence[Outcome], export_part: bytes | None = None) -> Job:
+        """The items' outcomes and the job's counters, in one transaction, with the part of an export's file that
+        holds those items."""
         async with self.database.transaction() as connection:
+            if export_part:
+                part = (
+                    await connection.execute(
+                        select(func.count()).select_from(job_export_parts).where(job_export_parts.c.job_id == job_id)
+                    )
+                ).scalar_one()
+                await connection.execute(job_export_parts.insert().values(job_id=job_id, part=part, data=export_part))
             if outcomes:
                 await connection.execute(
                     update(job_items)
@@ -264,6 +272,23 @@ class JobRepository:
             statement = statement.where(job_items.c.position > after)
         async with self.database.connect() as connection:
             return [_item(row) for row in (await connection.execute(statement)).mappings()]
+
+    async def export_parts(self, job_id: str) -> AsyncIterator[bytes]:
+        """An export's file, part by part (one part in memory at a time)."""
+        part = 0
+        while True:
+            async with self.database.connect() as connection:
+                data = (
+                    await connection.execute(
+                        select(job_export_parts.c.data).where(
+                            job_export_parts.c.job_id == job_id, job_export_parts.c.part == part
+                        )
+                    )
+                ).scalar_one_or_none()
+            if data is None:
+                return
+            yield bytes(data)
+            part += 1
 
 
 def _item(row: object) -> JobItem:

@@ -23,9 +23,10 @@ from gateway.directory import search as index_search
 from gateway.directory.records import IndexState
 from gateway.directory.repository import IndexRepository
 from gateway.directory.writes import apply_write
+from gateway.jobs import exports
 from gateway.jobs.actions import ACTIONS, Action
 from gateway.jobs.audit import write_record
-from gateway.jobs.records import ItemOutcome, Job, JobItem, JobSpec, JobState
+from gateway.jobs.records import ExportFormat, ItemOutcome, Job, JobAction, JobItem, JobSpec, JobState
 from gateway.jobs.repository import JobRepository, Outcome
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ WINDOW = 10  # items marked sending together: enough calls in flight to keep a 2
 LEASE_SECONDS = 20.0  # another replica takes a job over this long after its runner died (section 10: within 30 s)
 POLL_SECONDS = 5.0  # how often the runner looks for jobs to take (resumed, or left by a dead replica)
 LIST_PAGE = 500  # users per page of a selection's search
+EXPORT_PAGE = 500  # users per part of an export's file
 RATE_WINDOW_SECONDS = 10.0  # the rate behind etaSeconds
 
 
@@ -136,7 +138,10 @@ class JobRunner:
                     if job.spec.dry_run:
                         await self.repository.finish(job_id, JobState.SUCCEEDED)
                         return
-                await self._send_all(job)
+                if job.spec.action is JobAction.EXPORT:
+                    await self._export(job)
+                else:
+                    await self._send_all(job)
         except SelectionUnavailable as reason:
             await self.repository.finish(job_id, JobState.FAILED, str(reason))
         except asyncio.CancelledError:
@@ -186,11 +191,7 @@ class JobRunner:
     async def _send_all(self, job: Job) -> None:
         action = ACTIONS[job.spec.action]
         while True:
-            current = await self.repository.get(job.id)
-            if current.state.final:  # cancelled meanwhile
-                return
-            if not await self.repository.claim(job.id, self.owner, LEASE_SECONDS):
-                logger.warning("job %s: its lease was lost to another replica", job.id)
+            if not await self._still_mine(job.id):
                 return
             window = await self.repository.next_items(job.id, WINDOW)
             if not window:
@@ -199,10 +200,51 @@ class JobRunner:
             fresh = [item.position for item in window if not item.sending]
             if fresh:
                 await self.repository.mark_sending(job.id, fresh)
-            outcomes = await asyncio.gather(*(self._item(current, action, item) for item in window))
+            outcomes = await asyncio.gather(*(self._item(job, action, item) for item in window))
             recorded = await self.repository.record(job.id, outcomes)
             self._sample(recorded)
             self._notify(job.id)
+
+    async def _export(self, job: Job) -> None:
+        """The items' users from the directory index into the export's file, a page at a time: no Cognito call per
+        user (CSV: one GetCSVHeader for its columns). A user the index does not hold FAILS (UserNotFoundException)."""
+        pool = job.spec.user_pool_id
+        if self.index is None or (await self.index.state(pool)).state is not IndexState.READY:
+            raise SelectionUnavailable(f"an export reads the directory index, and the index of {pool} is not READY")
+        csv_format = job.spec.format is ExportFormat.CSV
+        columns = (await self.cognito.call("GetCSVHeader", UserPoolId=pool))["CSVHeader"] if csv_format else []
+        header_written = job.finished_items > 0
+        while True:
+            if not await self._still_mine(job.id):
+                return
+            window = await self.repository.next_items(job.id, EXPORT_PAGE)
+            if not window:
+                await self.repository.finish(job.id, JobState.SUCCEEDED)
+                return
+            found = await self.index.get_users(pool, [item.username for item in window])
+            users = [found[item.username] for item in window if item.username in found]
+            if csv_format:
+                part = exports.csv_rows(None if header_written else columns, users)
+            else:
+                part = exports.jsonl_rows(users)
+            header_written = True
+            outcomes = [
+                Outcome(item.position, ItemOutcome.DONE)
+                if item.username in found
+                else Outcome(item.position, ItemOutcome.FAILED, "UserNotFoundException", "not in the directory index")
+                for item in window
+            ]
+            self._sample(await self.repository.record(job.id, outcomes, export_part=part))
+            self._notify(job.id)
+
+    async def _still_mine(self, job_id: str) -> bool:
+        """Not cancelled, and its lease renewed."""
+        if (await self.repository.get(job_id)).state.final:
+            return False
+        if not await self.repository.claim(job_id, self.owner, LEASE_SECONDS):
+            logger.warning("job %s: its lease was lost to another replica", job_id)
+            return False
+        return True
 
     def _sample(self, job: Job) -> None:
         samples = self._rates.setdefault(job.id, deque())

@@ -65,6 +65,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -277,6 +278,17 @@ job_items = Table(
     Column("message", Text),
     PrimaryKeyConstraint("job_id", "position", name="pk_job_items"),
     Index("ix_job_items_outcome", "job_id", "outcome", "position"),
+)
+
+# An export's file, in the order it was written: each part is written with the outcomes of the items it holds, so a
+# resumed export goes on where it stopped, and any replica can serve the download.
+job_export_parts = Table(
+    "job_export_parts",
+    metadata,
+    Column("job_id", String(36), ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("part", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("job_id", "part", name="pk_job_export_parts"),
 )
 
 # The text indexes, which the migrations create per engine and which metadata cannot describe: SQLite FTS5 tables

@@ -1,4 +1,4 @@
-"""Bulk user jobs (DESIGN.md section 9): ``jobs`` and their ``job_items``. gateway/store/tables.py explains them."""
+"""Bulk user jobs (DESIGN.md section 9): ``jobs``, their ``job_items`` and exports' ``job_export_parts``. gateway/store/tables.py explains them."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -53,8 +53,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("job_id", "position", name="pk_job_items"),
     )
     op.create_index("ix_job_items_outcome", "job_items", ["job_id", "outcome", "position"])
+    op.create_table(
+        "job_export_parts",
+        sa.Column("job_id", sa.String(36), sa.ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("part", sa.Integer, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
+        sa.PrimaryKeyConstraint("job_id", "part", name="pk_job_export_parts"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("job_export_parts")
     op.drop_table("job_items")
     op.drop_table("jobs")
