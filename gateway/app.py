@@ -78,7 +78,12 @@ def create_app(
             app.state.index = IndexRunner(IndexRepository(database), cognito, settings)
             app.state.index.start()
             # Bulk jobs: those left unfinished (a restart, a replica gone) are resumed.
-            app.state.jobs = JobRunner(JobRepository(database), cognito, app.state.index.repository)
+            app.state.jobs = JobRunner(
+                JobRepository(database),
+                cognito,
+                app.state.index.repository,
+                lease_seconds=settings.job_lease_seconds,
+            )
             app.state.jobs.start()
             async with AsyncExitStack() as consumers:
                 app.state.index_events = None

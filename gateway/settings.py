@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     # Searches run on a copy of each searched pool in memory (about 1 KB per user, per process); off, they run in SQL
     # (the same answers, slower: README "How a search is answered").
     index_in_memory: bool = True
+    # A bulk job's lease (README "Bulk user jobs"): renewed while its runner lives; when it runs out (the runner's
+    # process died), another runner takes the job over within this and its 5 s look for jobs: at most 30 s.
+    job_lease_seconds: float = Field(default=20.0, ge=2, le=25)
 
     # Audit records of mutations: stdout unless a file is named.
     audit_log_path: str | None = None

@@ -32,7 +32,7 @@ from gateway.jobs.repository import JobRepository, Outcome
 logger = logging.getLogger(__name__)
 
 WINDOW = 10  # items marked sending together: enough calls in flight to keep a 25/s bucket busy
-LEASE_SECONDS = 20.0  # another replica takes a job over this long after its runner died (section 10: within 30 s)
+LEASE_SECONDS = 20.0  # the default of GATEWAY_JOB_LEASE_SECONDS
 POLL_SECONDS = 5.0  # how often the runner looks for jobs to take (resumed, or left by a dead replica)
 LIST_PAGE = 500  # users per page of a selection's search
 EXPORT_PAGE = 500  # users per part of an export's file
@@ -45,9 +45,15 @@ class SelectionUnavailable(Exception):
 
 class JobRunner:
     def __init__(
-        self, repository: JobRepository, cognito: CognitoGateway, index: IndexRepository | None = None
+        self,
+        repository: JobRepository,
+        cognito: CognitoGateway,
+        index: IndexRepository | None = None,
+        *,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.repository = repository
+        self.lease_seconds = lease_seconds
         self.cognito = cognito
         self.index = index
         self.owner = f"gateway-{uuid.uuid4().hex[:12]}"
@@ -125,8 +131,11 @@ class JobRunner:
             await asyncio.sleep(POLL_SECONDS)
 
     async def _run(self, job_id: str) -> None:
-        if not await self.repository.claim(job_id, self.owner, LEASE_SECONDS):
+        if not await self.repository.claim(job_id, self.owner, self.lease_seconds):
             return
+        # Renewed all along, not only between windows: a window whose calls wait long (a low quota, retries) must
+        # not let another replica take the job and read back items whose calls are still on their way.
+        renewing = asyncio.create_task(self._keep_lease(job_id))
         try:
             job = await self.repository.get(job_id)
             await self.repository.start(job_id)
@@ -150,6 +159,8 @@ class JobRunner:
             logger.exception("job %s failed", job_id)
             await self.repository.finish(job_id, JobState.FAILED, f"internal error ({type(error).__name__})")
         finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
             self._rates.pop(job_id, None)
             await asyncio.shield(self.repository.release(job_id, self.owner))
             self._notify(job_id)
@@ -237,11 +248,19 @@ class JobRunner:
             self._sample(await self.repository.record(job.id, outcomes, export_part=part))
             self._notify(job.id)
 
+    async def _keep_lease(self, job_id: str) -> None:
+        while True:
+            await asyncio.sleep(self.lease_seconds / 4)
+            try:
+                await self.repository.claim(job_id, self.owner, self.lease_seconds)
+            except Exception:  # the database away a moment: the next window's claim tells
+                logger.warning("job %s: its lease could not be renewed", job_id)
+
     async def _still_mine(self, job_id: str) -> bool:
         """Not cancelled, and its lease renewed."""
         if (await self.repository.get(job_id)).state.final:
             return False
-        if not await self.repository.claim(job_id, self.owner, LEASE_SECONDS):
+        if not await self.repository.claim(job_id, self.owner, self.lease_seconds):
             logger.warning("job %s: its lease was lost to another replica", job_id)
             return False
         return True
