@@ -164,5 +164,5 @@ def test_jobs_bench_sends_one_call_per_item_and_reads_meanwhile(tmp_path):
     assert idle > 0 and during > 0
     assert "AdminAddUserToGroup 60, startUserJob 1." in section  # an audit record per item, one per start
     assert "errors: idle none, during the job none" in section
-    assert "export part of issue 15's bench (a 50,000-user EXPORT job)" in section
+    assert "the export part of issue 15's bench (a 50,000-user EXPORT job)" in section
     assert "not measured by this version" in result.stdout
