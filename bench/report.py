@@ -136,6 +136,7 @@ KEPT_SECTIONS = (
     "## Search",
     "## Index sync",
     "## Index memory",
+    "## Jobs",
 )
 
 
