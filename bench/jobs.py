@@ -18,7 +18,8 @@ enabled }`` queries go to the same app at a steady ``--reads-per-second``, as th
 - where the items phase's time went: the runner's database calls (timed around the job repository's methods) and
   its windows' calls (the limiter's waits, the calls themselves), so that a rate under target says why.
 
-The export part of issue 15's bench (a 50,000-user EXPORT job) is not measured by this version of the bench.
+Then, unless ``--export-users 0``, an EXPORT of a 50,000-user pool (:mod:`bench.job_export`): its time and the
+gateway's peak RSS (target < 300 MB).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from typing import Any
 
 import httpx
 
-from bench import in_process, report
+from bench import in_process, job_export, report
 from bench.backend import BackendProcess, Pool
 from bench.peers import boto_client
 from gateway.cognito.operations import DEFAULT_RATES
@@ -306,7 +307,13 @@ def mean(values: list[float]) -> float:
     return statistics.fmean(values) if values else float("nan")
 
 
-def render(measured: Measured, command: str, load: tuple[float, float], revision: str) -> str:
+def render(
+    measured: Measured,
+    command: str,
+    load: tuple[float, float],
+    revision: str,
+    export: job_export.Export | None = None,
+) -> str:
     job, calls, items, quota = measured.job, measured.calls, measured.items, measured.quota
     share = measured.rate / quota
     per_item = calls[OPERATION] / items if items else float("nan")
@@ -397,9 +404,10 @@ def render(measured: Measured, command: str, load: tuple[float, float], revision
         f"{dict(during.errors) or 'none'}. They wait in another quota category (AdminGetUser: UserRead "
         f"{DEFAULT_RATES['UserRead']:g}/s) than the job's; what they share with it is the app's event loop and its "
         "database.",
-        "- Not measured by this version of the bench: the export part of issue 15's bench (a 50,000-user EXPORT job).",
-        "",
     ]
+    if export is not None:
+        lines += job_export.render(export)
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -419,6 +427,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="the idle reads' duration, before the job (default: the job's quota-bound time, 2 to 20 s)",
     )
+    parser.add_argument(
+        "--export-users", type=int, default=50_000, help="users of the export part (default 50,000; 0: none)"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.users <= MAX_USERNAMES or args.reads_per_second <= 0:
         parser.error(f"--users must be 1..{MAX_USERNAMES:,} (one usernames selection), --reads-per-second above 0")
@@ -431,13 +442,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench.jobs: seeding {args.users:,} users", flush=True)
     load_before = os.getloadavg()[0]
     measured = run(args.users, args.reads_per_second, idle_seconds)
+    export = None
+    if args.export_users > 0:
+        print(f"bench.jobs: exporting {args.export_users:,} users", flush=True)
+        export = job_export.measure(args.export_users)
     command = (
         f"python -m bench.jobs --users {args.users} --reads-per-second {args.reads_per_second:g} "
-        f"--idle-seconds {idle_seconds:g}"
+        f"--idle-seconds {idle_seconds:g} --export-users {args.export_users}"
     )
-    text = render(measured, command, (load_before, os.getloadavg()[0]), revision)
+    text = render(measured, command, (load_before, os.getloadavg()[0]), revision, export)
     print(text)
-    print("bench.jobs: the export part of issue 15's bench (50,000 users, EXPORT) is not measured by this version.")
     report.write_section(args.out, "## Jobs", text)
     print(f"written to {args.out} ({time.perf_counter() - started:.0f} s)")
     return 0

@@ -135,11 +135,12 @@ def table_rows(section: str, header: str) -> list[list[str]]:
 
 def test_jobs_bench_sends_one_call_per_item_and_reads_meanwhile(tmp_path):
     """A tiny real ADD_TO_GROUP job (moto, the app, startUserJob over HTTP): one AdminAddUserToGroup per item and the
-    group's one GetGroup, every item DONE, interactive reads before and during the job, each figure in the section."""
+    group's one GetGroup, every item DONE, interactive reads before and during the job, each figure in the section;
+    then a tiny export in a gateway process, every user in its download."""
     out = tmp_path / "results.md"
 
     result = subprocess.run(
-        [sys.executable, "-m", "bench.jobs", "--users", "60", "--out", out],
+        [sys.executable, "-m", "bench.jobs", "--users", "60", "--export-users", "300", "--out", out],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -164,5 +165,7 @@ def test_jobs_bench_sends_one_call_per_item_and_reads_meanwhile(tmp_path):
     assert idle > 0 and during > 0
     assert "AdminAddUserToGroup 60, startUserJob 1." in section  # an audit record per item, one per start
     assert "errors: idle none, during the job none" in section
-    assert "the export part of issue 15's bench (a 50,000-user EXPORT job)" in section
-    assert "not measured by this version" in result.stdout
+    export = section.split("### Export of 300 users", 1)[1]
+    assert "| job: total / done / failed | 300 / 300 / 0 |" in export
+    assert re.search(r"\| download \| [\d.]+ s, [\d.]+ MB, 300 lines \|", export)
+    assert re.search(r"\| \*\*peak RSS \(VmHWM\)\*\* \| \*\*\d+ MB\*\* \(target < 300 MB: ", export)
