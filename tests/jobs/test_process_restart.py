@@ -13,6 +13,7 @@ left ``sending`` were each read back once (AdminGetUser), and only those proven 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -26,8 +27,10 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
 from botocore.client import BaseClient
 from sqlalchemy import select
+from websockets.typing import Subprotocol
 
 from bench.proxy import CountingProxy
 from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION
@@ -119,6 +122,27 @@ async def gateway_process(cognito_url: str, database_url: str, log: Path) -> Asy
             process.wait()
 
 
+@asynccontextmanager
+async def follower(gateway: GatewayProcess, job_id: str) -> AsyncIterator[asyncio.Future[int]]:
+    """A jobProgress subscription over graphql-transport-ws, its snapshot received; the future is its close code."""
+    url = str(gateway.http.base_url).replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as socket:
+        await socket.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        subscribe = {"query": "subscription($id: ID!) { jobProgress(id: $id) { state } }", "variables": {"id": job_id}}
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+        assert json.loads(await socket.recv())["payload"]["data"]["jobProgress"]["state"] == "RUNNING"
+
+        async def close_code() -> int:
+            try:
+                while True:
+                    await socket.recv()
+            except websockets.ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else -1
+
+        yield asyncio.ensure_future(close_code())
+
+
 async def items_of(database: Database, job_id: str) -> list[JobItem]:
     return await JobRepository(database).items(job_id, outcome=None, first=1000, after=None)
 
@@ -183,7 +207,12 @@ async def test_a_job_resumes_in_the_next_process_and_writes_each_user_once(
             assert started["__typename"] == "StartUserJobPayload", started
             job_id = started["job"]["id"]
             await stopped_mid_window(first, proxy, job_id)
-            exit_code = await first.stop(sig)
+            if sig == signal.SIGTERM:  # a follower of the job is told to subscribe again elsewhere: 1012
+                async with follower(first, job_id) as closed:
+                    exit_code = await first.stop(sig)
+                    assert (await asyncio.wait_for(closed, 10)) == 1012
+            else:
+                exit_code = await first.stop(sig)
             first_log = first.printed()
         # uvicorn re-raises SIGTERM once it has drained, so both end as killed by their signal.
         assert exit_code == -sig, first_log

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 
+from bench.faults import FaultProxy, Faults
 from gateway.jobs.records import ItemOutcome, JobAction, JobSpec, JobState, Selection
 from gateway.jobs.repository import JobRepository
 from tests.conftest import running_gateway
@@ -92,3 +94,24 @@ async def test_a_cancelled_job_stops_before_its_next_window(backend, cognito, po
     assert gateway.calls["AdminDisableUser"] == after.done + after.failed
     pending = await repository.items(job.id, outcome=ItemOutcome.PENDING, first=100, after=None)
     assert len(pending) == 40 - after.done - after.failed
+
+
+async def test_a_write_whose_answer_is_lost_is_read_back_not_resent(backend, cognito, pool_id, database, database_url):
+    """The fault proxy forwards every AdminDisableUser to moto and drops its answer: each item's outcome is unknown,
+    each is read back (AdminGetUser: disabled), so each is DONE and was sent once."""
+    usernames = create_users(cognito, pool_id, 3)
+    proxy = FaultProxy(backend.endpoint_url, Faults(rules={"AdminDisableUser": "reset_after_forward"})).start()
+    through = SimpleNamespace(endpoint_url=proxy.endpoint_url)
+    try:
+        async with running_gateway(through, database_url=database_url, max_attempts=3) as gateway:
+            job = await gateway.app.state.jobs.submit(
+                JobSpec(pool_id, JobAction.DISABLE, Selection(usernames=usernames)), "ops"
+            )
+            job = await final(JobRepository(database), job.id)
+        calls = proxy.calls()
+    finally:
+        proxy.stop()
+
+    assert (job.state, job.done, job.unknown) == (JobState.SUCCEEDED, 3, 0)
+    assert calls["AdminDisableUser"] == 3 and calls["AdminGetUser"] == 3
+    assert all(not cognito.admin_get_user(UserPoolId=pool_id, Username=name)["Enabled"] for name in usernames)
