@@ -48,15 +48,19 @@ def run_shape(http: httpx.Client, name: str, document: str, repeats: int) -> int
     return total
 
 
-def measure(database_url: str, repeats: int) -> dict[str, Any]:
-    env = {
+def without_cognito(database_url: str) -> dict[str, str]:
+    """The environment of a gateway process on ``database_url`` that needs no Cognito (searches, exports)."""
+    return {
         "GATEWAY_DATABASE_URL": database_url,
         "GATEWAY_AUTH_MODE": "none",
         "GATEWAY_ALLOW_INSECURE": "true",
         "GATEWAY_RATE_LIMIT_PER_SECOND": "0",
         "GATEWAY_METRICS_PORT": "0",
     }
-    gateway = GatewayProcess(NO_COGNITO, env)
+
+
+def measure(database_url: str, repeats: int) -> dict[str, Any]:
+    gateway = GatewayProcess(NO_COGNITO, without_cognito(database_url))
     try:
         gateway.start()
         rows: list[tuple[str, int | None, float, float, float]] = [

@@ -18,7 +18,7 @@ import httpx
 
 from bench import search
 from bench.gateway_server import GatewayProcess
-from bench.index_memory import NO_COGNITO, megabytes
+from bench.index_memory import NO_COGNITO, megabytes, without_cognito
 
 TARGET_MB = 300
 START = """mutation($pool: ID!) { startUserJob(input: {userPoolId: $pool, action: EXPORT, format: JSONL,
@@ -43,15 +43,8 @@ def measure(users: int) -> Export:
     with tempfile.TemporaryDirectory(prefix="bench-export-") as directory:
         database_url = f"sqlite:///{Path(directory) / 'gateway.db'}"
         fill_s = asyncio.run(search.fill(database_url, users))
-        env = {
-            "GATEWAY_DATABASE_URL": database_url,
-            "GATEWAY_AUTH_MODE": "none",
-            "GATEWAY_ALLOW_INSECURE": "true",
-            "GATEWAY_RATE_LIMIT_PER_SECOND": "0",
-            "GATEWAY_METRICS_PORT": "0",
-            "GATEWAY_AUDIT_LOG_PATH": str(Path(directory) / "audit.log"),
-        }
-        gateway = GatewayProcess(NO_COGNITO, env)
+        audit = {"GATEWAY_AUDIT_LOG_PATH": str(Path(directory) / "audit.log")}
+        gateway = GatewayProcess(NO_COGNITO, {**without_cognito(database_url), **audit})
         try:
             gateway.start()
             start_mb = megabytes(gateway.status("VmRSS"))

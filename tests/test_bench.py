@@ -13,6 +13,22 @@ ROOT = Path(__file__).resolve().parent.parent
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 
+def run_bench(module: str, *arguments: object, out: Path, heading: str) -> tuple[str, str]:
+    """``python -m <module> <arguments> --out <out>`` run to its end: its section of ``out`` (which starts with
+    ``heading`` and is also printed) and its output."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, *map(str, arguments), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    section = out.read_text()
+    assert section.startswith(heading) and section in result.stdout
+    return section, result.stdout
+
+
 def scenario_rows(report: str, key: str) -> list[list[str]]:
     """The cells of the table rows of scenario ``key`` (header and separator left out)."""
     section = report.split(f"\n## ({key}) ", 1)[1].split("\n## ", 1)[0]
@@ -67,31 +83,17 @@ def test_overhead_prints_both_routes_and_their_ratio():
 def test_index_sync_makes_exactly_the_calls_of_section_8(tmp_path):
     """A tiny real sync (moto, the app, indexUserPool): its Cognito calls by operation are exactly the cost of
     section 8 (200 users: 4 ListUsers pages; 3 groups of 66-67 members: 2 ListUsersInGroup pages each)."""
-    out = tmp_path / "results.md"
-
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.index_sync",
-            "--users",
-            "200",
-            "--groups",
-            "3",
-            "--slow-rates",
-            "0",
-            "--out",
-            out,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    section, _ = run_bench(
+        "bench.index_sync",
+        "--users",
+        200,
+        "--groups",
+        3,
+        "--slow-rates",
+        0,
+        out=tmp_path / "results.md",
+        heading="## Index sync",
     )
-
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    section = out.read_text()
-    assert section.startswith("## Index sync") and section in result.stdout
     rows = {row[0]: row[1:3] for row in table_rows(section, "| operation |")}
     assert rows == {
         "DescribeUserPool": ["1", "1"],
@@ -105,19 +107,9 @@ def test_index_sync_makes_exactly_the_calls_of_section_8(tmp_path):
 
 
 def test_index_memory_reads_the_gateways_peak_memory(tmp_path):
-    out = tmp_path / "results.md"
-
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.index_memory", "--users", "300", "--repeats", "1", "--out", out],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    section, _ = run_bench(
+        "bench.index_memory", "--users", 300, "--repeats", 1, out=tmp_path / "results.md", heading="## Index memory"
     )
-
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    section = out.read_text()
-    assert section.startswith("## Index memory") and section in result.stdout
     rows = {row[0]: row[1:] for row in table_rows(section, "| after |")}
     assert list(rows) == ["at start", *SHAPES]
     assert all(NUMBER.match(cell) for cells in rows.values() for cell in cells[1:])
@@ -137,19 +129,9 @@ def test_jobs_bench_sends_one_call_per_item_and_reads_meanwhile(tmp_path):
     """A tiny real ADD_TO_GROUP job (moto, the app, startUserJob over HTTP): one AdminAddUserToGroup per item and the
     group's one GetGroup, every item DONE, interactive reads before and during the job, each figure in the section;
     then a tiny export in a gateway process, every user in its download."""
-    out = tmp_path / "results.md"
-
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.jobs", "--users", "60", "--export-users", "300", "--out", out],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    section, _ = run_bench(
+        "bench.jobs", "--users", 60, "--export-users", 300, out=tmp_path / "results.md", heading="## Jobs"
     )
-
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    section = out.read_text()
-    assert section.startswith("## Jobs") and section in result.stdout
     assert "The job then: SUCCEEDED, total 60, done 60, failed 0, unknown 0;" in section
     calls = {row[0]: row[1:3] for row in table_rows(section, "| operation |")}
     assert calls["AdminAddUserToGroup"] == ["60", "1.00"]
