@@ -105,6 +105,25 @@ async def test_every_root_field_answers_on_the_demo_pool(gateway, cognito):
         {"pool": pool.user_pool_id},
     )
 
+    # A job on the demo pool: an export of every user, from the index, to its end.
+    started = await gateway.mutate(
+        "startUserJob",
+        {"userPoolId": pool.user_pool_id, "action": "EXPORT", "selection": {}},
+        selection="job { id }",
+    )
+    job_query = """query($id: ID!, $pool: ID!) {
+      job(id: $id) { __typename ... on Job { state total done downloadUrl } }
+      jobs(userPoolId: $pool) { __typename ... on JobConnection { nodes { id action } } }
+    }"""
+    for _ in range(200):
+        jobs = await gateway.data(job_query, {"id": started["job"]["id"], "pool": pool.user_pool_id})
+        if jobs["job"]["state"] == "SUCCEEDED":
+            break
+        await asyncio.sleep(0.05)
+    assert jobs["job"]["total"] == jobs["job"]["done"] > 0
+    assert (await gateway.http.get(jobs["job"]["downloadUrl"])).status_code == 200
+    data |= jobs
+
     errors = {field: value for field, value in data.items() if "Error" in value["__typename"]}
     assert errors == {}
     assert set(data) == ROOT_FIELDS
