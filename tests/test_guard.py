@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+from starlette.routing import Route
 
 from gateway.auth.api_keys import hash_key
 from gateway.guard import RequestGuard
@@ -39,7 +40,7 @@ async def post(http: httpx.AsyncClient, key: str, forwarded_for: str | None = No
 
 
 def guard_of(gateway: Gateway) -> RequestGuard:
-    (route,) = [route for route in gateway.app.routes if getattr(route, "path", None) == "/graphql"]
+    (route,) = [route for route in gateway.app.routes if isinstance(route, Route) and route.path == "/graphql"]
     return route.endpoint.guard
 
 
