@@ -63,6 +63,9 @@ def test_a_job_is_followed_from_snapshot_to_its_final_state(backend, cognito, po
     assert all("errors" not in event for event in received), received
     assert jobs[-1]["state"] == "SUCCEEDED" and jobs[-1]["done"] == 40 and jobs[-1]["progress"] == 1.0
     assert all(job["state"] != "SUCCEEDED" for job in jobs[:-1])  # one event in the final state, the last
+    etas = [job["etaSeconds"] for job in jobs[1:-1] if job["etaSeconds"] is not None]
+    assert etas and all(0 <= eta < 10 for eta in etas)  # from the rate measured meanwhile: 40 items at 20/s
+    assert jobs[-1]["etaSeconds"] is None
     done = [job["done"] for job in jobs]
     assert done == sorted(done) and len(set(done)) >= 3  # progress in between, never back
     # 40 items at 20/s take about 2 s: at most 4 events a second, plus the snapshot and the final one.
