@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, or_, select, true, update
+from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -436,16 +436,22 @@ class IndexRepository:
     @whole
     async def update_state(self, user_pool_id: str, **changes: Any) -> PoolIndex:
         """Set fields of the pool's index state (any of :class:`PoolIndex`'s but the ID and the count) and return
-        the whole state. Enforcing the state machine (``progress`` never going back...) is the sync's."""
+        the whole state. ``progress`` never goes back, whatever is written: a restarted sync's last page, shielded
+        from its cancellation, may land after the next sync read the state. The rest of the state machine is the
+        sync's."""
         unknown = set(changes) - STATE_FIELDS
         if unknown:
             raise TypeError(f"not index state fields: {', '.join(sorted(unknown))}")
-        if "state" in changes:
-            changes["state"] = IndexState(changes["state"]).value
+        values: dict[str, Any] = dict(changes)
+        if "state" in values:
+            values["state"] = IndexState(values["state"]).value
+        if "progress" in values:
+            progress = float(values["progress"])
+            values["progress"] = case((pools.c.progress > progress, pools.c.progress), else_=literal(progress))
         async with self.database.transaction() as connection:
             await self._ensure_pool(connection, user_pool_id)
-            if changes:
-                await connection.execute(update(pools).where(pools.c.user_pool_id == user_pool_id).values(**changes))
+            if values:
+                await connection.execute(update(pools).where(pools.c.user_pool_id == user_pool_id).values(**values))
             row = (await connection.execute(select(pools).where(pools.c.user_pool_id == user_pool_id))).mappings().one()
         return _pool_index(row)
 

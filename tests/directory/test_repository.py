@@ -185,6 +185,14 @@ async def test_the_index_state_of_an_unknown_pool_is_not_indexed_and_nothing_is_
     assert await index.states() == []
 
 
+async def test_progress_never_goes_back_whatever_is_written(index):
+    """A restarted sync's last page may land after the next sync read the state: the write itself keeps the maximum."""
+    await index.update_state(POOL, state=IndexState.SYNCING, progress=0.9)
+
+    assert (await index.update_state(POOL, progress=0.4)).progress == 0.9
+    assert (await index.update_state(POOL, progress=0.95)).progress == 0.95
+
+
 async def test_the_index_state_is_updated_and_read_back(index):
     synced = datetime(2024, 6, 1, tzinfo=UTC)
 
