@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import logging
 import time
 import uuid
@@ -191,13 +192,7 @@ class JobRunner:
             found += [hit.user.username for hit in page.hits]
             if not page.has_next_page or not page.hits:
                 return found
-            search = index_search.Search(
-                spec.user_pool_id,
-                text=selection.text,
-                conditions=selection.where,
-                first=LIST_PAGE,
-                after=page.hits[-1].position,
-            )
+            search = dataclasses.replace(search, after=page.hits[-1].position)
 
     async def _send_all(self, job: Job) -> None:
         action = ACTIONS[job.spec.action]
@@ -257,13 +252,12 @@ class JobRunner:
                 logger.warning("job %s: its lease could not be renewed", job_id)
 
     async def _still_mine(self, job_id: str) -> bool:
-        """Not cancelled, and its lease renewed."""
-        if (await self.repository.get(job_id)).state.final:
-            return False
-        if not await self.repository.claim(job_id, self.owner, self.lease_seconds):
+        """Not cancelled, and its lease renewed: one statement, as a claim takes no job in a final state."""
+        if await self.repository.claim(job_id, self.owner, self.lease_seconds):
+            return True
+        if not (await self.repository.get(job_id)).state.final:
             logger.warning("job %s: its lease was lost to another replica", job_id)
-            return False
-        return True
+        return False
 
     def _sample(self, job: Job) -> None:
         samples = self._rates.setdefault(job.id, deque())
