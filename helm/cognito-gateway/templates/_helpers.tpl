@@ -141,3 +141,23 @@ app.kubernetes.io/component: gateway
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* "true" when the pods share a Redis (GATEWAY_REDIS_URL): redis.existingSecret, or GATEWAY_REDIS_URL in the chart's
+     own Secret. Without it each pod keeps Cognito's quota buckets, the per-caller rate limit and the cache for
+     itself. */}}
+{{- define "cognito-gateway.sharedRedis" -}}
+{{- $secret := .Values.secret.values | default dict }}
+{{- $url := "" }}
+{{- if not .Values.secret.existingSecret }}
+{{- $url = get $secret "GATEWAY_REDIS_URL" | default "" | toString }}
+{{- end }}
+{{- if or .Values.redis.existingSecret $url }}true{{- end }}
+{{- end }}
+
+{{/* The pods the release may run at most (GATEWAY_EXPECTED_REPLICAS, 1 to 1000 as the gateway accepts):
+     autoscaling.maxReplicas when the HPA owns the count, else replicaCount. While Redis is unreachable, each pod
+     serves on 1/this of each rate. */}}
+{{- define "cognito-gateway.expectedReplicas" -}}
+{{- $count := ternary .Values.autoscaling.maxReplicas .Values.replicaCount .Values.autoscaling.enabled }}
+{{- min 1000 (max 1 (int $count)) }}
+{{- end }}
