@@ -5,6 +5,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -35,6 +36,7 @@ from gateway.jobs.runner import JobRunner
 from gateway.observability import Metrics, RequestObserver, configure_logging, tracing
 from gateway.readiness import Readiness
 from gateway.settings import Settings
+from gateway.shared.state import SharedState
 from gateway.store import open_database
 from gateway.unexpected import UnexpectedErrors
 from gateway.view import GraphQLApp
@@ -60,15 +62,28 @@ def create_app(
     metrics = Metrics(max_operation_names=settings.metrics_max_operation_names)
     tracer_provider = tracing.tracer_provider(settings)
     tracer = tracer_provider.get_tracer("cognito-gateway", __version__) if tracer_provider else None
+    # Redis, when configured: what the replicas share (quota budgets, rate limits, the cache's invalidation).
+    shared = SharedState(
+        settings.redis_url.get_secret_value() if settings.redis_url else None,
+        namespace=settings.redis_key_prefix,
+        expected_replicas=settings.expected_replicas,
+        metrics=metrics,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.auth_mode == "none":
             logger.warning("authentication is off (GATEWAY_AUTH_MODE=none): every caller is an admin")
         async with (
+            shared,  # Redis down does not stop the start: the replica serves on its local budget meanwhile
             open_database(settings) as database,  # migrated before the first request
             CognitoGateway(
-                settings, endpoint_url=endpoint_url, credentials=credentials, metrics=metrics, tracer=tracer
+                settings,
+                endpoint_url=endpoint_url,
+                credentials=credentials,
+                metrics=metrics,
+                tracer=tracer,
+                shared=shared,
             ) as cognito,
         ):
             app.state.database = database
@@ -116,6 +131,7 @@ def create_app(
     app.state.draining = False  # set by the server on SIGTERM
     app.state.metrics = metrics
     app.state.tracer_provider = tracer_provider
+    app.state.shared = shared
     app.state.cursors = CursorSeal(settings.cursor_key.get_secret_value() if settings.cursor_key else None)
     schema = build_schema(
         introspection=settings.introspection,
@@ -125,7 +141,7 @@ def create_app(
         max_query_cost=settings.max_query_cost,
         max_field_selections=settings.max_field_selections,
     )
-    graphql = GraphQLApp(schema, RequestGuard(settings, authenticator))
+    graphql = GraphQLApp(schema, RequestGuard(settings, authenticator, shared=shared, metrics=metrics))
     app.add_route("/graphql", graphql, methods=["GET", "POST"])
     app.router.routes.append(WebSocketRoute("/graphql", graphql))  # subscriptions (jobProgress): graphql-transport-ws
     app.router.routes.append(download_route(graphql.guard))  # exports' files (a job's downloadUrl)
@@ -165,7 +181,11 @@ async def readyz(request: Request) -> JSONResponse:
     if state.draining:
         return JSONResponse({"status": "draining"}, status_code=503)
     ready = await state.readiness.ready()  # the last check's answer, within a second
-    return JSONResponse({"status": "ready" if ready else "unavailable"}, status_code=200 if ready else 503)
+    # Redis down is reported, never a reason to take the replica out: it serves on its local budget meanwhile.
+    body: dict[str, Any] = {"status": "ready" if ready else "unavailable"}
+    if (shared := state.shared.detail()) is not None:
+        body["sharedState"] = shared
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 async def _stop(task: asyncio.Task[None]) -> None:

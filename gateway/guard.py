@@ -19,8 +19,10 @@ from starlette.types import Message, Receive
 
 from gateway.auth import AuthenticationError, Caller
 from gateway.auth.authenticator import Authenticator
+from gateway.observability.metrics import Metrics
 from gateway.settings import Settings
-from gateway.token_bucket import BucketTable
+from gateway.shared.buckets import SharedBuckets
+from gateway.shared.state import SharedState
 
 logger = logging.getLogger(__name__)
 
@@ -38,20 +40,32 @@ class Refused(Exception):
 
 
 class RequestGuard:
-    def __init__(self, settings: Settings, authenticator: Authenticator, clock: Callable[[], float] = time.monotonic):
+    """The per-caller rate limit and the failed-authentication budget are token buckets shared by every replica
+    through ``shared`` (Redis) when it is configured: a caller spread over N replicas by a load balancer gets the
+    configured rate in all, not N times it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        authenticator: Authenticator,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        shared: SharedState | None = None,
+        metrics: Metrics | None = None,
+    ):
         self.authenticator = authenticator
         self._max_body = settings.max_body_bytes
         self._rate = settings.rate_limit_per_second
         self._burst = settings.rate_limit_burst
-        self._callers = BucketTable(self._rate, self._burst, settings.rate_limit_max_entries) if self._rate else None
+        limits = {"max_entries": settings.rate_limit_max_entries, "clock": clock, "metrics": metrics}
+        self._callers = SharedBuckets("caller", shared, **limits) if self._rate else None
         self._failure_rate = settings.auth_failure_rate_per_minute
         self._failure_burst = settings.auth_failure_burst
         self._failures = (
-            BucketTable(self._failure_rate / 60, self._failure_burst, settings.rate_limit_max_entries)
+            SharedBuckets("auth-failures", shared, **limits)
             if self._failure_rate and authenticator.mode != "none"
             else None
         )
-        self._clock = clock
         self._challenge = {"jwt": 'Bearer realm="cognito-gateway"', "api-key": 'ApiKey realm="cognito-gateway"'}.get(
             authenticator.mode
         )
@@ -86,7 +100,8 @@ class RequestGuard:
         address = request.client.host if request.client else "unknown"
         # An address over its budget of failures is refused before its credential is looked at, valid or not:
         # a flood then costs no JWKS fetch and no hash.
-        wait = self._failures.wait(address, self._clock()) if self._failures is not None else 0.0
+        failures = (self._failure_rate / 60, self._failure_burst)
+        wait = await self._failures.wait(address, *failures) if self._failures is not None else 0.0
         if wait:
             raise _rate_limited(
                 f"Too many failed authentication attempts from this address: at most {self._failure_rate:g} "
@@ -97,16 +112,16 @@ class RequestGuard:
             return await self.authenticator.authenticate(request.headers)
         except AuthenticationError as error:
             if self._failures is not None:
-                self._failures.try_take(address, self._clock())
+                await self._failures.take(address, *failures)
             # The reason is safe to log and to return: it never quotes the credential.
             logger.warning("authentication refused: %s", error.reason, extra={"client": address})
             headers = {"WWW-Authenticate": self._challenge} if self._challenge else None
             raise Refused(error_response(401, "UNAUTHENTICATED", f"Not authenticated: {error.reason}.", headers))
 
-    def check_rate(self, caller: Caller) -> None:
+    async def check_rate(self, caller: Caller) -> None:
         if self._callers is None:
             return
-        wait = self._callers.try_take(caller.subject, self._clock())
+        wait = await self._callers.take(caller.subject, self._rate, self._burst)
         if wait:
             raise _rate_limited(
                 f"Too many requests from {caller.subject}: at most {self._rate:g}/s (burst {self._burst}).", wait

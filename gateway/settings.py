@@ -42,6 +42,8 @@ class ApiKey(BaseModel):
 # Kubernetes Secret mounted as a volume, so that secrets need not be environment variables. The environment wins.
 SECRETS_DIR_VARIABLE = "GATEWAY_SECRETS_DIR"
 
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
 
 def default_data_dir() -> Path:
     """``$XDG_DATA_HOME/cognito-gateway``, else ``~/.local/share/cognito-gateway``."""
@@ -168,6 +170,15 @@ class Settings(BaseSettings):
     # process died), another runner takes the job over within this and its 5 s look for jobs: at most 30 s.
     job_lease_seconds: float = Field(default=20.0, ge=2, le=25)
 
+    # Many replicas, one account (README: "Running several replicas"). The Redis every replica shares: Cognito's quota
+    # budgets, the per-caller rate limits and the read cache's invalidation. Unset, each replica keeps its own.
+    # A SecretStr: the URL may hold a password (redis://:password@host:6379/0, rediss://..., unix:///path).
+    redis_url: SecretStr | None = None
+    # What starts every key the gateway writes in Redis, so that several deployments can share one Redis.
+    redis_key_prefix: str = Field(default="cognito-gateway", min_length=1, max_length=100, pattern=r"^[^\s]+$")
+    # How many replicas share the account's quotas: without a reachable Redis each one spends 1/this of each rate.
+    expected_replicas: int = Field(default=1, ge=1, le=1000)
+
     # Audit records of mutations: stdout unless a file is named.
     audit_log_path: str | None = None
 
@@ -222,6 +233,15 @@ class Settings(BaseSettings):
 
         if url is not None:
             engine_url(url.get_secret_value(), data_dir=Path("."))  # raises ValueError, naming the scheme only
+        return url
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_scheme(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None:
+            scheme = url.get_secret_value().partition("://")[0]
+            if scheme not in REDIS_SCHEMES:  # the message names the scheme only: the URL may hold a password
+                raise ValueError(f"GATEWAY_REDIS_URL must start with {', '.join(s + '://' for s in REDIS_SCHEMES)}")
         return url
 
     @field_validator("data_dir")

@@ -71,7 +71,7 @@ class GraphQLApp(GraphQL):
         try:
             body = await self.guard.read_body(request)
             caller = await self.guard.authenticate(request)
-            self.guard.check_rate(caller)
+            await self.guard.check_rate(caller)
         except Refused as refusal:
             return await _in_media_type(refusal.response, media_type)(scope, receive, send)
         request.state.caller = caller

@@ -27,6 +27,9 @@ from tests.databases import (  # noqa: F401
     postgresql_database,
 )
 
+# Redis for the state replicas share (tests/redis_servers.py), for tests/shared.
+from tests.redis_servers import redis_namespace, redis_server  # noqa: F401
+
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The session's heap (moto's backends and botocore's models in this process: about a million objects) is freed

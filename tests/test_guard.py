@@ -88,6 +88,29 @@ async def test_the_rate_limit_per_caller(backend, cognito):
     assert calls == {}
 
 
+async def test_the_rate_limit_per_caller_is_shared_by_the_replicas(backend, cognito, redis_server, redis_namespace):
+    """A caller spread over two replicas by a load balancer gets the rate once, not twice (DESIGN.md section 10)."""
+    settings = {"rate_limit_per_second": 0.1, "rate_limit_burst": 2}
+    shared = {"redis_url": redis_server, "redis_key_prefix": redis_namespace}
+    async with running_gateway(backend, **settings, **shared) as a, running_gateway(backend, **settings, **shared) as b:
+        allowed = [await replica.http.post("/graphql", json={"query": POOLS}) for replica in (a, b)]
+        refused = [await replica.http.post("/graphql", json={"query": POOLS}) for replica in (a, b)]
+
+    assert [response.status_code for response in allowed] == [200, 200]
+    for response in refused:
+        assert_rate_limited(response)
+
+
+async def test_failed_authentication_is_counted_across_the_replicas(backend, cognito, redis_server, redis_namespace):
+    shared = {"redis_url": redis_server, "redis_key_prefix": redis_namespace, **FAILURE_BUDGET}
+    async with key_gateway(backend, **shared) as a, key_gateway(backend, **shared) as b:
+        failed = [await post(replica.http, f"cgw_guess-{n}") for n, replica in enumerate((a, b, a))]
+        over = await post(b.http, KEY)
+
+    assert [response.status_code for response in failed] == [401, 401, 401]
+    assert_rate_limited(over)
+
+
 async def test_no_cors_by_default(gateway):
     preflight_response = await gateway.http.options("/graphql", headers=preflight(ADMIN_UI))
     post = await gateway.http.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": ADMIN_UI})

@@ -28,11 +28,17 @@ from gateway.cognito.regions import check_region, served_regions
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
 from gateway.settings import Settings
+from gateway.shared.buckets import SharedBuckets
+from gateway.shared.generations import CacheGenerations
+from gateway.shared.state import SharedState
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
 
+logger = logging.getLogger(__name__)
+
 _MAX_BACKOFF_SECONDS = 20  # botocore's
+_ACCOUNT_LOOKUP = AioConfig(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=2)
 
 # At DEBUG these log every request body and response (passwords, tokens, client secrets): whatever the
 # root logger's level, they never go below INFO.
@@ -148,6 +154,7 @@ class CognitoGateway:
         credentials: dict[str, str] | None = None,
         metrics: Metrics | None = None,
         tracer: Tracer | None = None,
+        shared: SharedState | None = None,
     ) -> None:
         self.settings = settings
         self.metrics = metrics or Metrics()
@@ -179,12 +186,41 @@ class CognitoGateway:
         self._opening = asyncio.Lock()
         self._slots = asyncio.Semaphore(settings.max_concurrent_calls)
         self._stack = AsyncExitStack()
-        self.cache = ReadCache(settings.cache_ttl_seconds, metrics=self.metrics)
-        self.limiter = QuotaLimiter(settings.quota_rates, metrics=self.metrics) if settings.quota_limiter else None
+        # With a shared state (GATEWAY_REDIS_URL), every replica spends one quota budget and sees the others' writes.
+        self.shared = shared
+        generations = CacheGenerations(shared) if shared is not None else None
+        self.cache = ReadCache(settings.cache_ttl_seconds, generations=generations, metrics=self.metrics)
+        self.limiter = (
+            QuotaLimiter(
+                settings.quota_rates,
+                buckets=SharedBuckets("quota", shared, metrics=self.metrics),
+                metrics=self.metrics,
+            )
+            if settings.quota_limiter
+            else None
+        )
 
     async def __aenter__(self) -> CognitoGateway:
         await self.client(self.default_region)
+        if self.limiter is not None and self.shared is not None and self.shared.configured:
+            self.limiter.account = await self.account_id()
         return self
+
+    async def account_id(self) -> str:
+        """The AWS account of the credentials (STS GetCallerIdentity, which needs no permission), whose quota
+        budgets the replicas share; ``default`` when STS does not answer (all replicas then agree on that)."""
+        try:
+            async with self._session.create_client(
+                "sts",
+                region_name=self.default_region,
+                endpoint_url=self._endpoint_url,
+                config=_ACCOUNT_LOOKUP,  # once, briefly: the start does not wait on an STS out of reach
+                **self._credentials,
+            ) as sts:
+                return (await sts.get_caller_identity())["Account"]
+        except (ClientError, BotoCoreError) as error:
+            logger.warning("the AWS account is unknown (%s): the shared quota budgets are keyed 'default'", error)
+            return "default"
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self._stack.aclose()
@@ -290,12 +326,13 @@ class CognitoGateway:
         if span is not None:
             tracing.end_call_span(span, meta, None if outcome == "ok" else outcome)
 
-    def forget(self, params: dict[str, Any]) -> None:
-        """After a mutation: drop the cached reads of the pool it names (all of them if it names none)."""
+    async def forget(self, params: dict[str, Any]) -> None:
+        """After a mutation: drop the cached reads of the pool it names (all of them if it names none), on every
+        replica."""
         pool_id = params.get("UserPoolId")
         if not pool_id and isinstance(params.get("ResourceArn"), str):
             pool_id = pool_of_arn(params["ResourceArn"])
-        self.cache.forget_pool(pool_id or None)
+        await self.cache.forget_pool(pool_id or None)
 
     async def paginate(self, operation: str, result_key: str, token_key: str = "NextToken", **params: Any) -> list[Any]:
         """Every item of a paginated list operation (one call per page)."""

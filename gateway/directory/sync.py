@@ -26,8 +26,10 @@ import asyncio
 import contextvars
 import logging
 import math
+import time
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from gateway.cognito.client import CognitoGateway, in_background
@@ -42,8 +44,10 @@ from gateway.store.tables import utcnow
 logger = logging.getLogger(__name__)
 
 PAGE = 60  # ListUsers, ListGroups and ListUsersInGroup: the most the model allows per page
-# A sync renews its lease with every page; a replica that dies lets another take the pool after this long.
-LEASE_SECONDS = 120.0
+# A sync renews its lease every quarter of this (and with every page); a replica that dies lets another take the pool
+# after this long, and the runners look for such pools every LOOK_SECONDS: a sync is taken over within 30 s.
+LEASE_SECONDS = 20.0
+LOOK_SECONDS = 10.0
 # `progress` until the sync is done (users seen / estimated may reach 1 before the groups are read).
 PROGRESS_BEFORE_DONE = 0.99
 # Groups whose members are read at once, beside the ListUsers chain.
@@ -93,6 +97,7 @@ class PoolSync:
         pool = self.user_pool_id
         if not await self.repository.claim_lease(pool, self.owner, LEASE_SECONDS):
             raise LeaseHeld(pool)
+        heartbeat = asyncio.get_running_loop().create_task(self._keep_lease())
         try:
             with in_background():
                 return await self._sync()
@@ -105,6 +110,8 @@ class PoolSync:
                 error=f"{failure.code}: {failure.message}",
             )
         finally:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
             # Not shielded: a cancelled sync (a restart) ends only once its lease is released, so that the sync
             # replacing it (same owner) does not have its new lease released under it.
             await self.repository.release_lease(pool, self.owner)
@@ -121,7 +128,7 @@ class PoolSync:
             generation = state.sync_generation + 1
             checkpoint = {"generation": generation, "token": None, "seen": 0, "users_done": False}
         # The cached pool-level reads (ListGroups, DescribeUserPool) may be older than the sync: it reads afresh.
-        self.cognito.forget({"UserPoolId": pool})
+        await self.cognito.forget({"UserPoolId": pool})
         estimate = self.estimated_users
         if estimate is None and resumed:
             estimate = state.estimated_users
@@ -262,6 +269,14 @@ class PoolSync:
             await self.repository.replace_group_members(pool, name, usernames)
             await self._renew_lease()
 
+    async def _keep_lease(self) -> None:
+        """Renew the lease while the sync runs, pages or not (a page may wait long on a throttled Cognito); once
+        another replica holds it, stop: the sync's next page finds it lost and ends."""
+        while True:
+            await asyncio.sleep(LEASE_SECONDS / 4)
+            if not await self.repository.claim_lease(self.user_pool_id, self.owner, LEASE_SECONDS):
+                return
+
     async def _renew_lease(self) -> None:
         if not await self.repository.claim_lease(self.user_pool_id, self.owner, LEASE_SECONDS):
             raise LeaseHeld(self.user_pool_id)  # expired and taken: the other replica carries on from the checkpoint
@@ -291,7 +306,7 @@ class IndexRunner:
         return asyncio.get_running_loop().create_task(coroutine, context=contextvars.Context())
 
     def start(self) -> None:
-        if self.pools_setting and self._loop is None:
+        if self._loop is None:  # with no pools configured too: it takes over the syncs of replicas that died
             self._loop = self._spawn(self._keep_indexed())
 
     async def aclose(self) -> None:
@@ -366,18 +381,44 @@ class IndexRunner:
         return list(dict.fromkeys([*named, *(pool["Id"] for pool in found)]))
 
     async def _keep_indexed(self) -> None:
+        """Every ``LOOK_SECONDS``: sync the pools that are due (:meth:`_due`), by whichever replica gets the lease.
+        The setting's pools are listed again every reconcile interval (``*`` costs a ListUserPools)."""
+        configured: list[str] = []
+        listed_at = -math.inf
         first = True
         while True:
             try:
-                for pool in await self.pools():
-                    if self.syncing(pool):
-                        continue
-                    state = await self.repository.state(pool)
-                    if not first or state.state is not IndexState.READY or state.sync_checkpoint:
+                if time.monotonic() - listed_at >= self.reconcile_seconds:
+                    configured = await self.pools()
+                    listed_at = time.monotonic()
+                states = {state.user_pool_id: state for state in await self.repository.states()}
+                for pool in dict.fromkeys([*configured, *states]):
+                    state = states.get(pool) or PoolIndex(pool)
+                    if not self.syncing(pool) and self._due(state, configured=pool in configured, first=first):
                         self.sync(pool, resume=True)
+                first = False
             except CognitoException as failure:
                 logger.warning("index pools could not be listed: %s", failure.code)
             except Exception:
                 logger.exception("index runner pass failed")
-            first = False
-            await asyncio.sleep(self.reconcile_seconds)
+            await asyncio.sleep(min(LOOK_SECONDS, self.reconcile_seconds))
+
+    def _due(self, state: PoolIndex, *, configured: bool, first: bool = False) -> bool:
+        """Whether a pool needs a sync now. A sync whose replica died (its lease ran out, never released) is resumed,
+        wherever it was asked for. A pool of the setting is synced until READY, retried after a failure once per
+        reconcile interval (and at start), and reconciled once per interval by one replica: the interval runs from the last full
+        sync, whoever made it, so N replicas do not reconcile N times."""
+        now = utcnow()
+        if state.lease_owner is not None and state.lease_expires_at is not None:
+            if state.lease_expires_at > now:
+                return False  # a replica syncs it now
+            if state.sync_checkpoint or state.state is IndexState.SYNCING:
+                return True  # abandoned
+        if not configured:
+            return False
+        interval = timedelta(seconds=self.reconcile_seconds)
+        if state.state is IndexState.FAILED:
+            return first or state.sync_started_at is None or now - state.sync_started_at >= interval
+        if state.state is not IndexState.READY or state.sync_checkpoint:
+            return True
+        return state.last_full_sync_at is None or now - state.last_full_sync_at >= interval

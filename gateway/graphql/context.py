@@ -50,10 +50,11 @@ class Context:
             jobs=jobs,
         )
 
-    def written(self, request: dict[str, Any]) -> None:
-        """After a mutation: forget what it may have changed, in this request and in the shared cache."""
+    async def written(self, request: dict[str, Any]) -> None:
+        """After a mutation: forget what it may have changed, in this request and in the shared cache (on every
+        replica, before the answer leaves)."""
         self.loaders.forget_written(request)
-        self.cognito.forget(request)
+        await self.cognito.forget(request)
 
     async def update_index(
         self, operation: str, user_pool_id: str | None, request: dict[str, Any], response: dict[str, Any] | None

@@ -77,7 +77,7 @@ def mutation(
         if check is not None:
             check(request)
         response = await info.context.cognito.call(operation, **request)
-        info.context.written(request)
+        await info.context.written(request)
         await info.context.update_index(operation, request.get("UserPoolId"), request, response)
         return respond(info.context, request, response)
 

@@ -55,7 +55,7 @@ def _create_replica() -> Any:
         request = to_cognito(input)
         check_region(request["RegionName"], info.context.cognito.regions)
         response = await info.context.cognito.call(operation, **request)
-        info.context.written(request)
+        await info.context.written(request)
         return respond(info.context, request, response)
 
     input_cls = input_type(model.operation(operation).input_shape.name, name=f"{operation}Input")

@@ -24,7 +24,7 @@ def download_route(guard: RequestGuard) -> Route:
     async def download(request: Request) -> Response:
         try:
             caller = await guard.authenticate(request)
-            guard.check_rate(caller)
+            await guard.check_rate(caller)
         except Refused as refusal:
             return refusal.response
         job_id = request.path_params["job_id"]

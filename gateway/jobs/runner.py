@@ -292,12 +292,14 @@ class JobRunner:
             try:
                 response = await self.cognito.call(action.operation, **request)
             except OutcomeUnknown:
+                await self.cognito.forget(request)  # it may have been written
                 verdict = await self._read_back(action, spec, item.username)
                 if verdict is False and attempt == 0:
                     continue  # proven not written: sent again, once
                 return _verdict(item.position, verdict)
             except CognitoException as failure:
                 return Outcome(item.position, ItemOutcome.FAILED, failure.code, failure.message)
+            await self.cognito.forget(request)  # the cached reads of the pool (its groups' members), on every replica
             await self._update_index(action.operation, spec, request, response)
             return Outcome(item.position, ItemOutcome.DONE)
         raise AssertionError("unreachable")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from graphql import GraphQLError
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 _GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,127}")
 # Upstream calls are regional round trips, retried with backoff: a wider range than the HTTP buckets.
@@ -94,6 +94,20 @@ class Metrics:
             "quota_limiter_wait_seconds",
             "Seconds calls waited for the quota limiter, by category",
             ("category",),
+        )
+        self.shared_state_up = family(
+            Gauge,
+            "shared_state_up",
+            "1 while Redis (GATEWAY_REDIS_URL) is in use: quota budgets, rate limits and cache invalidation shared by "
+            "every replica; 0 while this replica serves on its local fallback (or has no Redis configured)",
+            (),
+        )
+        self.shared_state_fallbacks = family(
+            Counter,
+            "shared_state_fallbacks",
+            "Token-bucket checks served by this replica's local fallback because Redis was down, by kind "
+            "(quota, caller, auth-failures)",
+            ("kind",),
         )
 
     def operation_name(self, name: str | None) -> str:

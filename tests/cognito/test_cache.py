@@ -71,7 +71,7 @@ async def test_forgetting_a_pool_drops_only_its_entries():
     await cache.get_or_load(("DescribeUserPool", "a"), "pool-a", load)
     await cache.get_or_load(("DescribeUserPool", "b"), "pool-b", load)
 
-    cache.forget_pool("pool-a")
+    await cache.forget_pool("pool-a")
     await cache.get_or_load(("DescribeUserPool", "a"), "pool-a", load)
     await cache.get_or_load(("DescribeUserPool", "b"), "pool-b", load)
 

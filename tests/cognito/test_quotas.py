@@ -1,9 +1,18 @@
-"""The client-side quota limiter: a burst within a category's rate passes, beyond it waits its turn."""
+"""The client-side quota limiter: a burst of a fifth of a category's rate passes, beyond it waits its turn.
+
+These run on this process's buckets; tests/shared/test_buckets.py runs the same arithmetic in Redis, shared."""
 
 import pytest
 
 from gateway.cognito import model
-from gateway.cognito.quotas import BACKGROUND_RESERVE, CATEGORY_OF, DEFAULT_RATES, DEFERRED_RESERVE, QuotaLimiter
+from gateway.cognito.quotas import (
+    BACKGROUND_RESERVE,
+    BURST_SECONDS,
+    CATEGORY_OF,
+    DEFAULT_RATES,
+    DEFERRED_RESERVE,
+    QuotaLimiter,
+)
 from gateway.coverage import Coverage
 from gateway.graphql.schema import build_schema
 
@@ -22,24 +31,42 @@ class FakeTime:
 
 async def test_a_burst_within_the_rate_passes_and_the_rest_waits_in_order():
     time = FakeTime()
-    limiter = QuotaLimiter({"UserList": 5}, clock=time.clock, sleep=time.sleep)
+    limiter = QuotaLimiter({"UserList": 25}, clock=time.clock, sleep=time.sleep)  # a burst of 5
 
     waited = [await limiter.acquire("us-east-1", "ListUsers") for _ in range(8)]
 
     assert waited[:5] == [0.0] * 5
-    assert [round(w, 6) for w in waited[5:]] == [0.2, 0.4, 0.6]
+    assert [round(w, 6) for w in waited[5:]] == [0.04, 0.08, 0.12]
     assert limiter.waits == {"UserList": 3}
+
+
+async def test_no_second_sends_more_than_the_rate_and_its_burst():
+    """Under steady demand after a quiet spell: the burst, then the rate; no one-second window over 1.2x."""
+    time = FakeTime()
+
+    async def sleep(seconds: float) -> None:
+        time.now += seconds
+
+    limiter = QuotaLimiter({"UserList": 10}, clock=time.clock, sleep=sleep)
+    sent = []
+    for _ in range(60):
+        await limiter.acquire("us-east-1", "ListUsers")
+        sent.append(time.now)
+
+    busiest = max(sum(1 for at in sent if start <= at < start + 1) for start in sent)
+    assert 10 < busiest <= 10 * (1 + BURST_SECONDS)
+    assert sent[-1] == pytest.approx((60 - 2) / 10)  # after the burst of 2, exactly the rate
 
 
 async def test_tokens_come_back_with_time():
     time = FakeTime()
-    limiter = QuotaLimiter({"UserPoolRead": 2}, clock=time.clock, sleep=time.sleep)
+    limiter = QuotaLimiter({"UserPoolRead": 10}, clock=time.clock, sleep=time.sleep)  # a burst of 2
     for _ in range(2):
         await limiter.acquire("us-east-1", "DescribeUserPool")
 
-    time.now += 0.5  # one token back at 2/s
+    time.now += 0.1  # one token back at 10/s
     assert await limiter.acquire("us-east-1", "DescribeUserPool") == 0.0
-    assert await limiter.acquire("us-east-1", "DescribeUserPool") == pytest.approx(0.5)
+    assert await limiter.acquire("us-east-1", "DescribeUserPool") == pytest.approx(0.1)
 
 
 async def test_regions_and_categories_have_their_own_buckets():
@@ -74,11 +101,11 @@ async def test_background_calls_leave_a_reserve_to_interactive_ones():
         time.slept.append(round(seconds, 6))
         time.now += seconds
 
-    limiter = QuotaLimiter({"UserList": 8}, clock=time.clock, sleep=sleep)
+    limiter = QuotaLimiter({"UserList": 40}, clock=time.clock, sleep=sleep)  # a burst of 8
 
     # A sync takes the bucket down to its reserve (a quarter of 8) without waiting, then waits for refills.
     background = [await limiter.acquire("us-east-1", "ListUsers", reserve=BACKGROUND_RESERVE) for _ in range(7)]
-    assert background[:6] == [0.0] * 6 and background[6] == pytest.approx(1 / 8)
+    assert background[:6] == [0.0] * 6 and background[6] == pytest.approx(1 / 40)
     # Full again a second later: background calls take it down to the reserve, which interactive calls find intact.
     time.now = 1.0
     for _ in range(6):
@@ -96,7 +123,7 @@ async def test_deferred_background_calls_leave_tokens_to_the_other_background_ca
         time.slept.append(round(seconds, 6))
         time.now += seconds
 
-    limiter = QuotaLimiter({"UserList": 8}, clock=time.clock, sleep=sleep)
+    limiter = QuotaLimiter({"UserList": 40}, clock=time.clock, sleep=sleep)  # a burst of 8
 
     deferred = [await limiter.acquire("us-east-1", "ListUsers", reserve=DEFERRED_RESERVE) for _ in range(4)]
     assert deferred == [0.0] * 4  # 8 -> 4: half the bucket
@@ -104,8 +131,8 @@ async def test_deferred_background_calls_leave_tokens_to_the_other_background_ca
     chain = [await limiter.acquire("us-east-1", "ListUsers", reserve=BACKGROUND_RESERVE) for _ in range(2)]
     assert chain == [0.0, 0.0]  # 4 -> 2, without waiting for the deferred calls' refill
     assert await limiter.acquire("us-east-1", "ListUsers") == 0.0  # 2 -> 1: interactive, at once
-    assert await limiter.acquire("us-east-1", "ListUsers", reserve=DEFERRED_RESERVE) == pytest.approx(4 / 8)
-    assert time.slept == [0.5]  # until 5 tokens: its own and half the bucket besides
+    assert await limiter.acquire("us-east-1", "ListUsers", reserve=DEFERRED_RESERVE) == pytest.approx(4 / 40)
+    assert time.slept == [0.1]  # until 5 tokens: its own and half the bucket besides
 
 
 async def test_a_background_call_on_a_one_token_bucket_is_not_starved():

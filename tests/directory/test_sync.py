@@ -153,6 +153,54 @@ async def test_an_interrupted_sync_resumes_from_its_checkpoint_after_a_restart(
         await assert_index_equals_cognito(second, cognito, big_pool)
 
 
+async def test_a_sync_whose_replica_died_is_taken_over_once_its_lease_runs_out(
+    backend, cognito, big_pool, database, database_url
+):
+    """A replica SIGKILLed mid-sync leaves its checkpoint and a lease it never releases. Another replica's runner,
+    with no pools configured (the sync was asked for by indexUserPool), resumes it once the lease has run out."""
+    async with running_gateway(backend, database_url=database_url, quota_rates={"UserList": 2}) as first:
+        index = index_of(first)
+        first.app.state.index.sync(big_pool)
+        deadline = time.monotonic() + HANG_GUARD_SECONDS
+        while not ((await index.state(big_pool)).sync_checkpoint or {}).get("seen"):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.005)
+    # What SIGKILL would have left: the lease of a replica that is gone, still held for a moment.
+    repository = IndexRepository(database)
+    assert await repository.claim_lease(big_pool, "a-replica-killed", 1.0)
+    pages_done = (await repository.state(big_pool)).sync_checkpoint["seen"] // PAGE
+
+    async with running_gateway(backend, database_url=database_url, index_reconcile_seconds=0.2) as other:
+        index = index_of(other)
+        await asyncio.sleep(0.5)
+        assert (await index.state(big_pool)).lease_owner == "a-replica-killed"  # left alone while it is held
+        assert other.calls == {}
+        deadline = time.monotonic() + HANG_GUARD_SECONDS
+        while (await index.state(big_pool)).state is not IndexState.READY:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        assert other.calls == {"ListUsers": 3 - pages_done, "ListGroups": 1, "ListUsersInGroup": 4}
+        await assert_index_equals_cognito(other, cognito, big_pool)
+
+
+async def test_replicas_reconcile_a_pool_once_per_interval_between_them(
+    backend, cognito, big_pool, database, database_url
+):
+    """The interval runs from the last full sync, whichever replica made it: a second replica started just after
+    the first synced the pool does not sync it again."""
+    settings = {"database_url": database_url, "index_pools": big_pool, "index_reconcile_seconds": 3600}
+    async with running_gateway(backend, **settings) as first:
+        index = index_of(first)
+        deadline = time.monotonic() + HANG_GUARD_SECONDS
+        while (await index.state(big_pool)).state is not IndexState.READY:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        async with running_gateway(backend, **settings) as second:
+            await asyncio.sleep(0.3)
+            assert second.calls == {}
+            assert not second.app.state.index.syncing(big_pool)
+
+
 async def test_an_upstream_failure_leaves_the_pool_failed_with_the_typed_message(gateway):
     missing = f"{DEMO_REGION}_NoSuchPool"
 

@@ -155,8 +155,8 @@ app.kubernetes.io/component: gateway
 {{- end }}
 
 {{/* The pods the release may run at most (GATEWAY_EXPECTED_REPLICAS, 1 to 1000 as the gateway accepts):
-     autoscaling.maxReplicas when the HPA owns the count, else replicaCount. While Redis is unreachable, each pod
-     serves on 1/this of each rate. */}}
+     autoscaling.maxReplicas when the HPA owns the count, else replicaCount. Without Redis (none configured, or
+     unreachable), each pod serves on 1/this of each rate. */}}
 {{- define "cognito-gateway.expectedReplicas" -}}
 {{- $count := ternary .Values.autoscaling.maxReplicas .Values.replicaCount .Values.autoscaling.enabled }}
 {{- min 1000 (max 1 (int $count)) }}

@@ -1,0 +1,60 @@
+"""The Redis connection: down at start, down mid-run and back, without failing a check (a server of the test's own,
+stopped and started)."""
+
+import asyncio
+import logging
+
+from gateway.observability.metrics import Metrics
+from gateway.shared.buckets import SharedBuckets
+from gateway.shared.state import SharedState
+from tests.redis_servers import private_redis
+
+
+async def wait_for(condition, seconds: float = 10.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+async def test_a_redis_that_goes_away_and_comes_back(caplog):
+    caplog.set_level(logging.INFO, logger="gateway.shared.state")
+    metrics = Metrics()
+    reconnects = []
+    with private_redis() as server:
+        async with SharedState(
+            server.url, namespace="t", expected_replicas=3, metrics=metrics, probe_seconds=0.1
+        ) as state:
+            state.on_reconnect(lambda: reconnects.append(1))
+            buckets = SharedBuckets("quota", state, metrics=metrics)
+            assert state.up and state.detail() == {"backend": "redis"}
+            assert metrics.shared_state_up._value.get() == 1
+            assert await buckets.reserve("k", 30, 6) == 0.0
+
+            server.stop()
+            # The first check after Redis went away is served locally, at once: no failure, no wait.
+            assert await buckets.reserve("k", 30, 6) == 0.0
+            assert not state.up
+            assert state.detail()["backend"] == "local"
+            assert state.detail()["reason"].startswith("Redis unreachable: ConnectionError")
+            assert metrics.shared_state_up._value.get() == 0
+            assert metrics.shared_state_fallbacks.labels("quota")._value.get() == 1
+            assert len(buckets) == 1  # kept here meanwhile
+
+            server.start()
+            await wait_for(lambda: state.up)
+            assert reconnects == [1]
+            assert state.detail() == {"backend": "redis"}
+            assert await buckets.reserve("k2", 30, 6) == 0.0
+            assert metrics.shared_state_fallbacks.labels("quota")._value.get() == 1
+    messages = [record.getMessage() for record in caplog.records if record.name == "gateway.shared.state"]
+    assert sum("unreachable" in message for message in messages) == 1  # said once, not per check
+    assert any(message.startswith("Redis answers again") for message in messages)
+
+
+async def test_a_redis_down_at_start_does_not_stop_the_start():
+    with private_redis() as server:
+        server.stop()
+        async with SharedState(server.url, namespace="t", probe_seconds=0.1) as state:
+            assert not state.up
+            server.start()
+            await wait_for(lambda: state.up)
