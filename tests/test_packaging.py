@@ -141,6 +141,27 @@ def test_chart_schema_on_the_database_and_persistence(override, refused):
     assert bool(errors) == refused, errors
 
 
+SHARED_DATABASE = {"database": {"existingSecret": "gateway-db"}}
+
+
+@pytest.mark.parametrize(
+    ("override", "refused"),
+    [
+        ({"config": {"GATEWAY_REDIS_URL": "redis://:p@cache:6379/0"}}, True),  # a password in a ConfigMap
+        ({"autoscaling": {"enabled": True}, **SHARED_DATABASE}, True),  # N pods, N budgets
+        ({"autoscaling": {"enabled": True}, "redis": {"existingSecret": "gateway-redis"}, **SHARED_DATABASE}, False),
+        ({"redis": {"existingSecret": "gateway-redis", "secretKey": ""}}, True),
+        ({"config": {"GATEWAY_EXPECTED_REPLICAS": 0}}, True),
+        ({"replicaCount": 3, **SHARED_DATABASE}, False),  # renders, with NOTES.txt's warning
+    ],
+)
+def test_chart_schema_on_redis_for_several_replicas(override, refused):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    errors = list(jsonschema.Draft7Validator(schema).iter_errors(_merge(_values(CHART / "values.yaml"), override)))
+    assert bool(errors) == refused, errors
+
+
 def test_all_features_config_is_a_valid_gateway_configuration(monkeypatch):
     config = _values(CHART / "ci" / "all-features-values.yaml")["config"]
     for name in list(Settings.model_fields):

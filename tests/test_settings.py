@@ -29,6 +29,9 @@ def test_quota_rates_and_cache_ttl_from_the_environment(monkeypatch):
         ("GATEWAY_REGIONS", "us-east-1,us-east-\uff12", "not AWS region names: 'us-east-\uff12'"),
         ("GATEWAY_READY_CHECK_SECONDS", "0", "greater than 0"),
         ("GATEWAY_METRICS_PORT", "8000", "GATEWAY_METRICS_PORT and GATEWAY_PORT are both 8000"),
+        ("GATEWAY_REDIS_URL", "http://:s3cret@cache:6379", "GATEWAY_REDIS_URL must start with redis://"),
+        ("GATEWAY_EXPECTED_REPLICAS", "0", "greater than or equal to 1"),
+        ("GATEWAY_REDIS_KEY_PREFIX", "two words", "should match pattern"),
     ],
 )
 def test_nonsense_is_refused_at_start(monkeypatch, variable, value, complaint):
@@ -36,8 +39,9 @@ def test_nonsense_is_refused_at_start(monkeypatch, variable, value, complaint):
     monkeypatch.setenv("GATEWAY_AUTH_MODE", "none")
     monkeypatch.setenv(variable, value)
 
-    with pytest.raises(ValidationError, match=complaint):
+    with pytest.raises(ValidationError, match=complaint) as refused:
         Settings()
+    assert "s3cret" not in str(refused.value)  # a URL's password is never echoed
 
 
 @pytest.mark.parametrize("value", ["us-east-1, eu-west-1", '["us-east-1", "eu-west-1"]'])
@@ -77,3 +81,15 @@ def test_a_secrets_dir_that_is_not_one_is_refused(monkeypatch, tmp_path):
 
     with pytest.raises(ValueError, match="GATEWAY_SECRETS_DIR=.*missing is not a directory"):
         Settings()
+
+
+def test_the_redis_url_is_a_secret_from_a_file_too(monkeypatch, tmp_path):
+    (tmp_path / "GATEWAY_REDIS_URL").write_text("rediss://:s3cret@cache.internal:6380/0\n")
+    monkeypatch.setenv("GATEWAY_SECRETS_DIR", str(tmp_path))
+    monkeypatch.setenv("GATEWAY_AUTH_MODE", "none")
+    monkeypatch.setenv("GATEWAY_EXPECTED_REPLICAS", "3")
+
+    settings = Settings()
+
+    assert settings.redis_url.get_secret_value() == "rediss://:s3cret@cache.internal:6380/0"
+    assert "s3cret" not in repr(settings) and settings.expected_replicas == 3

@@ -58,3 +58,13 @@ async def test_a_redis_down_at_start_does_not_stop_the_start():
             assert not state.up
             server.start()
             await wait_for(lambda: state.up)
+
+
+async def test_the_urls_password_is_never_logged_nor_shown(caplog):
+    from tests.redis_servers import free_port
+
+    async with SharedState(f"redis://:s3cret@127.0.0.1:{free_port()}/0", namespace="t") as state:
+        assert not state.up
+        detail = state.detail()
+    assert "Redis is unreachable" in caplog.text
+    assert "s3cret" not in caplog.text and "s3cret" not in str(detail)
