@@ -29,6 +29,7 @@ from gateway.jobs.actions import ACTIONS, Action
 from gateway.jobs.audit import write_record
 from gateway.jobs.records import ExportFormat, ItemOutcome, Job, JobAction, JobItem, JobSpec, JobState
 from gateway.jobs.repository import JobRepository, Outcome
+from gateway.store.tables import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -104,10 +105,16 @@ class JobRunner:
         return job
 
     def eta_seconds(self, job: Job) -> float | None:
-        """The items left over the rate measured in the last seconds; None until there is a rate."""
-        samples = self._rates.get(job.id)
-        if job.state is not JobState.RUNNING or job.total is None or not samples or len(samples) < 2:
+        """The items left over the rate measured in the last seconds by the runner here; on a replica that only
+        follows the job (another one runs it), over its average rate since it started. None until there is a rate."""
+        if job.state is not JobState.RUNNING or job.total is None:
             return None
+        samples = self._rates.get(job.id)
+        if not samples or len(samples) < 2:
+            if job.started_at is None or not job.finished_items:
+                return None
+            elapsed = (utcnow() - job.started_at).total_seconds()
+            return max(0.0, (job.total - job.finished_items) * elapsed / job.finished_items) if elapsed > 0 else None
         (first_time, first_done), (last_time, last_done) = samples[0], samples[-1]
         if last_done <= first_done or last_time <= first_time:
             return None

@@ -244,3 +244,25 @@ async def test_jobs_follow_the_callers_grants(backend, cognito, pool_id):
         gateway.http.headers["X-API-Key"] = keys["operator"]
         assert (await finished(gateway, job_id))["done"] == 1
         assert [job["id"] for job in (await gateway.data(JOBS, {"pool": other_pool}))["jobs"]["nodes"]] == [job_id]
+
+
+async def test_a_replica_that_only_follows_a_job_gives_its_eta_too(backend, cognito, pool_id, tmp_path):
+    """Behind a load balancer, `job` is read through any replica: one that does not run the job estimates from the
+    job's average rate since it started (40 items at 20/s: about 2 s in all)."""
+    usernames = create_users(cognito, pool_id, 40)
+    shared = {"database_url": f"sqlite:///{tmp_path / 'shared.db'}", "quota_rates": {"UserUpdate": 20}}
+    async with running_gateway(backend, **shared) as runner, running_gateway(backend, **shared) as follower:
+        started = await start(runner, userPoolId=pool_id, action="DISABLE", selection={"usernames": usernames})
+        job_id = started["job"]["id"]
+        etas = []
+        while (job := (await follower.data(ETA, {"id": job_id}))["job"])["state"] != "SUCCEEDED":
+            if job["state"] == "RUNNING" and job["done"]:
+                etas.append(job["etaSeconds"])
+            await asyncio.sleep(0.1)
+        assert "AdminDisableUser" not in follower.calls  # it only followed
+
+    assert etas and all(eta is not None and 0 <= eta < 10 for eta in etas), etas
+    assert job["etaSeconds"] is None
+
+
+ETA = """query($id: ID!) { job(id: $id) { ... on Job { state done etaSeconds } } }"""
