@@ -68,3 +68,32 @@ async def test_the_urls_password_is_never_logged_nor_shown(caplog):
         detail = state.detail()
     assert "Redis is unreachable" in caplog.text
     assert "s3cret" not in caplog.text and "s3cret" not in str(detail)
+
+
+async def test_the_gateway_fails_no_request_while_its_redis_is_gone(backend, cognito, pool_id):
+    """Through HTTP: Redis killed mid-run, then started again; every request answers, /readyz says which budget it
+    serves on, and the metric follows."""
+    from tests.conftest import running_gateway
+    from tests.helpers import create_users
+
+    create_users(cognito, pool_id, 3)
+    query = """query($pool: ID!) { userPool(id: $pool) { ... on UserPool { name } }
+      users(userPoolId: $pool, first: 3) { ... on UserConnection { nodes { username } } } }"""
+    with private_redis() as server:
+        async with running_gateway(backend, redis_url=server.url, expected_replicas=4) as gateway:
+            for expected in ("redis", "local", "redis"):
+                if expected == "local":
+                    server.stop()
+                elif gateway.app.state.shared.up is False:
+                    server.start()
+                    await wait_for(lambda: gateway.app.state.shared.up)
+                for _ in range(3):
+                    data = await gateway.data(query, {"pool": pool_id})
+                    assert len(data["users"]["nodes"]) == 3
+                ready = await gateway.http.get("/readyz")
+                metrics = (await gateway.http.get("/metrics")).text
+                assert ready.status_code == 200
+                assert ready.json()["sharedState"]["backend"] == expected
+                up = "1.0" if expected == "redis" else "0.0"
+                assert f"cognito_gateway_shared_state_up {up}" in metrics
+            assert ready.json()["status"] == "ready"
