@@ -3,6 +3,10 @@ latency (what a real Cognito round trip costs), then forwards the call over a ke
 
 Every client of the bench (the gateway and both peers) goes through it, so the counts are the same
 measure for all of them. ``GET /__bench/calls`` answers the counts so far (and is not counted).
+
+With ``record_times=True`` it also keeps when each call arrived, by operation (``times()``, ``GET /__bench/times``):
+``time.monotonic()`` once the whole request is read, before the latency, which on Linux is CLOCK_MONOTONIC, the same
+clock in every process of the machine. The replicas' bench and tests read the highest count in any one second from it.
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -23,18 +28,28 @@ _HOP_BY_HOP = frozenset(
 
 
 CALLS_PATH = "/__bench/calls"
+TIMES_PATH = "/__bench/times"
 
 
 class CountingProxy:
-    """``start()`` listens on ``host`` (a free port); ``calls()`` is a snapshot of the counts so far."""
+    """``start()`` listens on ``host`` (a free port); ``calls()`` is a snapshot of the counts so far, ``times()`` of
+    the calls' arrival times when ``record_times`` (off by default: a long run would keep every one)."""
 
     def __init__(
-        self, upstream_url: str, latency_seconds: float, host: str = "127.0.0.1", handler: type | None = None
+        self,
+        upstream_url: str,
+        latency_seconds: float,
+        host: str = "127.0.0.1",
+        handler: type | None = None,
+        *,
+        record_times: bool = False,
     ) -> None:
         upstream = urlsplit(upstream_url)
         self.upstream = (upstream.hostname or "127.0.0.1", upstream.port or 80)
         self.latency_seconds = latency_seconds
+        self.record_times = record_times
         self._counts: Counter[str] = Counter()
+        self._times: defaultdict[str, list[float]] = defaultdict(list)
         self._lock = threading.Lock()
         self._server = _Server((host, 0), handler or ProxyHandler)
         self._server.proxy = self
@@ -57,15 +72,30 @@ class CountingProxy:
         with self._lock:
             return Counter(self._counts)
 
+    def times(self) -> dict[str, list[float]]:
+        """When each call arrived (``time.monotonic()``), by operation, in arrival order: empty unless
+        ``record_times``."""
+        with self._lock:
+            return {operation: list(times) for operation, times in self._times.items()}
+
     def record(self, operation: str) -> None:
+        now = time.monotonic()
         with self._lock:
             self._counts[operation] += 1
+            if self.record_times:
+                self._times[operation].append(now)
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024  # the default backlog (5) drops connections when 50 clients connect at once
     proxy: CountingProxy
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client gone mid-request (a gateway process killed) is no error of the proxy's: no traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class ProxyHandler(BaseHTTPRequestHandler):
@@ -86,9 +116,13 @@ class ProxyHandler(BaseHTTPRequestHandler):
         self._forward()
 
     def do_GET(self) -> None:
-        if self.path != CALLS_PATH:
+        if self.path == CALLS_PATH:
+            answer: object = self.server.proxy.calls()
+        elif self.path == TIMES_PATH:
+            answer = self.server.proxy.times()
+        else:
             return self._forward()
-        data = json.dumps(self.server.proxy.calls()).encode()
+        data = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

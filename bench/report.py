@@ -127,7 +127,7 @@ def machine_line() -> str:
 
 
 # Sections other commands write into the same report (`python -m bench.soak`, `.fuzz`, `.hostile`, `.pauses`, `.search`,
-# `.index_sync`, `.index_memory`), kept when the bench rewrites it.
+# `.index_sync`, `.index_memory`, `.jobs`, `.replicas`), kept when the bench rewrites it.
 KEPT_SECTIONS = (
     "## Soak",
     "## Fuzz",
@@ -137,6 +137,7 @@ KEPT_SECTIONS = (
     "## Index sync",
     "## Index memory",
     "## Jobs",
+    "## Replicas",
 )
 
 

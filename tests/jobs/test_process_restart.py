@@ -14,112 +14,44 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 import websockets
-from botocore.client import BaseClient
 from sqlalchemy import select
 from websockets.typing import Subprotocol
 
 from bench.proxy import CountingProxy
-from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION
 from gateway.jobs.records import JobItem, JobState
 from gateway.jobs.repository import JobRepository
 from gateway.jobs.runner import POLL_SECONDS, WINDOW
 from gateway.store import Database
 from gateway.store.tables import jobs
 from tests.helpers import create_users
-from tests.test_app import closed_port
+from tests.processes import (
+    GatewayProcess,
+    disabled,
+    finished,
+    gateway_process,
+    settled_at_cognito,
+    start_job,
+    stopped_mid_window,
+)
 
 pytestmark = pytest.mark.slow  # two gateway processes a test, and a SIGKILLed runner's lease to run out
 LEASE = 4  # GATEWAY_JOB_LEASE_SECONDS: the SIGKILLed runner's job is taken over within it and POLL_SECONDS
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 USERS = 4 * WINDOW  # the process is stopped in the second window, or else the third
 RATE = 10  # UserUpdate calls a second: a window takes about a second
-START_SECONDS = 60  # a process starting on a loaded machine
-
-START = """mutation($input: StartUserJobInput!) { startUserJob(input: $input) {
-  __typename ... on CognitoError { code message } ... on StartUserJobPayload { job { id state } } } }"""
-PROGRESS = """query($id: ID!) { job(id: $id) { __typename ... on Job { state done } } }"""
-JOB = """query($id: ID!) { job(id: $id) { __typename ... on CognitoError { code message }
-  ... on Job { state total done failed unknown skipped error items(first: 100) { nodes { username outcome } } } } }"""
+SETTINGS = {"GATEWAY_JOB_LEASE_SECONDS": str(LEASE), "GATEWAY_QUOTA_RATES": f'{{"UserUpdate": {RATE}}}'}
 
 
-@dataclass
-class GatewayProcess:
-    process: subprocess.Popen[bytes]
-    http: httpx.AsyncClient
-    log: Path
-
-    def printed(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    async def data(self, document: str, variables: dict[str, Any]) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": document, "variables": variables})
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]
-
-    async def job(self, job_id: str, document: str = JOB) -> dict[str, Any]:
-        job = (await self.data(document, {"id": job_id}))["job"]
-        assert job["__typename"] == "Job", job
-        return job
-
-    async def stop(self, sig: signal.Signals) -> int:
-        self.process.send_signal(sig)
-        return await asyncio.to_thread(self.process.wait, 30)
-
-
-@asynccontextmanager
-async def gateway_process(cognito_url: str, database_url: str, log: Path) -> AsyncIterator[GatewayProcess]:
-    """`cognito-gateway serve` on a free port, its Cognito at ``cognito_url``, its database at ``database_url``;
-    killed on exit if still running."""
-    port = closed_port()
-    env = {
-        **os.environ,  # GATEWAY_DATA_DIR: the session's (tests/conftest.py)
-        "PYTHONUNBUFFERED": "1",
-        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": cognito_url,
-        "AWS_ACCESS_KEY_ID": DEMO_CREDENTIALS["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": DEMO_CREDENTIALS["aws_secret_access_key"],
-        "AWS_REGION": DEMO_REGION,
-        "GATEWAY_AUTH_MODE": "none",
-        "GATEWAY_ALLOW_INSECURE": "true",
-        "GATEWAY_PORT": str(port),
-        "GATEWAY_METRICS_PORT": "0",
-        "GATEWAY_DATABASE_URL": database_url,
-        "GATEWAY_JOB_LEASE_SECONDS": str(LEASE),
-        "GATEWAY_QUOTA_RATES": f'{{"UserUpdate": {RATE}}}',
-        "GATEWAY_SHUTDOWN_TIMEOUT_SECONDS": "10",
-    }
-    with log.open("wb") as output:  # a file, not a pipe: the access log of the polls never blocks the process
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gateway.cli", "serve"], stdout=output, stderr=subprocess.STDOUT, cwd=ROOT, env=env
-        )
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while "Uvicorn running" not in log.read_text(errors="replace"):  # printed once the socket listens
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the gateway did not start:\n" + log.read_text(errors="replace"))
-            await asyncio.sleep(0.05)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=30) as http:
-            yield GatewayProcess(process, http, log)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+def started_gateway(cognito_url: str, database_url: str, log: Path):
+    """`cognito-gateway serve` (tests/processes.py) on ``database_url``, with this module's lease and rate."""
+    return gateway_process(cognito_url, database_url, log, **SETTINGS)
 
 
 @asynccontextmanager
@@ -147,45 +79,6 @@ async def items_of(database: Database, job_id: str) -> list[JobItem]:
     return await JobRepository(database).items(job_id, outcome=None, first=1000, after=None)
 
 
-def disabled(cognito: BaseClient, pool_id: str) -> set[str]:
-    users = cognito.get_paginator("list_users").paginate(UserPoolId=pool_id).build_full_result()["Users"]
-    return {user["Username"] for user in users if not user["Enabled"]}
-
-
-async def stopped_mid_window(gateway: GatewayProcess, proxy: CountingProxy, job_id: str) -> None:
-    """Returns once a window before the last is in flight: one recorded, and at most half of the next window's calls
-    at Cognito, so that the rest are still to go."""
-    deadline = time.monotonic() + 30
-    while True:
-        job = await gateway.job(job_id, PROGRESS)
-        sent = proxy.calls()["AdminDisableUser"]  # read after `done`: a window recorded meanwhile shows as sent
-        if job["done"] >= WINDOW and 1 <= sent - job["done"] <= WINDOW // 2:
-            return
-        assert job["state"] in ("QUEUED", "RUNNING") and job["done"] < USERS - WINDOW, (
-            f"the job went past its middle: {job}"
-        )
-        assert time.monotonic() < deadline, f"the job did not get going: {job}\n{gateway.printed()}"
-        await asyncio.sleep(0.02)
-
-
-async def settled_at_cognito(cognito: BaseClient, pool_id: str, proxy: CountingProxy) -> int:
-    """The AdminDisableUser calls counted once those the proxy was still forwarding have landed: each one disabled a
-    user of its own (none was sent twice)."""
-    deadline = time.monotonic() + 10
-    while (sent := proxy.calls()["AdminDisableUser"]) != len(disabled(cognito, pool_id)):
-        assert time.monotonic() < deadline, (sent, disabled(cognito, pool_id))
-        await asyncio.sleep(0.05)
-    return sent
-
-
-async def finished(gateway: GatewayProcess, job_id: str, within_seconds: float) -> dict[str, Any]:
-    deadline = time.monotonic() + within_seconds
-    while (job := await gateway.job(job_id, PROGRESS))["state"] in ("QUEUED", "RUNNING"):
-        assert time.monotonic() < deadline, f"the job was not finished: {job}\n{gateway.printed()}"
-        await asyncio.sleep(0.1)
-    return await gateway.job(job_id)
-
-
 # SIGKILL on PostgreSQL (the replicas' engine), SIGTERM on SQLite (the embedded default): both ways on both engines
 # would double the test's 35 s for no path of the runner's that differs by engine.
 @pytest.mark.parametrize(
@@ -200,13 +93,10 @@ async def test_a_job_resumes_in_the_next_process_and_writes_each_user_once(
     proxy = CountingProxy(backend.endpoint_url, latency_seconds=0).start()
     try:
         # The first process: stopped while a window before the last is in flight.
-        async with gateway_process(proxy.endpoint_url, database_url, tmp_path / "first.log") as first:
+        async with started_gateway(proxy.endpoint_url, database_url, tmp_path / "first.log") as first:
             selection = {"usernames": usernames}
-            input = {"userPoolId": pool_id, "action": "DISABLE", "selection": selection}
-            started = (await first.data(START, {"input": input}))["startUserJob"]
-            assert started["__typename"] == "StartUserJobPayload", started
-            job_id = started["job"]["id"]
-            await stopped_mid_window(first, proxy, job_id)
+            job_id = await start_job(first, {"userPoolId": pool_id, "action": "DISABLE", "selection": selection})
+            await stopped_mid_window(first, proxy, job_id, total=USERS, window=WINDOW)
             if sig == signal.SIGTERM:  # a follower of the job is told to subscribe again elsewhere: 1012
                 async with follower(first, job_id) as closed:
                     exit_code = await first.stop(sig)
@@ -237,7 +127,7 @@ async def test_a_job_resumes_in_the_next_process_and_writes_each_user_once(
             assert job.lease_owner is not None and lease is not None  # a dead runner's, until it runs out
 
         # The second process, on the same database: it takes the job over and finishes it.
-        async with gateway_process(proxy.endpoint_url, database_url, tmp_path / "second.log") as second:
+        async with started_gateway(proxy.endpoint_url, database_url, tmp_path / "second.log") as second:
             within = LEASE + POLL_SECONDS + 20 if sig == signal.SIGKILL else 20
             final = await finished(second, job_id, within)
         calls = proxy.calls()
