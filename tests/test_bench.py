@@ -151,3 +151,22 @@ def test_jobs_bench_sends_one_call_per_item_and_reads_meanwhile(tmp_path):
     assert "| job: total / done / failed | 300 / 300 / 0 |" in export
     assert re.search(r"\| download \| [\d.]+ s, [\d.]+ MB, 300 lines \|", export)
     assert re.search(r"\| \*\*peak RSS \(VmHWM\)\*\* \| \*\*\d+ MB\*\* \(target < 300 MB: ", export)
+
+
+@pytest.mark.slow
+def test_replicas_bench_keeps_three_replicas_to_one_budget(tmp_path):
+    """A short run of the replicas bench (three serve processes, Redis, PostgreSQL; no job killed): every figure is
+    in its section, the busiest second within 1.2x the budget, and no stale read."""
+    section, _ = run_bench(
+        "bench.replicas",
+        *("--seconds", 3, "--users", 30, "--rounds", 3, "--latency-requests", 10, "--job-users", 0),
+        out=tmp_path / "results.md",
+        heading="## Replicas",
+    )
+    figures = {row[0]: row[1:] for row in table_rows(section, "| figure |")}
+    busiest = next(cells for name, cells in figures.items() if name.startswith("the busiest one second"))
+    assert re.fullmatch(r"\*\*(\d+)\*\* calls = [\d.]+ x the budget", busiest[0]) and busiest[2] == "met", busiest
+    stale = next(cells for name, cells in figures.items() if name.startswith("stale reads"))
+    assert stale[0] == "**0** of 6" and stale[2] == "met"
+    assert any(name.startswith("`user` (one AdminGetUser) p50") for name in figures)
+    assert "Errors: none." in section

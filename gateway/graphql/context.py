@@ -8,6 +8,7 @@ import strawberry
 
 from gateway.auth import Caller
 from gateway.cognito import CognitoGateway
+from gateway.cognito.errors import OutcomeUnknown
 from gateway.directory.sync import IndexRunner
 from gateway.directory.writes import apply_write
 from gateway.graphql.loaders import Loaders
@@ -50,9 +51,19 @@ class Context:
             jobs=jobs,
         )
 
-    async def written(self, request: dict[str, Any]) -> None:
-        """After a mutation: forget what it may have changed, in this request and in the shared cache (on every
-        replica, before the answer leaves)."""
+    async def write(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """A mutation's call. Then what it may have changed is forgotten, in this request and in the shared cache (on
+        every replica, before the answer leaves): after an answer, and after a lost one too (``OutcomeUnknown``),
+        whose error advises a read that must not come from the cache."""
+        try:
+            response = await self.cognito.call(operation, **request)
+        except OutcomeUnknown:
+            await self._written(request)
+            raise
+        await self._written(request)
+        return response
+
+    async def _written(self, request: dict[str, Any]) -> None:
         self.loaders.forget_written(request)
         await self.cognito.forget(request)
 

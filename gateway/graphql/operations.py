@@ -76,8 +76,7 @@ def mutation(
         request = to_cognito(input)
         if check is not None:
             check(request)
-        response = await info.context.cognito.call(operation, **request)
-        await info.context.written(request)
+        response = await info.context.write(operation, request)
         await info.context.update_index(operation, request.get("UserPoolId"), request, response)
         return respond(info.context, request, response)
 

@@ -54,8 +54,7 @@ def _create_replica() -> Any:
     async def resolve(info: Info, input: Any) -> Any:
         request = to_cognito(input)
         check_region(request["RegionName"], info.context.cognito.regions)
-        response = await info.context.cognito.call(operation, **request)
-        await info.context.written(request)
+        response = await info.context.write(operation, request)
         return respond(info.context, request, response)
 
     input_cls = input_type(model.operation(operation).input_shape.name, name=f"{operation}Input")

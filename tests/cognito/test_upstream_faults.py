@@ -61,6 +61,24 @@ async def test_a_write_whose_answer_is_lost_is_outcome_unknown_and_not_retried(f
     assert faults.calls()["AdminCreateUser"] == 2
 
 
+async def test_the_read_a_lost_answer_advises_does_not_come_from_the_cache(faults, cognito, pool_id):
+    """The write took effect but its answer was lost: the error says to read the group, and that read is Cognito's,
+    not the cached group from before the write."""
+    create_group(cognito, pool_id, "support", [])
+    read = """query($pool: ID!) { group(userPoolId: $pool, groupName: "support") { ... on Group { description } } }"""
+    async with gateway_through(faults, cache_ttl_seconds=300) as gateway:
+        before = (await gateway.data(read, {"pool": pool_id}))["group"]["description"]
+        faults.faults.rules = {"UpdateGroup": "reset_after_forward"}
+        result = await gateway.mutate(
+            "updateGroup", {"userPoolId": pool_id, "groupName": "support", "description": "after"}, "__typename"
+        )
+        faults.faults.rules = {}
+        after = (await gateway.data(read, {"pool": pool_id}))["group"]["description"]
+
+    assert result["__typename"] == "OutcomeUnknownError"
+    assert (before, after) == ("the support", "after")
+
+
 async def test_a_write_that_times_out_is_outcome_unknown_within_the_read_timeout(faults, cognito, pool_id):
     faults.faults.rules = {"AdminCreateUser": "hang_after_forward"}
     async with gateway_through(faults, read_timeout_seconds=1) as gateway:
