@@ -405,9 +405,9 @@ class IndexRunner:
 
     def _due(self, state: PoolIndex, *, configured: bool, first: bool = False) -> bool:
         """Whether a pool needs a sync now. A sync whose replica died (its lease ran out, never released) is resumed,
-        wherever it was asked for. A pool of the setting is synced until READY, retried after a failure once per
-        reconcile interval (and at start), and reconciled once per interval by one replica: the interval runs from the last full
-        sync, whoever made it, so N replicas do not reconcile N times."""
+        wherever it was asked for. A pool of the setting is synced until READY, retried after a failure at start and
+        once per reconcile interval, and reconciled once per interval by one replica: the interval runs from the last
+        full sync, whoever made it, so N replicas do not reconcile N times."""
         now = utcnow()
         if state.lease_owner is not None and state.lease_expires_at is not None:
             if state.lease_expires_at > now:
