@@ -206,7 +206,8 @@ def render(measured: Measured, command: str, load: tuple[float, float]) -> str:
         f"{', and exactly the cost' if total == measured.bound else ''}.",
         "- The quota-bound minimum: each bucket's calls over its rate, summed (UserList carries ListUsers and "
         "ListUsersInGroup; DescribeUserPool and ListGroups add 0.1 s at the default rates). The limiter starts with "
-        "full buckets (a second's worth, three quarters of it for background work), so a sync of a few pages beats it.",
+        "full buckets (a fifth of a second's worth, three quarters of it for background work), so a sync of a few "
+        "pages beats it.",
         f"- moto's floor: the {upstream_s:.2f} s moto takes to answer the same pages one after another "
         f"({1000 * measured.upstream_s['ListUsers'] / pages['ListUsers']:.0f} ms per ListUsers page: the demo "
         "backend reads a page in O(page), gateway/demo/user_pages.py; the rest is moto's serializer and HTTP). When it "
