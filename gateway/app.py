@@ -21,6 +21,7 @@ from gateway import __version__
 from gateway.auth.authenticator import Authenticator
 from gateway.cognito import CognitoGateway
 from gateway.cognito.sqs import EventQueue
+from gateway.console.page import console_routes
 from gateway.directory.changes import ChangeApplier
 from gateway.directory.queue import EventConsumer
 from gateway.directory.repository import IndexRepository
@@ -34,6 +35,7 @@ from gateway.jobs.downloads import download_route
 from gateway.jobs.repository import JobRepository
 from gateway.jobs.runner import JobRunner
 from gateway.observability import Metrics, RequestObserver, configure_logging, tracing
+from gateway.persisted import CONSOLE_DOCUMENTS, PersistedDocuments
 from gateway.readiness import Readiness
 from gateway.settings import Settings
 from gateway.shared.state import SharedState
@@ -132,6 +134,11 @@ def create_app(
     app.state.metrics = metrics
     app.state.tracer_provider = tracer_provider
     app.state.shared = shared
+    # Documents a request may name by ID: the console's, and a team's own (GATEWAY_PERSISTED_DOCUMENTS_DIR).
+    app.state.documents = PersistedDocuments(
+        [CONSOLE_DOCUMENTS, *([settings.persisted_documents_dir] if settings.persisted_documents_dir else [])],
+        required=settings.persisted_documents == "required",
+    )
     app.state.cursors = CursorSeal(settings.cursor_key.get_secret_value() if settings.cursor_key else None)
     schema = build_schema(
         introspection=settings.introspection,
@@ -146,6 +153,8 @@ def create_app(
     app.router.routes.append(WebSocketRoute("/graphql", graphql))  # subscriptions (jobProgress): graphql-transport-ws
     app.router.routes.append(download_route(graphql.guard))  # exports' files (a job's downloadUrl)
     app.mount(ASSETS_PATH, AssetFiles(assets_dir(settings.ide_assets_dir)))
+    if settings.console:
+        app.router.routes.extend(console_routes(settings))  # the admin console: a page on the graph, nothing more
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

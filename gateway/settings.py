@@ -143,6 +143,20 @@ class Settings(BaseSettings):
     # The proxies whose X-Forwarded-For (and X-Forwarded-Proto) is believed: IPs or CIDRs. Empty: none is.
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
 
+    # Persisted documents (README: "Persisted documents"): `allowed` runs a request's own text or a known document's
+    # ID; `required` runs known documents only: an allow-list of operations.
+    persisted_documents: Literal["allowed", "required"] = "allowed"
+    # A directory of a team's own persisted documents (`<OperationName>.graphql`, one operation each), besides the
+    # console's.
+    persisted_documents_dir: Path | None = None
+    # The admin console at GET /console (README: "Admin console"); its sign-in in `jwt` mode: the user pool's
+    # managed login (authorization code with PKCE), at its domain (https://<prefix>.auth.<region>.amazoncognito.com
+    # or a custom one), with a public app client (no secret) whose callback URL is the console's.
+    console: bool = True
+    console_login_domain: str | None = None
+    console_client_id: str | None = None
+    console_scopes: str = "openid email"
+
     # GraphiQL's assets (`cognito-gateway fetch-ide-assets`): default ~/.cache/cognito-gateway/ide/<pins' hash>.
     ide_assets_dir: Path | None = None
 

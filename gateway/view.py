@@ -8,7 +8,7 @@ A request error (one raised before any field ran) has no ``data`` entry; with
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -25,6 +25,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from gateway import persisted
 from gateway.auth import AuthenticationError, Caller
 from gateway.graphql.context import Context
 from gateway.graphql.errors import shape_error
@@ -37,7 +38,26 @@ logger = logging.getLogger(__name__)
 
 
 class TextFrames(ASGIWebSocketAdapter):
-    """graphql-transport-ws messages go in text frames (browser clients read no others): orjson's bytes as text."""
+    """graphql-transport-ws messages go in text frames (browser clients read no others): orjson's bytes as text. A
+    ``subscribe`` may name a persisted document (gateway/persisted.py) instead of sending its text."""
+
+    async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object, None]:
+        documents: persisted.PersistedDocuments = self.ws.app.state.documents
+        async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
+            if (
+                isinstance(message, dict)
+                and message.get("type") == "subscribe"
+                and isinstance(message.get("payload"), dict)
+            ):
+                try:
+                    resolved = documents.resolve(message["payload"])
+                except persisted.DocumentError as refused:
+                    error = {"message": refused.message, "extensions": {"code": refused.code}}
+                    await self.send_json({"id": message.get("id"), "type": "error", "payload": [error]})
+                    continue
+                if resolved is not None:
+                    message = {**message, "payload": resolved}
+            yield message
 
     async def send_json(self, message: Mapping[str, object]) -> None:
         encoded = self.view.encode_json(message)
@@ -79,7 +99,31 @@ class GraphQLApp(GraphQL):
             # Strawberry would call `.get` on a JSON string, number or null and fail with a 500.
             refusal = error_response(400, "BAD_REQUEST", "The request body must be a JSON object.")
             return await _in_media_type(refusal, media_type)(scope, receive, send)
+        try:
+            body = self._with_persisted_document(request, body)
+        except persisted.DocumentError as refused:
+            status = 404 if refused.code == "PERSISTED_DOCUMENT_NOT_FOUND" else 400
+            return await _in_media_type(error_response(status, refused.code, refused.message), media_type)(
+                scope, receive, send
+            )
         await super().__call__(scope, replay(body), send)
+
+    def _with_persisted_document(self, request: Request, body: bytes) -> bytes:
+        """The body with the text of the persisted document it names (a JSON POST's ``documentId``), or refused
+        when it sends a text where only persisted documents run. Bodies that cannot name one pass as they are."""
+        documents: persisted.PersistedDocuments = request.app.state.documents
+        if request.method != "POST" or not _is_json(request) or not (documents.required or b"documentId" in body):
+            if documents.required and request.method == "GET" and request.query_params.get("query") is not None:
+                raise persisted.DocumentError("PERSISTED_DOCUMENT_REQUIRED", persisted.REQUIRED_MESSAGE)
+            return body
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return body  # Strawberry refuses it, in its words
+        if not isinstance(data, dict):
+            return body
+        resolved = documents.resolve(data)
+        return body if resolved is None else orjson.dumps(resolved)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Strawberry's page loads GraphiQL from a CDN; this one, from the gateway (gateway/ide/).

@@ -35,7 +35,7 @@ class Package:
 
 # graphiql 3 is the last major version with a UMD bundle (4 and 5 are ES modules that need a bundler or an import
 # map); React 18 is the last with UMD builds; plugin-explorer 3.2 is the release for graphiql 3.9's @graphiql/react.
-PACKAGES = (
+IDE_PACKAGES = (
     Package(
         "react",
         "18.3.1",
@@ -64,6 +64,27 @@ PACKAGES = (
         },
     ),
 )
+# The admin console (gateway/console): Preact 10 (the last major version with UMD builds) and its hooks, with htm for
+# templates in plain JavaScript: no build step, nothing served but these files and the console's own.
+CONSOLE_PACKAGES = (
+    Package(
+        "preact",
+        "10.29.8",
+        "sha512-ej2aVZ+vZ8WO7tvlQWRM9N63A0KzF9q4mWJfDUHgYaIofWY9hu74QdnQrjoPMmZi2/nZ5gN0bJCQF49xQqx09Q==",
+        {
+            "package/dist/preact.min.umd.js": "preact-10.29.8.min.umd.js",
+            "package/hooks/dist/hooks.umd.js": "hooks-10.29.8.umd.js",
+        },
+    ),
+    Package(
+        "htm",
+        "3.1.1",
+        "sha512-983Vyg8NwUE7JkZ6NmOqpCZ+sh1bKv2iYTlUkzlWmA5JD2acKoxd4KVxbMmxX/85mtfdnDmTFoNKcg5DGAvxNQ==",
+        {"package/dist/htm.umd.js": "htm-3.1.1.umd.js"},
+    ),
+)
+# Fetched, checked and served together (one directory).
+PACKAGES = IDE_PACKAGES + CONSOLE_PACKAGES
 # The directory's name changes with the pins, so a set fetched for other versions is never mixed in.
 KEY = hashlib.sha256("".join(package.integrity for package in PACKAGES).encode()).hexdigest()[:12]
 
@@ -125,7 +146,7 @@ def fetch(
         except OSError:  # another process got there first
             if missing(directory, packages):
                 raise
-    log(f"ide: GraphiQL's assets are in {directory}")
+    log(f"ide: GraphiQL's and the console's assets are in {directory}")
     return directory
 
 

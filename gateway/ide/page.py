@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from gateway.ide.assets import PACKAGES, default_dir, missing
+from gateway.ide.assets import IDE_PACKAGES, default_dir, missing
 
 ASSETS_PATH = "/graphql/ide"  # where the assets are served
 
@@ -58,12 +58,14 @@ ICON = (
 )
 ICON_URI = "data:image/svg+xml;base64," + base64.b64encode(ICON.encode()).decode()
 ICON_LINK = f'<link rel="icon" type="image/svg+xml" href="{ICON_URI}">'
-_FILES = [name for package in PACKAGES for name in package.files.values()]
+_FILES = [name for package in IDE_PACKAGES for name in package.files.values()]
 _TAGS = "\n".join(
     f'<link rel="stylesheet" href="{ASSETS_PATH}/{name}">'
     if name.endswith(".css")
     else f'<script src="{ASSETS_PATH}/{name}"></script>'
-    for name in sorted(_FILES, key=lambda name: not name.endswith(".css"))  # styles first, scripts in PACKAGES order
+    for name in sorted(
+        _FILES, key=lambda name: not name.endswith(".css")
+    )  # styles first, scripts in IDE_PACKAGES order
 )
 PAGE = f"""<!doctype html>
 <html lang="en">
@@ -100,7 +102,7 @@ def assets_dir(configured: Path | None) -> Path:
 
 def ide_page(directory: Path) -> Response:
     headers = {"Content-Security-Policy": CSP, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
-    if absent := missing(directory):
+    if absent := missing(directory, IDE_PACKAGES):
         page = MISSING_PAGE.format(
             directory=html.escape(str(directory)), missing=html.escape(", ".join(absent)), icon=ICON_LINK
         )

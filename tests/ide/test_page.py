@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.ide.assets import PACKAGES
+from gateway.ide.assets import IDE_PACKAGES
 from gateway.ide.page import ICON, ICON_URI, SCRIPT, STYLE
 from gateway.settings import Settings
 
-FILES = [name for package in PACKAGES for name in package.files.values()]
+FILES = [name for package in IDE_PACKAGES for name in package.files.values()]
 
 
 def client(assets) -> httpx.AsyncClient:

@@ -1,0 +1,148 @@
+"""The console's page and its files: the pinned Preact and htm (fetched with GraphiQL's assets, gateway/ide/assets.py),
+the console's own script and style (static/), and its configuration, inline as JSON: which persisted document ID each
+operation has, how to authenticate. Everything comes from the gateway's origin, and the page's CSP says so."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from gateway import persisted
+from gateway.ide.assets import CONSOLE_PACKAGES, missing
+from gateway.ide.page import ICON_LINK, AssetFiles, assets_dir
+from gateway.settings import Settings
+
+PATH = "/console"
+VENDOR_PATH = f"{PATH}/vendor"
+STATIC_PATH = f"{PATH}/static"
+STATIC_DIR = Path(__file__).parent / "static"
+_VENDOR_FILES = [name for package in CONSOLE_PACKAGES for name in package.files.values()]
+
+
+def csp(settings: Settings) -> str:
+    connect = ["'self'"]  # the graph, over HTTP and websockets
+    if login := login_config(settings):
+        connect.append(_origin(login["tokenUrl"]))  # the managed login's token endpoint, for the code's exchange
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"connect-src {' '.join(connect)}",
+            "img-src 'self' data:",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def login_config(settings: Settings) -> dict[str, str] | None:
+    """The managed login the console signs in with (jwt mode, when configured): authorization code with PKCE."""
+    if settings.auth_mode != "jwt" or not (settings.console_login_domain and settings.console_client_id):
+        return None
+    domain = settings.console_login_domain.rstrip("/")
+    return {
+        "authorizeUrl": f"{domain}/oauth2/authorize",
+        "tokenUrl": f"{domain}/oauth2/token",
+        "clientId": settings.console_client_id,
+        "scopes": settings.console_scopes,
+        "redirectPath": PATH,
+    }
+
+
+def config(settings: Settings) -> dict[str, Any]:
+    return {
+        "documents": persisted.manifest(),
+        "authMode": settings.auth_mode,
+        "graphqlPath": "/graphql",
+        "login": login_config(settings),
+    }
+
+
+def _json_in_html(value: object) -> str:
+    # Inside <script type="application/json">, only "</" could end the element early.
+    return json.dumps(value, separators=(",", ":")).replace("<", "\\u003c")
+
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Console · cognito-gateway</title>
+{icon}
+<link rel="stylesheet" href="{static}/console.css">
+<script type="application/json" id="console-config">{config}</script>
+{vendor}
+<script src="{static}/console.js" defer></script>
+</head>
+<body>
+<div id="console" aria-live="polite">Loading the console...</div>
+</body>
+</html>
+"""
+MISSING_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Console · cognito-gateway</title>{icon}</head>
+<body>
+<h1>The console's assets are not installed</h1>
+<p>The gateway serves the console from its own files, never from a CDN, and Preact and htm are not in
+<code>{directory}</code> (missing: {missing}).</p>
+<p>Fetch them from the npm registry with <code>cognito-gateway fetch-ide-assets</code>, then reload this page.</p>
+</body>
+</html>
+"""
+
+
+async def console_page(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    headers = {
+        "Content-Security-Policy": csp(settings),
+        "Cache-Control": "no-cache",
+        "X-Content-Type-Options": "nosniff",
+    }
+    directory = assets_dir(settings.ide_assets_dir)
+    if absent := missing(directory, CONSOLE_PACKAGES):
+        page = MISSING_PAGE.format(
+            directory=html.escape(str(directory)), missing=html.escape(", ".join(absent)), icon=ICON_LINK
+        )
+        return HTMLResponse(page, headers=headers)
+    vendor = "\n".join(f'<script src="{VENDOR_PATH}/{name}" defer></script>' for name in _VENDOR_FILES)
+    page = PAGE.format(icon=ICON_LINK, static=STATIC_PATH, vendor=vendor, config=_json_in_html(config(settings)))
+    return HTMLResponse(page, headers=headers)
+
+
+class ConsoleFiles(StaticFiles):
+    """The console's own script and style: revalidated on each load (their names carry no version)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = "no-cache"
+            response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+def console_routes(settings: Settings) -> list[Route | Mount]:
+    """GET /console (the page), its vendored and its own files."""
+    return [
+        Route(PATH, console_page, methods=["GET"]),
+        Route(f"{PATH}/", console_page, methods=["GET"]),
+        Mount(VENDOR_PATH, AssetFiles(assets_dir(settings.ide_assets_dir))),
+        Mount(STATIC_PATH, ConsoleFiles(directory=STATIC_DIR)),
+    ]
