@@ -44,7 +44,7 @@ from bench import in_process, job_export, report
 from bench.backend import BackendProcess, Pool
 from bench.peers import boto_client
 from gateway.cognito.operations import DEFAULT_RATES
-from gateway.cognito.quotas import CATEGORY_OF
+from gateway.cognito.quotas import BACKGROUND_RESERVE, CATEGORY_OF, burst
 from gateway.jobs.records import MAX_USERNAMES
 from gateway.jobs.runner import WINDOW
 
@@ -395,8 +395,8 @@ def render(
         f"limiter (p95 {1000 * percentile(measured.limiter_waits, 95):.1f}) and {1000 * (call - wait):.1f} ms the "
         "call itself (botocore, the proxy, moto). A window waits for its slowest call, then "
         "records its outcomes: the database steps above are the time no call of the job is in flight.",
-        "- The limiter starts with a full bucket, of which background work may take three quarters at once "
-        f"({0.75 * quota:.0f} calls): a job of a few windows beats the quota.",
+        "- The limiter starts with a full bucket (a fifth of a second of the rate), of which background work may take "
+        f"three quarters at once ({int((1 - BACKGROUND_RESERVE) * burst(quota))} calls): nearly every call waits its turn.",
         "- Audit records written from the startUserJob request on (one per job start, one per item written): "
         + (", ".join(f"{operation} {count}" for operation, count in sorted(measured.audit.items())) or "none")
         + ".",
