@@ -50,10 +50,11 @@ def _serve(args: argparse.Namespace) -> int:
         if "GATEWAY_INDEX_POOLS" not in os.environ:  # the demo's pool is indexed at start (searchUsers, indexStatus)
             settings = settings.model_copy(update={"index_pools": [pool.user_pool_id]})
         app = create_app(settings, endpoint_url=backend.endpoint_url, credentials=DEMO_CREDENTIALS, demo=True)
-        url = f"http://{settings.host}:{settings.port}/graphql"
+        base = f"http://{settings.host}:{settings.port}"
         print(
             f"demo: user pool {pool.user_pool_id} ({len(pool.usernames)} users, groups: {', '.join(pool.group_names)})\n"
-            f"demo: GraphiQL at {url}\n"
+            f"demo: GraphiQL at {base}/graphql\n"
+            f"demo: the admin console at {base}/console?pool={pool.user_pool_id}\n"
             f"demo: try this query:\n{EXAMPLE_QUERY.format(pool=pool.user_pool_id)}",
             flush=True,
         )
@@ -62,20 +63,23 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _ensure_ide_assets(configured: Path | None) -> None:
-    """GraphiQL's assets are fetched on the first start; without them (no registry) only the page is missing."""
+    """GraphiQL's and the console's assets are fetched on the first start; without them (no registry) only the pages
+    are missing."""
     from gateway.ide.assets import fetch, missing
     from gateway.ide.page import assets_dir
 
     directory = assets_dir(configured)
     if not missing(directory):
         return
-    print("GraphiQL's assets are not installed: fetching them from the npm registry (once)", flush=True)
+    print(
+        "GraphiQL's and the console's assets are not installed: fetching them from the npm registry (once)", flush=True
+    )
     try:
         fetch(directory, log=lambda line: print(line, flush=True))
     except Exception as error:  # the gateway serves POST /graphql all the same
         print(
-            f"GraphiQL's assets could not be fetched ({error}): the page at GET /graphql says so until\n"
-            "`cognito-gateway fetch-ide-assets` succeeds; POST /graphql works without them.",
+            f"GraphiQL's and the console's assets could not be fetched ({error}): the pages at GET /graphql and\n"
+            "GET /console say so until `cognito-gateway fetch-ide-assets` succeeds; POST /graphql works without them.",
             file=sys.stderr,
             flush=True,
         )
