@@ -144,5 +144,5 @@ def console_routes(settings: Settings) -> list[Route | Mount]:
         Route(PATH, console_page, methods=["GET"]),
         Route(f"{PATH}/", console_page, methods=["GET"]),
         Mount(VENDOR_PATH, AssetFiles(assets_dir(settings.ide_assets_dir))),
-        Mount(STATIC_PATH, ConsoleFiles(directory=STATIC_DIR)),
+        Mount(STATIC_PATH, ConsoleFiles(directory=STATIC_DIR, check_dir=False)),
     ]
