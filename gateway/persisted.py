@@ -9,9 +9,11 @@ document's text is refused, so only the operations registered run (GraphiQL then
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 CONSOLE_DOCUMENTS = Path(__file__).parent / "console" / "documents"
@@ -34,9 +36,11 @@ def document_id(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def manifest(directory: Path = CONSOLE_DOCUMENTS) -> dict[str, str]:
-    """Each operation's document ID by its name (the file's): what the console's page tells the console."""
-    return {path.stem: document_id(path.read_text()) for path in sorted(directory.glob("*.graphql"))}
+@functools.cache
+def manifest(directory: Path = CONSOLE_DOCUMENTS) -> Mapping[str, str]:
+    """Each operation's document ID by its name (the file's): what the console's page tells the console. Read once:
+    the documents ship with the gateway."""
+    return MappingProxyType({path.stem: document_id(path.read_text()) for path in sorted(directory.glob("*.graphql"))})
 
 
 class PersistedDocuments:

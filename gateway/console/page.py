@@ -67,7 +67,7 @@ def login_config(settings: Settings) -> dict[str, str] | None:
 
 def config(settings: Settings) -> dict[str, Any]:
     return {
-        "documents": persisted.manifest(),
+        "documents": dict(persisted.manifest()),
         "authMode": settings.auth_mode,
         "graphqlPath": "/graphql",
         "login": login_config(settings),
