@@ -13,7 +13,7 @@
   "use strict";
 
   const { h, render } = preact;
-  const { useState, useEffect, useRef, useCallback, useMemo } = preactHooks;
+  const { useState, useEffect, useLayoutEffect, useRef, useCallback } = preactHooks;
   const html = htm.bind(h);
 
   // -- configuration and credentials ------------------------------------------------------------------------------
@@ -327,6 +327,7 @@
     if (href !== location.pathname + location.search) {
       history[replace ? "replaceState" : "pushState"](null, "", href);
     }
+    prefetchView(parseRoute(location.search)); // the view's request leaves now, not a frame later from its effect
     dispatchEvent(new Event("console:navigate"));
   }
 
@@ -394,14 +395,57 @@
       if (skip) return undefined;
       const controller = new AbortController();
       setState((previous) => ({ ...previous, loading: true }));
-      gql(name, variables, controller.signal).then(
+      (Prefetched.take(name, variables) || gql(name, variables, controller.signal)).then(
         (result) => setState({ loading: false, data: result.data, errors: result.errors, key }),
         () => {} // aborted: a newer request replaces it
       );
       return () => controller.abort();
     }, [name, key, skip, tick]);
     const reload = useCallback(() => setTick((n) => n + 1), []);
-    return { ...state, reload, stale: state.key !== key };
+    const stale = !skip && state.key !== key; // rendered for other variables: the answer is on its way
+    return { ...state, loading: state.loading || stale, reload, stale };
+  }
+
+  /** Requests sent before their view renders (on a link's click; at start, beside ConsoleStart rather than after it),
+   * taken once, while fresh, by the useQuery that asks for the same document and variables. */
+  const PREFETCH_SECONDS = 10;
+  const Prefetched = {
+    requests: new Map(),
+    send(name, variables) {
+      const now = performance.now();
+      for (const [key, entry] of this.requests) {
+        if (now - entry.at > PREFETCH_SECONDS * 1000) this.requests.delete(key);
+      }
+      this.requests.set(name + JSON.stringify(variables), { at: now, answer: gql(name, variables) });
+    },
+    take(name, variables) {
+      const key = name + JSON.stringify(variables);
+      const entry = this.requests.get(key);
+      this.requests.delete(key);
+      return entry && performance.now() - entry.at <= PREFETCH_SECONDS * 1000 ? entry.answer : null;
+    },
+  };
+
+  /** The query each view renders from: `[document, variables]`. The users view's facets need the pool's custom
+   * attributes (`customs`); where they are not known yet (a pool never opened here), it is not prefetched. */
+  function viewQuery(route, customs) {
+    switch (route.view) {
+      case "users":
+        return ["UsersPage", usersVariables(route, customs)];
+      case "user":
+        return ["UserPage", { pool: route.pool, username: route.user }];
+      case "groups":
+        return ["GroupsPage", { pool: route.pool }];
+      case "clients":
+        return ["ClientsPage", { pool: route.pool }];
+      default:
+        return ["JobsPage", { pool: route.pool, after: null }];
+    }
+  }
+  function prefetchView(route) {
+    if (!route.pool || (route.view === "user" && !route.user)) return;
+    const customs = route.view === "users" ? rememberedCustomAttributes(route.pool) : [];
+    if (customs) Prefetched.send(...viewQuery(route, customs));
   }
 
   /** `[ask, dialog]`: `await ask({title, body, confirm})` shows a modal <dialog> and resolves true or false. */
@@ -523,12 +567,46 @@
     "userStatus", "enabled", "group", "userCreateDate", "userLastModifiedDate",
   ];
 
-  /** The pool's custom attributes of type String (columns and facets). */
-  const customAttributes = (context) =>
-    ((context && context.pool && context.pool.schemaAttributes) || [])
+  /** The pool's custom attributes of type String (columns and facets), remembered by pool in localStorage: with
+   * them known, a users view opened from a link sends its search beside ConsoleStart, not after it. */
+  const customsKey = (pool) => `cognito-gateway-console:custom-attributes:${pool}`;
+  function customAttributes(context) {
+    if (!context || !context.pool) return [];
+    const names = (context.pool.schemaAttributes || [])
       .filter((attribute) => attribute.name && attribute.name.startsWith("custom:") && attribute.attributeDataType === "STRING")
       .map((attribute) => attribute.name)
       .slice(0, 3);
+    try {
+      const remembered = JSON.stringify(names);
+      if (localStorage.getItem(customsKey(context.pool.id)) !== remembered) {
+        localStorage.setItem(customsKey(context.pool.id), remembered);
+      }
+    } catch (_) {
+      // storage full or refused: the next load asks in turn
+    }
+    return names;
+  }
+  function rememberedCustomAttributes(pool) {
+    try {
+      const names = JSON.parse(localStorage.getItem(customsKey(pool)) || "null");
+      return Array.isArray(names) ? names : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  /** UsersPage's variables for a route: the search of the URL, and facets on status, enabled, group and `customs`. */
+  function usersVariables(route, customs) {
+    return {
+      pool: route.pool,
+      text: route.q || null,
+      where: route.where.length ? route.where : null,
+      sort: route.sort.length ? route.sort : null,
+      first: route.first,
+      after: route.after || null,
+      facets: [...BASE_FACETS, ...customs],
+    };
+  }
 
   function usersColumns(customs) {
     return [
@@ -548,17 +626,7 @@
 
   function UsersView({ route, context, role, announce }) {
     const customs = customAttributes(context);
-    const facets = [...BASE_FACETS, ...customs];
-    const variables = {
-      pool: route.pool,
-      text: route.q || null,
-      where: route.where.length ? route.where : null,
-      sort: route.sort.length ? route.sort : null,
-      first: route.first,
-      after: route.after || null,
-      facets,
-    };
-    const query = useQuery("UsersPage", variables, { skip: !context });
+    const query = useQuery(...viewQuery(route, customs), { skip: !context });
     const result = query.data && query.data.searchUsers;
     const connection = result && result.__typename === "UserSearchConnection" ? result : null;
     const notReady = result && result.__typename === "IndexNotReadyError" ? result : null;
@@ -577,11 +645,11 @@
       return () => clearTimeout(timer);
     }, [indexState, query.loading]);
 
-    // The first render with data: a mark the browser test reads (time to first render).
-    useEffect(() => {
-      if (connection && !performance.getEntriesByName("console:users-rendered").length) {
-        performance.mark("console:users-rendered");
-      }
+    // Marks the browser test reads, once the rows are in the DOM: the first render, and each one after an answer.
+    useLayoutEffect(() => {
+      if (!connection) return;
+      if (!performance.getEntriesByName("console:users-rendered").length) performance.mark("console:users-rendered");
+      performance.mark("console:users-data");
     }, [connection]);
 
     const go = (changes) => navigate({ ...route, after: "", ...changes });
@@ -691,7 +759,7 @@
           const active = where.some((existing) => sameCondition(existing, condition));
           return html`<li><button type="button" class="facet-value" aria-pressed=${active ? "true" : "false"}
               onClick=${() => onToggle(condition)}>
-            <span class="facet-name">${facetValueLabel(facet.field, value)}</span>
+            <span class="facet-name" title=${facetValueLabel(facet.field, value)}>${facetValueLabel(facet.field, value)}</span>
             <span class="facet-count">${n.toLocaleString("en")}</span>
           </button></li>`;
         })}
@@ -808,7 +876,8 @@
     const [jobs, setJobs] = useState([]);
     const [ask, dialog] = useConfirm();
     const groups = (context && context.groups) || [];
-    useEffect(() => setScope(selection.size ? "selected" : "search"), [selection.size > 0]);
+    // Selecting rows means "these"; none selected, the search.
+    useEffect(() => setScope(selection.size ? "selected" : "search"), [selection.size]);
     const size = scope === "selected" ? selection.size : total;
     const needsGroup = action === "ADD_TO_GROUP" || action === "REMOVE_FROM_GROUP";
 
@@ -1003,7 +1072,7 @@
   function JobsView({ route, role, announce }) {
     const [after, setAfter] = useState(null);
     const [older, setOlder] = useState([]);
-    const query = useQuery("JobsPage", { pool: route.pool, after: null });
+    const query = useQuery(...viewQuery(route));
     const result = query.data && query.data.jobs;
     const connection = result && result.__typename === "JobConnection" ? result : null;
     const more = useQuery("JobsPage", { pool: route.pool, after }, { skip: !after });
@@ -1045,8 +1114,8 @@
   };
 
   function UserView({ route, context, role, announce }) {
-    const query = useQuery("UserPage", { pool: route.pool, username: route.user });
-    const user = query.data && query.data.user;
+    const query = useQuery(...viewQuery(route));
+    const user = !query.stale && query.data && query.data.user; // never another user's page under this name
     const [busy, setBusy] = useState(false);
     const [errors, setErrors] = useState([]);
     const [group, setGroup] = useState("");
@@ -1202,7 +1271,7 @@
   // -- groups and app clients -------------------------------------------------------------------------------------
 
   function GroupsView({ route }) {
-    const query = useQuery("GroupsPage", { pool: route.pool });
+    const query = useQuery(...viewQuery(route));
     const result = query.data && query.data.groups;
     const members = query.data && query.data.members;
     const counts = new Map();
@@ -1234,7 +1303,7 @@
   const validity = (value, unit) => (value == null ? "" : `${value} ${humanize(unit || "")}`.trim());
 
   function ClientsView({ route }) {
-    const query = useQuery("ClientsPage", { pool: route.pool });
+    const query = useQuery(...viewQuery(route));
     const result = query.data && query.data.userPoolClients;
     const nodes = (result && result.nodes) || [];
     const errors = [...query.errors, ...(typedError(result) ? [result] : [])];
@@ -1504,8 +1573,14 @@
   /** Renders into #app (or a new element) once the document is parsed, after a pending sign-in completes. */
   function start() {
     window.__consoleSignIn = CONFIG.authMode === "jwt" ? completeSignIn() : null;
-    const mount = document.getElementById("app") || document.body.appendChild(document.createElement("div"));
-    const show = () => render(html`<${App} />`, mount);
+    const mount = document.getElementById("console") || document.body.appendChild(document.createElement("div"));
+    // The page's placeholder may be a live region; the app has its own (a whole app announced on each render is noise).
+    mount.removeAttribute("aria-live");
+    mount.textContent = ""; // its "Loading..." placeholder
+    const show = () => {
+      prefetchView(parseRoute(location.search));
+      render(html`<${App} />`, mount);
+    };
     if (window.__consoleSignIn) window.__consoleSignIn.then(show);
     else show();
   }
