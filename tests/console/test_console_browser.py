@@ -15,12 +15,15 @@ import re
 import shutil
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from gateway.auth.api_keys import hash_key, new_key
 from tests.ide.chromium import BINARY, Chromium
 from tests.processes import demo_process
 
@@ -74,16 +77,35 @@ SECRET = """query($pool: ID!, $client: String!) { userPoolClientSecret(userPoolI
   ... on UserPoolClientSecret { clientSecret } } }"""
 
 
-@pytest.fixture(scope="module")
-def demo():
-    """`serve --demo` (which fetches the pinned assets on its first start), its port and the demo pool's ID."""
+@contextmanager
+def started_demo(headers: dict[str, str] | None = None) -> Iterator[tuple[int, str]]:
+    """`serve --demo` (which fetches the pinned assets on its first start) with this process's environment, once
+    its pool's index is READY: its port and the pool's ID."""
     with demo_process() as (port, printed):
         pool = re.search(r"user pool (\S+)", printed).group(1)
         deadline = time.monotonic() + 30
-        while graphql(f"http://127.0.0.1:{port}", INDEX, pool=pool)["indexStatus"]["state"] != "READY":
+        while graphql(f"http://127.0.0.1:{port}", INDEX, headers, pool=pool)["indexStatus"]["state"] != "READY":
             assert time.monotonic() < deadline, "the demo pool's index is not READY"
             time.sleep(0.1)
         yield port, pool
+
+
+@pytest.fixture(scope="module")
+def demo():
+    with started_demo() as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def viewer_demo():
+    """`serve --demo` in api-key mode, with one key: a viewer's."""
+    key = new_key()
+    entry = {"name": "support-desk", "role": "viewer", "hash": hash_key(key)}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GATEWAY_AUTH_MODE", "api-key")
+        patch.setenv("GATEWAY_API_KEYS", json.dumps([entry]))
+        with started_demo({"X-API-Key": key}) as (port, pool):
+            yield port, pool, key
 
 
 class Console:
@@ -198,8 +220,10 @@ class Console:
             shutil.copyfile(shot, target)
 
 
-def graphql(origin: str, document: str, **variables: object) -> dict:
-    response = httpx.post(f"{origin}/graphql", json={"query": document, "variables": variables}, timeout=30)
+def graphql(origin: str, document: str, headers: dict[str, str] | None = None, **variables: object) -> dict:
+    response = httpx.post(
+        f"{origin}/graphql", json={"query": document, "variables": variables}, headers=headers or {}, timeout=30
+    )
     body = response.json()
     assert "errors" not in body, body
     return body["data"]
@@ -413,7 +437,9 @@ def _run(console: Console, pool: str, downloads: Path, tmp_path: Path) -> None:
 
     # Nothing but the gateway, nothing blocked, nothing failed, every operation a persisted document.
     requests = console.requests(0)
-    outside = [r["url"] for r in requests if urlsplit(r["url"]).scheme in ("http", "https") and not r["url"].startswith(origin)]
+    outside = [
+        r["url"] for r in requests if urlsplit(r["url"]).scheme in ("http", "https") and not r["url"].startswith(origin)
+    ]
     assert not outside, outside
     for request in requests:
         if request["method"] == "POST" and request["url"] == f"{origin}/graphql":
@@ -437,3 +463,53 @@ def _run(console: Console, pool: str, downloads: Path, tmp_path: Path) -> None:
     assert per_view["users (reload)"] == ["UsersPage", "ConsoleStart"]
     assert per_view["users (cold load)"] == ["ConsoleStart", "UsersPage"]  # first visit: the pool's attributes first
     assert per_view["users (sort, twice)"] == ["UsersPage", "UsersPage"]
+
+
+def test_a_viewer_pastes_an_api_key_and_is_offered_no_change(viewer_demo, tmp_path):
+    port, pool, key = viewer_demo
+    origin = f"http://127.0.0.1:{port}"
+    browser = Chromium(tmp_path)
+    try:
+        console = Console(browser, origin)
+        for domain in ("Page", "Network", "Runtime"):
+            browser.send(f"{domain}.enable")
+        browser.send("Page.addScriptToEvaluateOnNewDocument", source=RECORD_CSP_VIOLATIONS)
+        browser.viewport(1280, 800)
+
+        # No key yet: the graph refuses, the console says so in words and asks for one.
+        console.open(f"/console?pool={pool}")
+        console.wait_for("document.getElementById('credential') !== null")
+        refusal = console.wait_for(
+            "(() => { const e = document.querySelector('.auth .error'); return e && e.innerText; })()"
+        )
+        assert refusal.startswith("UNAUTHENTICATED: ")
+        assert console.evaluate("document.querySelector('table.users')") is None
+
+        start = console.mark()
+        console.click("#credential")
+        console.type(key)
+        console.click_text(".auth button", "Use this API key")
+        console.wait_for("document.querySelectorAll('table.users tbody tr').length > 0")
+        console.settled()
+        sent = [r for r in console.requests(start) if r["url"] == f"{origin}/graphql"]
+        assert sent and all(r["headers"].get("X-API-Key") == key for r in sent)
+        assert console.evaluate(
+            "sessionStorage.length === 1 && localStorage.getItem('cognito-gateway-console:credential') === null"
+        )
+        assert console.evaluate("document.querySelector('.caller .badge').innerText") == "viewer"
+        # A viewer is offered no change: no selection, no bulk job, no action on a user.
+        assert console.evaluate("document.querySelectorAll('table.users input[type=checkbox], .bulk').length") == 0
+        console.click("table.users tbody tr:first-child td.col-username a")
+        console.wait_for("document.getElementById('attributes-title') !== null")
+        assert console.evaluate("document.querySelectorAll('.actions, #add-group, .chip-remove').length") == 0
+
+        # A typed error, in words (the key is kept for the tab, across a load).
+        console.open(f"/console?pool={pool}&view=user&user=nobody.here")
+        error = console.wait_for(
+            "(() => { const e = document.querySelector('.errors .error'); return e && e.innerText; })()"
+        )
+        assert error.startswith("UserNotFoundException: ")
+        assert console.evaluate("window.cspViolations") == []
+        assert not [e for e in browser.events if e.get("method") == "Runtime.exceptionThrown"]
+    finally:
+        browser.close()

@@ -957,6 +957,10 @@
   }
 
   const FINAL_STATES = ["SUCCEEDED", "FAILED", "CANCELLED"];
+  function took(from, to) {
+    const seconds = (new Date(to) - new Date(from)) / 1000;
+    return seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.round(seconds / 60)} min`;
+  }
 
   /** A job, live: it follows the jobProgress subscription until the job is final. */
   function JobCard({ job: initial, role, announce, compact = false }) {
@@ -1017,14 +1021,15 @@
         <h3 id=${`job-${job.id}`}>${actionLabel(job.action)}${job.dryRun ? " (dry run)" : ""}</h3>
         <${Badge} kind=${job.state === "SUCCEEDED" ? "ok" : job.state === "FAILED" ? "off" : live ? "live" : ""}>
           ${humanize(job.state)}<//>
-        <span class="muted">started <${Time} value=${job.createdAt} /> by ${job.createdBy}</span>
+        <span class="muted">started <${Time} value=${job.createdAt} /> by ${job.createdBy}${
+          job.finishedAt && job.startedAt ? `, took ${took(job.startedAt, job.finishedAt)}` : ""}</span>
       </header>
       <${ProgressBar} value=${job.progress} label=${`Progress of job ${job.id}`} id=${`progress-${job.id}`} />
       <p class="job-figures" aria-live="polite">${figures}</p>
       ${job.error && html`<p class="error">${job.error}</p>`}
       <div class="job-actions">
         ${live && role >= RANKS.operator && html`<button type="button" disabled=${busy} onClick=${cancel}>Cancel job</button>`}
-        ${job.action === "EXPORT" && job.state === "SUCCEEDED" && job.downloadUrl && html`<button type="button"
+        ${job.action === "EXPORT" && job.state === "SUCCEEDED" && job.downloadUrl && role >= RANKS.operator && html`<button type="button"
           class="primary download" disabled=${busy} onClick=${download}>Download export</button>`}
         ${!live && (job.failed > 0 || job.unknown > 0) && !failures && html`<button type="button"
           onClick=${showFailures}>Show failed users</button>`}
@@ -1144,7 +1149,6 @@
       if (await ask(options)) run(name);
     };
 
-    if (!user && query.loading) return html`<${Loading} what=${route.user} />`;
     const typed = typedError(user);
     const canOperate = role >= RANKS.operator;
     const memberOf = user && !typed ? (user.groups || []).map((g) => g.groupName) : [];
@@ -1155,6 +1159,7 @@
         <h1 id="view-title" tabindex="-1">${route.user}</h1>
         ${user && !typed && html`<${StatusBadge} user=${user} />`}
       </div>
+      ${!user && query.loading && html`<${Loading} what=${route.user} />`}
       <${ErrorList} errors=${typed ? [typed, ...query.errors] : query.errors} />
       ${user && !typed && html`
         ${canOperate && html`<div class="actions" role="group" aria-label="Actions on this user">
@@ -1300,7 +1305,13 @@
     </section>`;
   }
 
-  const validity = (value, unit) => (value == null ? "" : `${value} ${humanize(unit || "")}`.trim());
+  /** A token's validity in Cognito's terms: its units default to hours (access, ID) and days (refresh); unset, the
+   * pool's default applies (1 hour, 1 hour, 30 days). */
+  function validity(client, token, defaultUnit, defaultText) {
+    const value = client[`${token}TokenValidity`];
+    const unit = (client.tokenValidityUnits && client.tokenValidityUnits[`${token}Token`]) || defaultUnit;
+    return value == null ? `${defaultText} (default)` : `${value} ${humanize(unit)}`;
+  }
 
   function ClientsView({ route }) {
     const query = useQuery(...viewQuery(route));
@@ -1323,11 +1334,9 @@
             <dt>Scopes</dt><dd>${(client.allowedOAuthScopes || []).join(" ") || "—"}</dd>
             <dt>Identity providers</dt><dd>${(client.supportedIdentityProviders || []).join(", ") || "—"}</dd>
             <dt>Callback URLs</dt><dd>${(client.callbackUrls || []).join(", ") || "—"}</dd>
-            <dt>Token validity</dt><dd>${[
-              `access ${validity(client.accessTokenValidity, client.tokenValidityUnits && client.tokenValidityUnits.accessToken)}`,
-              `ID ${validity(client.idTokenValidity, client.tokenValidityUnits && client.tokenValidityUnits.idToken)}`,
-              `refresh ${validity(client.refreshTokenValidity, client.tokenValidityUnits && client.tokenValidityUnits.refreshToken)}`,
-            ].join(" · ")}</dd>
+            <dt>Access token</dt><dd>${validity(client, "access", "HOURS", "1 hour")}</dd>
+            <dt>ID token</dt><dd>${validity(client, "id", "HOURS", "1 hour")}</dd>
+            <dt>Refresh token</dt><dd>${validity(client, "refresh", "DAYS", "30 days")}</dd>
             <dt>Token revocation</dt><dd>${client.enableTokenRevocation ? "on" : "off"}</dd>
             <dt>User existence errors</dt><dd>${humanize(client.preventUserExistenceErrors) || "—"}</dd>
             <dt>Created</dt><dd><${Time} value=${client.creationDate} /></dd>
@@ -1428,8 +1437,14 @@
     const [generation, setGeneration] = useState(0);
     const [refused, setRefused] = useState(null);
     const [signInError, setSignInError] = useState(null);
-    const [status, setStatus] = useState("");
-    const announce = useCallback((text) => setStatus(text), []);
+    const [status, setStatus] = useState({ text: "", at: 0 });
+    const announce = useCallback((text) => setStatus({ text, at: performance.now() }), []);
+    // An action's result is news for a while, and not once the user has gone to another view.
+    useEffect(() => {
+      if (!status.text) return undefined;
+      const timer = setTimeout(() => setStatus({ text: "", at: 0 }), 8000);
+      return () => clearTimeout(timer);
+    }, [status]);
     const session = useSession(route, generation);
 
     useEffect(() => {
@@ -1465,6 +1480,7 @@
       }
       const heading = document.getElementById("view-title");
       if (heading) heading.focus();
+      if (status.text && performance.now() - status.at > 1000) setStatus({ text: "", at: 0 });
     }, [viewKey]);
     useEffect(() => {
       const pool = poolNodes.find((p) => p.id === route.pool);
@@ -1498,7 +1514,7 @@
         <${Caller} me=${session.me} role=${role} pool=${route.pool} onSignOut=${Credential.get() && CONFIG.authMode !== "none"
           ? () => { Credential.clear(); Subscriptions.reset(); onCredential(); } : null} />
       </header>
-      <div class=${status ? "status shown" : "status"} role="status" aria-live="polite">${status}</div>
+      <div class=${status.text ? "status shown" : "status"} role="status" aria-live="polite">${status.text}</div>
       <main id="main">
         ${needsCredential && html`<${AuthPanel} onChange=${onCredential} refused=${refused} signInError=${signInError} />`}
         <${ErrorList} errors=${[...session.errors.filter((e) => !(e.extensions && e.extensions.code === "UNAUTHENTICATED")), ...poolErrors]} />
