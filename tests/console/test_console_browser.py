@@ -7,21 +7,27 @@ with UPDATE_SCREENSHOT=1, written when missing)."""
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import io
 import json
 import os
 import re
 import shutil
 import statistics
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gateway.auth.api_keys import hash_key, new_key
 from tests.ide.chromium import BINARY, Chromium
@@ -511,5 +517,151 @@ def test_a_viewer_pastes_an_api_key_and_is_offered_no_change(viewer_demo, tmp_pa
         assert error.startswith("UserNotFoundException: ")
         assert console.evaluate("window.cspViolations") == []
         assert not [e for e in browser.events if e.get("method") == "Runtime.exceptionThrown"]
+    finally:
+        browser.close()
+
+
+class ManagedLogin:
+    """A stand-in for a user pool's managed login: /oauth2/authorize sends the browser back with a code at once (as if
+    the user signed in), /oauth2/token gives an access token for it only against the PKCE verifier of its challenge
+    (CORS for the console's origin, as Cognito's token endpoint answers browsers), and the issuer's JWKS."""
+
+    CLIENT_ID = "console-client"
+
+    def __init__(self) -> None:
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.authorized: list[dict[str, str]] = []
+        self.exchanged: list[dict[str, str]] = []
+        self.console_origin = ""
+        login = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                if url.path == "/.well-known/jwks.json":
+                    jwk = jwt.algorithms.RSAAlgorithm.to_jwk(login.key.public_key(), as_dict=True)
+                    return self.reply(200, {"keys": [{**jwk, "kid": "login-1", "alg": "RS256", "use": "sig"}]})
+                if url.path != "/oauth2/authorize":
+                    return self.reply(404, {"error": "not_found"})
+                query = {name: values[0] for name, values in parse_qs(url.query).items()}
+                login.authorized.append(query)
+                code = f"code-{len(login.authorized)}"
+                self.send_response(302)
+                self.send_header(
+                    "Location", f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"
+                )
+                self.end_headers()
+
+            def do_POST(self) -> None:
+                form = {
+                    name: values[0]
+                    for name, values in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()
+                }
+                login.exchanged.append(form)
+                asked = login.authorized[-1]
+                challenge = base64.urlsafe_b64encode(hashlib.sha256(form["code_verifier"].encode()).digest()).rstrip(
+                    b"="
+                )
+                if (
+                    form.get("grant_type") != "authorization_code"
+                    or form.get("client_id") != login.CLIENT_ID
+                    or form.get("code") != f"code-{len(login.authorized)}"
+                    or form.get("redirect_uri") != asked["redirect_uri"]
+                    or challenge.decode() != asked["code_challenge"]
+                ):
+                    return self.reply(400, {"error": "invalid_grant"})
+                self.reply(200, {"access_token": login.token(), "token_type": "Bearer", "expires_in": 3600})
+
+            def reply(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Access-Control-Allow-Origin", login.console_origin)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def token(self) -> str:
+        """A Cognito access token of a member of `support` (an operator)."""
+        now = int(time.time())
+        claims = {
+            "sub": "7d1c-support-agent",
+            "iss": self.url,
+            "client_id": self.CLIENT_ID,
+            "token_use": "access",
+            "username": "agent",
+            "iat": now,
+            "exp": now + 600,
+            "cognito:groups": ["support"],
+        }
+        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "login-1"})
+
+
+@pytest.fixture(scope="module")
+def jwt_demo():
+    """`serve --demo` in jwt mode, its console signing in with a managed login (authorization code with PKCE)."""
+    login = ManagedLogin()
+    login.thread.start()
+    settings = {
+        "GATEWAY_AUTH_MODE": "jwt",
+        "GATEWAY_JWT_ISSUER": login.url,
+        "GATEWAY_JWT_AUDIENCE": login.CLIENT_ID,
+        "GATEWAY_ROLE_MAP": "support=operator",
+        "GATEWAY_CONSOLE_LOGIN_DOMAIN": login.url,
+        "GATEWAY_CONSOLE_CLIENT_ID": login.CLIENT_ID,
+    }
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in settings.items():
+                patch.setenv(name, value)
+            with started_demo({"Authorization": f"Bearer {login.token()}"}) as (port, pool):
+                login.console_origin = f"http://127.0.0.1:{port}"
+                yield port, pool, login
+    finally:
+        login.server.shutdown()
+        login.server.server_close()
+
+
+def test_jwt_mode_signs_in_with_the_managed_login_by_pkce(jwt_demo, tmp_path):
+    port, pool, login = jwt_demo
+    origin = f"http://127.0.0.1:{port}"
+    browser = Chromium(tmp_path)
+    try:
+        console = Console(browser, origin)
+        for domain in ("Page", "Network", "Runtime"):
+            browser.send(f"{domain}.enable")
+        browser.send("Page.addScriptToEvaluateOnNewDocument", source=RECORD_CSP_VIOLATIONS)
+        browser.viewport(1280, 800)
+
+        console.open(f"/console?pool={pool}&q=nowak")
+        console.click_text(".auth button", "Sign in")
+        # To the managed login and back: the code is exchanged, the token kept, the search the user left restored.
+        console.wait_for("document.querySelectorAll('table.users tbody tr').length > 0")
+        console.settled()
+        (asked,) = login.authorized
+        assert asked["response_type"] == "code" and asked["client_id"] == login.CLIENT_ID
+        assert asked["code_challenge_method"] == "S256" and asked["redirect_uri"] == f"{origin}/console"
+        assert asked["scope"] == "openid email"
+        (exchanged,) = login.exchanged
+        assert 43 <= len(exchanged["code_verifier"]) <= 128  # RFC 7636
+        assert console.route() == {"pool": [pool], "q": ["nowak"]}
+        assert console.evaluate("document.querySelector('.caller .badge').innerText") == "operator"
+        assert console.evaluate("document.querySelectorAll('.bulk').length") == 1  # an operator's bulk jobs
+        graph = [r for r in console.requests(0) if r["url"] == f"{origin}/graphql" and r["method"] == "POST"]
+        assert graph and graph[-1]["headers"].get("Authorization", "").startswith("Bearer ey")
+        assert console.evaluate("window.cspViolations") == []
+        assert not [e for e in browser.events if e.get("method") == "Runtime.exceptionThrown"]
+
+        # Signing out forgets the token: the graph refuses, the console offers the sign-in again.
+        console.click_text(".caller button", "Sign out")
+        console.wait_for("document.querySelector('.auth') !== null")
+        assert console.evaluate("sessionStorage.getItem('cognito-gateway-console:credential')") is None
     finally:
         browser.close()
