@@ -77,6 +77,10 @@ SEARCH = """query($pool: ID!, $where: [UserConditionInput!]) { searchUsers(userP
 USER = """query($pool: ID!, $username: String!) { user(userPoolId: $pool, username: $username) {
   ... on User { enabled } } }"""
 INDEX = """query($pool: ID!) { indexStatus(userPoolId: $pool) { ... on IndexStatus { state } } }"""
+CREATE_POOL = """mutation { createUserPool(input: {poolName: "acme-contractors"}) {
+  ... on CreateUserPoolPayload { userPool { id } } } }"""
+CREATE_USER = """mutation($pool: ID!, $username: String!) { adminCreateUser(input: {userPoolId: $pool, username: $username,
+  messageAction: SUPPRESS}) { ... on AdminCreateUserPayload { user { username } } } }"""
 CLIENT_SECRETS = """query($pool: ID!) { userPoolClients(userPoolId: $pool) { ... on UserPoolClientConnection {
   nodes { clientId } } } }"""
 SECRET = """query($pool: ID!, $client: String!) { userPoolClientSecret(userPoolId: $pool, clientId: $client) {
@@ -440,6 +444,37 @@ def _run(console: Console, pool: str, downloads: Path, tmp_path: Path) -> None:
         secret = graphql(origin, SECRET, pool=pool, client=client["clientId"])["userPoolClientSecret"]
         if secret and secret.get("clientSecret"):
             assert secret["clientSecret"] not in page_text
+
+    # A pool the gateway does not index yet: the console says so and an admin starts its sync from there; it then
+    # refreshes itself until the index is READY. The pool picker goes back to the demo's pool.
+    other = graphql(origin, CREATE_POOL)["createUserPool"]["userPool"]["id"]
+    for username in ("ines.contractor", "tomas.contractor"):
+        graphql(origin, CREATE_USER, pool=other, username=username)
+    console.open(f"/console?pool={other}")
+    console.wait_for("document.querySelector('.index-panel') !== null")
+    assert "not indexed" in console.evaluate("document.getElementById('index-title').innerText")
+    console.click_text(".index-panel button", "Index this pool")
+    console.wait_for("document.querySelectorAll('table.users tbody tr').length === 2", timeout=30)
+    assert console.evaluate("document.querySelector('.index-panel')") is None
+    assert console.column("username") == ["ines.contractor", "tomas.contractor"]
+    console.choose("#pool", pool)
+    console.wait_for(f"location.search === '?pool={pool}'")
+    console.wait_for("document.querySelectorAll('table.users tbody tr').length === 50")
+
+    # Keyboard: the first Tab reaches the skip link, with a visible focus ring; Enter on a column header sorts.
+    browser.send("Page.reload")
+    console.wait_for("document.querySelectorAll('table.users tbody tr').length === 50")
+    browser.key("Tab", "Tab", 9)
+    assert console.evaluate("document.activeElement.innerText") == "Skip to content"
+    assert console.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    console.evaluate("document.querySelector('button.sort[data-sort=userStatus]').focus()")
+    browser.send(
+        "Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter", windowsVirtualKeyCode=13, text="\r"
+    )
+    browser.send("Input.dispatchKeyEvent", type="keyUp", key="Enter", code="Enter", windowsVirtualKeyCode=13)
+    console.wait_for("location.search.includes('sort=userStatus')")
+    console.settled()
+    assert console.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
 
     # Nothing but the gateway, nothing blocked, nothing failed, every operation a persisted document.
     requests = console.requests(0)
