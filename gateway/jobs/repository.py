@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 
 from gateway.jobs.records import ItemOutcome, Job, JobItem, JobSpec, JobState
 from gateway.store import Database
@@ -193,14 +193,10 @@ class JobRepository:
     @whole
     async def record(self, job_id: str, outcomes: Sequence[Outcome], export_part: bytes | None = None) -> Job:
         """The items' outcomes and the job's counters, in one transaction, with the part of an export's file that
-        holds those items."""
+        holds those items (numbered by its first item's position, so that the parts read in order make the file)."""
         async with self.database.transaction() as connection:
             if export_part:
-                part = (
-                    await connection.execute(
-                        select(func.count()).select_from(job_export_parts).where(job_export_parts.c.job_id == job_id)
-                    )
-                ).scalar_one()
+                part = min(outcome.position for outcome in outcomes)
                 await connection.execute(job_export_parts.insert().values(job_id=job_id, part=part, data=export_part))
             if outcomes:
                 await connection.execute(
@@ -274,21 +270,22 @@ class JobRepository:
             return [_item(row) for row in (await connection.execute(statement)).mappings()]
 
     async def export_parts(self, job_id: str) -> AsyncIterator[bytes]:
-        """An export's file, part by part (one part in memory at a time)."""
-        part = 0
+        """An export's file, part by part in their order (one part in memory at a time)."""
+        after = -1
         while True:
             async with self.database.connect() as connection:
-                data = (
+                row = (
                     await connection.execute(
-                        select(job_export_parts.c.data).where(
-                            job_export_parts.c.job_id == job_id, job_export_parts.c.part == part
-                        )
+                        select(job_export_parts.c.part, job_export_parts.c.data)
+                        .where(job_export_parts.c.job_id == job_id, job_export_parts.c.part > after)
+                        .order_by(job_export_parts.c.part)
+                        .limit(1)
                     )
-                ).scalar_one_or_none()
-            if data is None:
+                ).one_or_none()
+            if row is None:
                 return
-            yield bytes(data)
-            part += 1
+            after = row.part
+            yield bytes(row.data)
 
 
 def _item(row: object) -> JobItem:

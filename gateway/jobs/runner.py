@@ -16,6 +16,7 @@ import logging
 import time
 import uuid
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from gateway.cognito.client import CognitoGateway, collecting_request_ids, in_background
@@ -203,43 +204,35 @@ class JobRunner:
 
     async def _send_all(self, job: Job) -> None:
         action = ACTIONS[job.spec.action]
-        while True:
-            if not await self._still_mine(job.id):
-                return
-            window = await self.repository.next_items(job.id, WINDOW)
-            if not window:
-                await self.repository.finish(job.id, JobState.SUCCEEDED)
-                return
+
+        async def send(window: list[JobItem]) -> tuple[list[Outcome], bytes | None]:
             fresh = [item.position for item in window if not item.sending]
             if fresh:
                 await self.repository.mark_sending(job.id, fresh)
-            outcomes = await asyncio.gather(*(self._item(job, action, item) for item in window))
-            recorded = await self.repository.record(job.id, outcomes)
-            self._sample(recorded)
-            self._notify(job.id)
+            return list(await asyncio.gather(*(self._item(job, action, item) for item in window))), None
+
+        await self._windows(job, WINDOW, send)
 
     async def _export(self, job: Job) -> None:
         """The items' users from the directory index into the export's file, a page at a time: no Cognito call per
         user (CSV: one GetCSVHeader for its columns). A user the index does not hold FAILS (UserNotFoundException)."""
         pool = job.spec.user_pool_id
-        if self.index is None or (await self.index.state(pool)).state is not IndexState.READY:
+        index = self.index
+        if index is None or (await index.state(pool)).state is not IndexState.READY:
             raise SelectionUnavailable(f"an export reads the directory index, and the index of {pool} is not READY")
         csv_format = job.spec.format is ExportFormat.CSV
         columns = (await self.cognito.call("GetCSVHeader", UserPoolId=pool))["CSVHeader"] if csv_format else []
         header_written = job.finished_items > 0
-        while True:
-            if not await self._still_mine(job.id):
-                return
-            window = await self.repository.next_items(job.id, EXPORT_PAGE)
-            if not window:
-                await self.repository.finish(job.id, JobState.SUCCEEDED)
-                return
-            found = await self.index.get_users(pool, [item.username for item in window])
+
+        async def export(window: list[JobItem]) -> tuple[list[Outcome], bytes | None]:
+            nonlocal header_written
+            found = await index.get_users(pool, [item.username for item in window])
             users = [found[item.username] for item in window if item.username in found]
-            if csv_format:
-                part = exports.csv_rows(None if header_written else columns, users)
-            else:
-                part = exports.jsonl_rows(users)
+            part = (
+                exports.csv_rows(None if header_written else columns, users)
+                if csv_format
+                else exports.jsonl_rows(users)
+            )
             header_written = True
             outcomes = [
                 Outcome(item.position, ItemOutcome.DONE)
@@ -247,6 +240,26 @@ class JobRunner:
                 else Outcome(item.position, ItemOutcome.FAILED, "UserNotFoundException", "not in the directory index")
                 for item in window
             ]
+            return outcomes, part
+
+        await self._windows(job, EXPORT_PAGE, export)
+
+    async def _windows(
+        self,
+        job: Job,
+        size: int,
+        process: Callable[[list[JobItem]], Awaitable[tuple[list[Outcome], bytes | None]]],
+    ) -> None:
+        """The job's items ``size`` at a time, while it is still this runner's: ``process`` gives each window's
+        outcomes (and an export's part of its file), recorded in one transaction. SUCCEEDED once none is left."""
+        while True:
+            if not await self._still_mine(job.id):
+                return
+            window = await self.repository.next_items(job.id, size)
+            if not window:
+                await self.repository.finish(job.id, JobState.SUCCEEDED)
+                return
+            outcomes, part = await process(list(window))
             self._sample(await self.repository.record(job.id, outcomes, export_part=part))
             self._notify(job.id)
 
