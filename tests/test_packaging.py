@@ -209,3 +209,12 @@ def test_chart_readme_documents_every_value():
         if f"`{path}`" not in readme and f"`{path.rsplit('.', 1)[0]}.*`" not in readme
     ]
     assert not missing, f"values not documented in {CHART.name}/README.md: {missing}"
+
+
+def test_the_package_data_ships_every_file_the_console_serves():
+    """The image installs a wheel: the console's script, style and persisted documents must be package data."""
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    console = ROOT / "gateway" / "console"
+    shipped = {path for pattern in package_data["gateway.console"] for path in console.glob(pattern)}
+    needed = {path for path in console.rglob("*") if path.is_file() and path.suffix in {".js", ".css", ".graphql"}}
+    assert needed and needed <= shipped
