@@ -1396,8 +1396,9 @@
     useEffect(() => {
       let live = true;
       setState((previous) => ({ ...previous, loading: true }));
-      const withPool = Boolean(route.pool);
-      gql("ConsoleStart", { pool: route.pool || "-", withPool }).then(({ data, errors }) => {
+      const variables = startVariables(route);
+      const withPool = variables.withPool;
+      (Prefetched.take("ConsoleStart", variables) || gql("ConsoleStart", variables)).then(({ data, errors }) => {
         if (!live) return;
         const pools = data && data.userPools;
         const contexts = {};
@@ -1425,6 +1426,9 @@
     }, [route.pool, state.loading, state.me]);
     return state;
   }
+  /** ConsoleStart's variables: the pool of the URL's context comes with the caller and the pools. */
+  const startVariables = (route) => ({ pool: route.pool || "-", withPool: Boolean(route.pool) });
+
   function poolContext(data) {
     const pool = data.pool && data.pool.__typename === "UserPool" ? data.pool : null;
     const groups = data.poolGroups && data.poolGroups.nodes ? data.poolGroups.nodes.map((g) => g.groupName) : [];
@@ -1594,7 +1598,9 @@
     mount.removeAttribute("aria-live");
     mount.textContent = ""; // its "Loading..." placeholder
     const show = () => {
-      prefetchView(parseRoute(location.search));
+      const route = parseRoute(location.search);
+      Prefetched.send("ConsoleStart", startVariables(route));
+      prefetchView(route);
       render(html`<${App} />`, mount);
     };
     if (window.__consoleSignIn) window.__consoleSignIn.then(show);
