@@ -696,6 +696,7 @@ def test_jwt_mode_signs_in_with_the_managed_login_by_pkce(jwt_demo, tmp_path):
         browser.viewport(1280, 800)
 
         console.open(f"/console?pool={pool}&q=nowak")
+        console.wait_for("document.querySelector('.auth .error') !== null")  # the graph's refusal, above the button
         console.click_text(".auth button", "Sign in")
         # To the managed login and back: the code is exchanged, the token kept, the search the user left restored.
         console.wait_for("document.querySelectorAll('table.users tbody tr').length > 0")

@@ -1140,7 +1140,7 @@
       const all = typed ? [typed, ...requestErrors] : requestErrors;
       setErrors(all);
       if (result && !typed && !requestErrors.length) {
-        announce(action.done(route.user, extra));
+        announce(action.done(route.user, extra), { across: name === "delete" });
         if (name === "delete") navigate(back, { replace: true });
         else query.reload();
       }
@@ -1441,12 +1441,13 @@
     const [generation, setGeneration] = useState(0);
     const [refused, setRefused] = useState(null);
     const [signInError, setSignInError] = useState(null);
-    const [status, setStatus] = useState({ text: "", at: 0 });
-    const announce = useCallback((text) => setStatus({ text, at: performance.now() }), []);
+    const [status, setStatus] = useState({ text: "" });
+    /** Says what an action did (a live region); `across`: it survives the view change the action itself makes. */
+    const announce = useCallback((text, { across = false } = {}) => setStatus({ text, across }), []);
     // An action's result is news for a while, and not once the user has gone to another view.
     useEffect(() => {
       if (!status.text) return undefined;
-      const timer = setTimeout(() => setStatus({ text: "", at: 0 }), 8000);
+      const timer = setTimeout(() => setStatus({ text: "" }), 8000);
       return () => clearTimeout(timer);
     }, [status]);
     const session = useSession(route, generation);
@@ -1484,7 +1485,7 @@
       }
       const heading = document.getElementById("view-title");
       if (heading) heading.focus();
-      if (status.text && performance.now() - status.at > 1000) setStatus({ text: "", at: 0 });
+      setStatus((current) => (!current.text ? current : current.across ? { ...current, across: false } : { text: "" }));
     }, [viewKey]);
     useEffect(() => {
       const pool = poolNodes.find((p) => p.id === route.pool);
