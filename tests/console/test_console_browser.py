@@ -8,6 +8,7 @@ with UPDATE_SCREENSHOT=1, written when missing)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import hashlib
 import io
@@ -233,8 +234,10 @@ class Console:
             f"[...document.querySelectorAll('table.users tbody td.col-{key}')].map((td) => td.innerText.trim())"
         )
 
-    def screenshot(self, name: str, tmp_path: Path) -> None:
-        self.evaluate("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+    def screenshot(self, name: str, tmp_path: Path, top: bool = True) -> None:
+        self.evaluate("document.activeElement && document.activeElement.blur()")
+        if top:
+            self.evaluate("window.scrollTo(0, 0)")
         shot = tmp_path / name
         self.browser.screenshot(shot)
         target = DOCS / name
@@ -361,8 +364,15 @@ def _run(console: Console, pool: str, downloads: Path, tmp_path: Path) -> None:
     start = console.mark()
     console.click_text(".bulk-form button", "Start job")
     console.wait_for("document.querySelector('.bulk .job progress') !== null")
+    with contextlib.suppress(TimeoutError):  # a screenshot mid-way, when this run catches one
+        console.wait_for("(p => p.value >= 25 && p.value <= 75)(document.querySelector('.bulk .job progress'))", 5)
+        console.screenshot("console-bulk-job.png", tmp_path, top=False)
     console.wait_for("document.querySelector('.bulk .job progress').value === 100", timeout=30)
     console.wait_for("document.querySelector('.bulk .job .badge').innerText === 'succeeded'")
+    # The table is read again once the job is done: every row is in the group now.
+    console.wait_for(
+        "[...document.querySelectorAll('table.users td.col-groups')].every((td) => td.innerText.includes('beta-testers'))"
+    )
     per_view["bulk job (start, follow)"] = console.operations(start)
     assert console.sockets(start) == [f"ws://{origin.removeprefix('http://')}/graphql"]
     seen = console.evaluate("window.progressSeen")

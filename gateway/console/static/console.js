@@ -619,7 +619,8 @@
       { key: "status", label: "Status", sort: "userStatus", cell: (user) => humanize(user.userStatus) },
       { key: "enabled", label: "Enabled", sort: "enabled", cell: (user) =>
         user.enabled ? "yes" : html`<${Badge} kind="off">disabled<//>` },
-      { key: "groups", label: "Groups", cell: (user) => (user.groups || []).map((group) => group.groupName).join(", ") },
+      { key: "groups", label: "Groups", cell: (user) => (user.groups || []).map((group, index) =>
+        html`${index ? ", " : ""}<span class="nowrap">${group.groupName}</span>`) },
       { key: "created", label: "Created", sort: "userCreateDate", cell: (user) => html`<${Time} value=${user.userCreateDate} day />` },
     ];
   }
@@ -676,7 +677,8 @@
           <${ResultSummary} connection=${connection} route=${route} loading=${query.loading} />
           ${role >= RANKS.operator && html`<${BulkBar} route=${route} selection=${selection}
             total=${connection.totalCount} context=${context} announce=${announce}
-            onClear=${() => setSelection(new Set())} />`}
+            onClear=${() => setSelection(new Set())}
+            onJobDone=${(job) => job.action !== "EXPORT" && !job.dryRun && query.reload()} />`}
           <${UsersTable} users=${connection.nodes} columns=${usersColumns(customs)} route=${route}
             selectable=${role >= RANKS.operator} selection=${selection} onSelection=${setSelection}
             onSort=${(sort) => go({ sort })} busy=${query.loading} />
@@ -864,7 +866,7 @@
   const DESTRUCTIVE = ["DELETE", "RESET_PASSWORD"];
   const actionLabel = (action) => (JOB_ACTIONS.find(([value]) => value === action) || [action, humanize(action)])[1];
 
-  function BulkBar({ route, selection, total, context, announce, onClear }) {
+  function BulkBar({ route, selection, total, context, announce, onClear, onJobDone }) {
     const [scope, setScope] = useState("search");
     const [action, setAction] = useState("DISABLE");
     const [group, setGroup] = useState("");
@@ -951,7 +953,8 @@
           Start job</button>
       </form>
       <${ErrorList} errors=${errors} />
-      ${jobs.map((job) => html`<${JobCard} key=${job.id} job=${job} role=${RANKS.operator} announce=${announce} compact />`)}
+      ${jobs.map((job) => html`<${JobCard} key=${job.id} job=${job} role=${RANKS.operator} announce=${announce} compact
+        onFinal=${onJobDone} />`)}
       ${dialog}
     </section>`;
   }
@@ -963,7 +966,7 @@
   }
 
   /** A job, live: it follows the jobProgress subscription until the job is final. */
-  function JobCard({ job: initial, role, announce, compact = false }) {
+  function JobCard({ job: initial, role, announce, compact = false, onFinal }) {
     const [job, setJob] = useState(initial);
     const [errors, setErrors] = useState([]);
     const [failures, setFailures] = useState(null);
@@ -981,6 +984,7 @@
     useEffect(() => {
       if (FINAL_STATES.includes(job.state) && !FINAL_STATES.includes(initial.state)) {
         announce(`Job ${actionLabel(job.action).toLowerCase()} ${humanize(job.state)}: ${job.done} done, ${job.failed} failed.`);
+        if (onFinal) onFinal(job);
       }
     }, [job.state]);
 
