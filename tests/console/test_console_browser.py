@@ -445,6 +445,22 @@ def _run(console: Console, pool: str, downloads: Path, tmp_path: Path) -> None:
     console.settled()
     assert console.column("enabled") == ["disabled"]
 
+    # Forward again: a group added and removed in place, then the user deleted, after the dialog's confirmation.
+    console.evaluate("history.forward()")
+    console.wait_for("document.getElementById('add-group') !== null")
+    console.choose("#add-group", "support")
+    console.click_text(".inline-form button", "Add")
+    console.wait_for("[...document.querySelectorAll('.chip span')].some((s) => s.innerText === 'support')")
+    console.click('.chip-remove[aria-label="Remove from support"]')
+    console.wait_for("![...document.querySelectorAll('.chip span')].some((s) => s.innerText === 'support')")
+    console.click_text(".actions button", "Delete")
+    console.wait_for("document.querySelector('dialog[open]') !== null")
+    assert console.evaluate("document.activeElement.innerText") == "Cancel"  # the safe choice has the focus
+    console.click_text("dialog[open] button", "Delete user")
+    console.wait_for("document.querySelector('.users .empty, .users-main .empty') !== null")
+    assert console.route().get("view") is None and console.route()["q"] == [USER_SEARCH]
+    assert "is deleted" in console.evaluate("document.querySelector('[role=status]').innerText")
+
     # The jobs view: both jobs, newest first, final.
     start = console.mark()
     console.click_text(".views a", "Jobs")
