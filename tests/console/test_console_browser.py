@@ -572,6 +572,16 @@ def test_a_viewer_pastes_an_api_key_and_is_offered_no_change(viewer_demo, tmp_pa
         assert refusal.startswith("UNAUTHENTICATED: ")
         assert console.evaluate("document.querySelector('table.users')") is None
 
+        # A key the gateway does not know, kept from earlier in the tab: refused too, and asked for again.
+        console.evaluate("sessionStorage.setItem('cognito-gateway-console:credential', 'cgw_not-a-key')")
+        browser.send("Page.reload")
+        refusal = console.wait_for(
+            "(() => { const e = document.querySelector('.auth .error'); return e && e.innerText; })()"
+        )
+        assert refusal.startswith("UNAUTHENTICATED: ") and "Forget the API key" in console.evaluate(
+            "document.querySelector('.auth').innerText"
+        )
+
         start = console.mark()
         console.click("#credential")
         console.type(key)

@@ -90,14 +90,22 @@
       const documentId = CONFIG.documents[name];
       return { id, type: "subscribe", payload: { documentId, operationName: name, variables } };
     }
+    /** Ends the connection once no subscription is left on it. */
+    function closeIfIdle() {
+      if (active.size || !socket) return;
+      socket.close(1000, "done");
+      socket = null;
+    }
     function open() {
       const url = new URL(GRAPHQL_PATH, location.href);
       url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-      socket = new WebSocket(url, "graphql-transport-ws");
+      const current = new WebSocket(url, "graphql-transport-ws");
+      socket = current;
       ready = false;
-      socket.onopen = () =>
-        socket.send(JSON.stringify({ type: "connection_init", payload: Credential.headers() }));
-      socket.onmessage = (event) => {
+      current.onopen = () =>
+        current.send(JSON.stringify({ type: "connection_init", payload: Credential.headers() }));
+      current.onmessage = (event) => {
+        if (socket !== current) return; // a connection this client has already left
         const message = JSON.parse(event.data);
         if (message.type === "connection_ack") {
           ready = true;
@@ -114,13 +122,16 @@
           } else if (message.type === "error") {
             active.delete(message.id);
             sink.error(Array.isArray(message.payload) ? message.payload : [message.payload]);
+            closeIfIdle();
           } else if (message.type === "complete") {
             active.delete(message.id);
             sink.complete();
+            closeIfIdle();
           }
         }
       };
-      socket.onclose = (event) => {
+      current.onclose = (event) => {
+        if (socket !== current) return;
         socket = null;
         ready = false;
         if (!active.size) return;
@@ -154,10 +165,7 @@
         return () => {
           if (!active.delete(id)) return;
           send({ id, type: "complete" });
-          if (!active.size && socket) {
-            socket.close(1000, "done");
-            socket = null;
-          }
+          closeIfIdle();
         };
       },
       /** Credentials changed: the next subscription opens a fresh connection. */
@@ -171,8 +179,10 @@
   // -- session: who the caller is, and what happens on 401 ---------------------------------------------------------
 
   const Session = {
+    refused: null, // the last 401's errors, until new credentials (a request may be refused before the app listens)
     listeners: new Set(),
     unauthenticated(errors) {
+      this.refused = errors;
       for (const listener of this.listeners) listener(errors);
     },
   };
@@ -1462,6 +1472,7 @@
       addEventListener("console:navigate", follow);
       const onRefused = (errors) => setRefused(errors);
       Session.listeners.add(onRefused);
+      if (Session.refused) setRefused(Session.refused); // refused before this listened (a request sent at start)
       return () => {
         removeEventListener("popstate", follow);
         removeEventListener("console:navigate", follow);
@@ -1498,6 +1509,7 @@
     }, [route.view, route.user, route.pool, poolNodes.length]);
 
     const onCredential = () => {
+      Session.refused = null;
       setRefused(null);
       setSignInError(null);
       setGeneration((n) => n + 1);
