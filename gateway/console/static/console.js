@@ -404,12 +404,16 @@
     useEffect(() => {
       if (skip) return undefined;
       const controller = new AbortController();
+      let current = true; // a prefetched answer cannot be aborted: one that comes after newer variables is dropped
       setState((previous) => ({ ...previous, loading: true }));
       (Prefetched.take(name, variables) || gql(name, variables, controller.signal)).then(
-        (result) => setState({ loading: false, data: result.data, errors: result.errors, key }),
+        (result) => current && setState({ loading: false, data: result.data, errors: result.errors, key }),
         () => {} // aborted: a newer request replaces it
       );
-      return () => controller.abort();
+      return () => {
+        current = false;
+        controller.abort();
+      };
     }, [name, key, skip, tick]);
     const reload = useCallback(() => setTick((n) => n + 1), []);
     const stale = !skip && state.key !== key; // rendered for other variables: the answer is on its way
