@@ -390,7 +390,8 @@
   };
   const humanize = (value) => String(value ?? "").toLowerCase().replace(/_/g, " ");
   const FACET_LABELS = { userStatus: "Status", enabled: "Enabled", group: "Group" };
-  const facetLabel = (field) => FACET_LABELS[field] || field.replace(/^custom:/, "");
+  const capitalized = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+  const facetLabel = (field) => FACET_LABELS[field] || capitalized(field.replace(/^custom:/, "").replace(/_/g, " "));
   const facetValueLabel = (field, value) =>
     field === "enabled" ? (value === "true" ? "enabled" : "disabled") : field === "userStatus" ? humanize(value) : value;
 
@@ -628,7 +629,7 @@
         html`<${Link} route=${{ view: "user", pool, user: user.username }}>${user.username}<//>` },
       { key: "email", label: "Email", sort: "email", cell: (user) => attributeOf(user, "email") },
       { key: "name", label: "Name", sort: "name", cell: (user) => attributeOf(user, "name") },
-      ...customs.map((name) => ({ key: name, label: name.replace(/^custom:/, ""), sort: name,
+      ...customs.map((name) => ({ key: name, label: facetLabel(name), sort: name,
         cell: (user) => attributeOf(user, name) })),
       { key: "status", label: "Status", sort: "userStatus", cell: (user) => humanize(user.userStatus) },
       { key: "enabled", label: "Enabled", sort: "enabled", cell: (user) =>
