@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.console.page import STATIC_DIR
+from gateway.console.page import STATIC_DIR, version
 from gateway.ide.assets import CONSOLE_PACKAGES
 from gateway.ide.page import ICON_URI
 from gateway.persisted import manifest
@@ -50,10 +50,8 @@ async def test_the_page_loads_everything_from_the_gateway_under_a_csp_of_self(as
     assert response.status_code == 200
     assert not re.search(r"(https?:)?//", response.text.replace("<!doctype html>", "")), "an external URL"
     sources = re.findall(r'(?:src|href)="([^"]+)"', response.text)
-    assert sorted(sources) == sorted(
-        [*(f"/console/vendor/{name}" for name in VENDOR), "/console/static/console.js", "/console/static/console.css"]
-        + [ICON_URI]
-    )
+    own = [f"/console/static/{name}?v={version(name)}" for name in ("console.js", "console.css")]
+    assert sorted(sources) == sorted([*(f"/console/vendor/{name}" for name in VENDOR), *own, ICON_URI])
     policy = csp(response)
     assert policy["default-src"] == ["'none'"]
     assert policy["script-src"] == ["'self'"] and policy["style-src"] == ["'self'"]  # no inline code runs
@@ -108,3 +106,15 @@ async def test_the_console_can_be_turned_off(assets):
 
 def test_the_consoles_own_files_are_in_the_package():
     assert (STATIC_DIR / "console.js").is_file() and (STATIC_DIR / "console.css").is_file()
+
+
+async def test_the_consoles_own_files_are_kept_by_version_and_compressed(assets):
+    async with client(assets) as http:
+        versioned = await http.get(f"/console/static/console.js?v={version('console.js')}")
+        unversioned = await http.get("/console/static/console.js")
+        stale = await http.get("/console/static/console.js?v=0123456789abcdef")
+
+    assert versioned.text == (STATIC_DIR / "console.js").read_text()
+    assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert versioned.headers["content-encoding"] == "gzip"  # httpx asked for it, and decoded it
+    assert unversioned.headers["cache-control"] == stale.headers["cache-control"] == "no-cache"
