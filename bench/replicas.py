@@ -412,16 +412,6 @@ def servers() -> Iterator[tuple[str, str]]:
         yield database_url, redis_url
 
 
-def delete_namespace(redis_url: str, namespace: str) -> None:
-    client = redis.Redis.from_url(redis_url)
-    try:
-        keys = list(client.scan_iter(match=f"{namespace}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
-
-
 async def measure(args: argparse.Namespace, backend: BackendProcess, database_url: str, redis_url: str) -> Measured:
     started = time.perf_counter()
     proxy = CountingProxy(backend.proxy_url, 0, record_times=True).start()
@@ -477,6 +467,8 @@ async def measure(args: argparse.Namespace, backend: BackendProcess, database_ur
                     if taken.state != "SUCCEEDED":
                         print("\n".join(replica.printed()[-3000:] for replica in replicas[1:]))
     finally:
+        from tests.redis_servers import delete_namespace
+
         proxy.stop()
         delete_namespace(redis_url, namespace)
     return Measured(load, coherent, timing, taken, counted_fallbacks, len(backend.pool.usernames), setup_s)

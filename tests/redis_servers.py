@@ -109,7 +109,8 @@ def redis_server() -> Iterator[str]:
         yield server.url
 
 
-def _delete_namespace(url: str, namespace: str) -> None:
+def delete_namespace(url: str, namespace: str) -> None:
+    """Delete every key under ``namespace``: a test's or a bench's, once it is done."""
     client = redis.Redis.from_url(url)
     try:
         keys = list(client.scan_iter(match=f"{namespace}:*", count=1000))
@@ -124,7 +125,7 @@ def redis_namespace(redis_server: str) -> Iterator[str]:
     """A key prefix of this test's own (GATEWAY_REDIS_KEY_PREFIX) on the session's Redis, its keys deleted after."""
     namespace = f"gateway-test-{uuid.uuid4().hex[:12]}"
     yield namespace
-    _delete_namespace(redis_server, namespace)
+    delete_namespace(redis_server, namespace)
 
 
 def closed_port_url() -> str:

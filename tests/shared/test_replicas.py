@@ -42,6 +42,7 @@ from tests.processes import (
     start_job,
     stopped_mid_window,
 )
+from tests.redis_servers import delete_namespace
 
 # Slow: three gateway processes and a SIGKILLed runner's lease to run out (about 20 s for the module). One event loop
 # for the module: its fixture's processes and HTTP clients serve every test.
@@ -82,13 +83,7 @@ def replicas_namespace(redis_server: str) -> Iterator[str]:
     """GATEWAY_REDIS_KEY_PREFIX of the module's own on the session's Redis; its keys deleted after."""
     namespace = f"gateway-test-replicas-{uuid.uuid4().hex[:12]}"
     yield namespace
-    client = redis.Redis.from_url(redis_server)
-    try:
-        keys = list(client.scan_iter(match=f"{namespace}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+    delete_namespace(redis_server, namespace)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
