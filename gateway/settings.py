@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -257,6 +258,20 @@ class Settings(BaseSettings):
             if scheme not in REDIS_SCHEMES:  # the message names the scheme only: the URL may hold a password
                 raise ValueError(f"GATEWAY_REDIS_URL must start with {', '.join(s + '://' for s in REDIS_SCHEMES)}")
         return url
+
+    @field_validator("console_login_domain")
+    @classmethod
+    def _login_domain_is_https(cls, domain: str | None) -> str | None:
+        if domain is None:
+            return None
+        parts = urlsplit(domain)
+        local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if not parts.hostname or parts.scheme not in ("https", *(("http",) if local else ())) or parts.path.strip("/"):
+            raise ValueError(
+                "GATEWAY_CONSOLE_LOGIN_DOMAIN must be the managed login's origin, https://<domain> (e.g. "
+                "https://<prefix>.auth.<region>.amazoncognito.com); http only for localhost"
+            )
+        return domain
 
     @field_validator("data_dir")
     @classmethod
