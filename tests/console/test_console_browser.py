@@ -31,6 +31,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gateway.auth.api_keys import hash_key, new_key
+from gateway.persisted import manifest
 from tests.ide.chromium import BINARY, Chromium
 from tests.processes import demo_process
 
@@ -88,14 +89,26 @@ SECRET = """query($pool: ID!, $client: String!) { userPoolClientSecret(userPoolI
   ... on UserPoolClientSecret { clientSecret } } }"""
 
 
+def index_state(origin: str, pool: str, headers: dict[str, str] | None, *, persisted_only: bool) -> str:
+    """The pool's index state: by a query's text, or (where only persisted documents run) by the console's own
+    UsersPage document, sent by its ID as the console sends it."""
+    if not persisted_only:
+        return graphql(origin, INDEX, headers, pool=pool)["indexStatus"]["state"]
+    body = {"documentId": manifest()["UsersPage"], "variables": {"pool": pool, "first": 1, "facets": []}}
+    result = httpx.post(f"{origin}/graphql", json=body, headers=headers or {}, timeout=30).json()
+    assert "errors" not in result, result
+    return result["data"]["searchUsers"]["indexStatus"]["state"]
+
+
 @contextmanager
-def started_demo(headers: dict[str, str] | None = None) -> Iterator[tuple[int, str]]:
+def started_demo(headers: dict[str, str] | None = None, *, persisted_only: bool = False) -> Iterator[tuple[int, str]]:
     """`serve --demo` (which fetches the pinned assets on its first start) with this process's environment, once
     its pool's index is READY: its port and the pool's ID."""
     with demo_process() as (port, printed):
         pool = re.search(r"user pool (\S+)", printed).group(1)
         deadline = time.monotonic() + 30
-        while graphql(f"http://127.0.0.1:{port}", INDEX, headers, pool=pool)["indexStatus"]["state"] != "READY":
+        origin = f"http://127.0.0.1:{port}"
+        while index_state(origin, pool, headers, persisted_only=persisted_only) != "READY":
             assert time.monotonic() < deadline, "the demo pool's index is not READY"
             time.sleep(0.1)
         yield port, pool
@@ -109,13 +122,15 @@ def demo():
 
 @pytest.fixture(scope="module")
 def viewer_demo():
-    """`serve --demo` in api-key mode, with one key: a viewer's."""
+    """`serve --demo` in api-key mode, with one key: a viewer's; and persisted documents only (the allow-list), which
+    the console works with."""
     key = new_key()
     entry = {"name": "support-desk", "role": "viewer", "hash": hash_key(key)}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GATEWAY_AUTH_MODE", "api-key")
         patch.setenv("GATEWAY_API_KEYS", json.dumps([entry]))
-        with started_demo({"X-API-Key": key}) as (port, pool):
+        patch.setenv("GATEWAY_PERSISTED_DOCUMENTS", "required")
+        with started_demo({"X-API-Key": key}, persisted_only=True) as (port, pool):
             yield port, pool, key
 
 
@@ -555,6 +570,11 @@ def _run(console: Console, pool: str, downloads: Path, tmp_path: Path) -> None:
 def test_a_viewer_pastes_an_api_key_and_is_offered_no_change(viewer_demo, tmp_path):
     port, pool, key = viewer_demo
     origin = f"http://127.0.0.1:{port}"
+    # Only persisted documents run on this gateway: a query's text is refused, the console's documents are not.
+    refused = httpx.post(
+        f"{origin}/graphql", json={"query": INDEX, "variables": {"pool": pool}}, headers={"X-API-Key": key}
+    )
+    assert refused.json()["errors"][0]["extensions"]["code"] == "PERSISTED_DOCUMENT_REQUIRED"
     browser = Chromium(tmp_path)
     try:
         console = Console(browser, origin)
