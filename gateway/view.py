@@ -9,6 +9,7 @@ A request error (one raised before any field ran) has no ``data`` entry; with
 import json
 import logging
 from collections.abc import AsyncGenerator, Mapping
+from urllib.parse import urlencode
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -100,7 +101,10 @@ class GraphQLApp(GraphQL):
             refusal = error_response(400, "BAD_REQUEST", "The request body must be a JSON object.")
             return await _in_media_type(refusal, media_type)(scope, receive, send)
         try:
-            body = self._with_persisted_document(request, body)
+            if request.method == "GET":
+                scope["query_string"] = self._with_persisted_query(request)
+            else:
+                body = self._with_persisted_document(request, body)
         except persisted.DocumentError as refused:
             status = 404 if refused.code == "PERSISTED_DOCUMENT_NOT_FOUND" else 400
             return await _in_media_type(error_response(status, refused.code, refused.message), media_type)(
@@ -108,13 +112,19 @@ class GraphQLApp(GraphQL):
             )
         await super().__call__(scope, replay(body), send)
 
+    def _with_persisted_query(self, request: Request) -> bytes:
+        """A GET's query string with the text of the persisted document its ``documentId`` names (the spec's
+        ``?documentId=...&variables=...``), or refused when it sends a text where only persisted documents run."""
+        documents: persisted.PersistedDocuments = request.app.state.documents
+        params = dict(request.query_params)
+        resolved = documents.resolve(params) if params else None
+        return request.scope["query_string"] if resolved is None else urlencode(resolved).encode()
+
     def _with_persisted_document(self, request: Request, body: bytes) -> bytes:
         """The body with the text of the persisted document it names (a JSON POST's ``documentId``), or refused
         when it sends a text where only persisted documents run. Bodies that cannot name one pass as they are."""
         documents: persisted.PersistedDocuments = request.app.state.documents
-        if request.method != "POST" or not _is_json(request) or not (documents.required or b"documentId" in body):
-            if documents.required and request.method == "GET" and request.query_params.get("query") is not None:
-                raise persisted.DocumentError("PERSISTED_DOCUMENT_REQUIRED", persisted.REQUIRED_MESSAGE)
+        if not _is_json(request) or not (documents.required or b"documentId" in body):
             return body
         try:
             data = orjson.loads(body)

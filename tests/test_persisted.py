@@ -38,6 +38,15 @@ async def test_a_document_named_by_its_id_runs_as_its_text_would(backend, cognit
     assert both.status_code == 400 and both.json()["errors"][0]["extensions"] == {"code": "BAD_REQUEST"}
 
 
+async def test_a_get_names_its_document_by_id_too(backend, cognito, pool_id, documents):
+    async with running_gateway(backend, persisted_documents_dir=documents) as gateway:
+        by_id = await gateway.http.get("/graphql", params={"documentId": document_id(POOLS)}, headers=ACCEPT)
+        unknown = await gateway.http.get("/graphql", params={"documentId": "sha256:" + "1" * 64}, headers=ACCEPT)
+
+    assert by_id.status_code == 200 and by_id.json()["data"]["userPools"]["nodes"] == [{"name": "test-pool"}]
+    assert unknown.status_code == 404
+
+
 async def test_required_runs_only_persisted_documents(backend, cognito, pool_id, documents):
     settings = {"persisted_documents_dir": documents, "persisted_documents": "required"}
     async with running_gateway(backend, **settings) as gateway:
