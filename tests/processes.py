@@ -47,8 +47,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def demo_process(timeout: float = 120) -> Iterator[tuple[int, str]]:
-    """Starts `serve --demo` on a free port; yields the port and what it printed until it listened."""
+def demo_process(timeout: float = 120, env: dict[str, str] | None = None) -> Iterator[tuple[int, str]]:
+    """Starts `serve --demo` on a free port, with ``env`` over this process's environment; yields the port and what
+    it printed until it listened."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "serve", "--demo", "--port", str(port)],
@@ -56,7 +57,7 @@ def demo_process(timeout: float = 120) -> Iterator[tuple[int, str]]:
         stderr=subprocess.STDOUT,
         text=True,
         cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
     )
     printed = []
     try:

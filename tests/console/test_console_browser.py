@@ -101,10 +101,13 @@ def index_state(origin: str, pool: str, headers: dict[str, str] | None, *, persi
 
 
 @contextmanager
-def started_demo(headers: dict[str, str] | None = None, *, persisted_only: bool = False) -> Iterator[tuple[int, str]]:
-    """`serve --demo` (which fetches the pinned assets on its first start) with this process's environment, once
-    its pool's index is READY: its port and the pool's ID."""
-    with demo_process() as (port, printed):
+def started_demo(
+    headers: dict[str, str] | None = None, *, env: dict[str, str] | None = None, persisted_only: bool = False
+) -> Iterator[tuple[int, str]]:
+    """`serve --demo` (which fetches the pinned assets on its first start) with ``env`` over this process's
+    environment (never changed: the module's gateways run side by side), once its pool's index is READY: its port
+    and the pool's ID."""
+    with demo_process(env=env) as (port, printed):
         pool = re.search(r"user pool (\S+)", printed).group(1)
         deadline = time.monotonic() + 30
         origin = f"http://127.0.0.1:{port}"
@@ -126,12 +129,13 @@ def viewer_demo():
     the console works with."""
     key = new_key()
     entry = {"name": "support-desk", "role": "viewer", "hash": hash_key(key)}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GATEWAY_AUTH_MODE", "api-key")
-        patch.setenv("GATEWAY_API_KEYS", json.dumps([entry]))
-        patch.setenv("GATEWAY_PERSISTED_DOCUMENTS", "required")
-        with started_demo({"X-API-Key": key}, persisted_only=True) as (port, pool):
-            yield port, pool, key
+    env = {
+        "GATEWAY_AUTH_MODE": "api-key",
+        "GATEWAY_API_KEYS": json.dumps([entry]),
+        "GATEWAY_PERSISTED_DOCUMENTS": "required",
+    }
+    with started_demo({"X-API-Key": key}, env=env, persisted_only=True) as (port, pool):
+        yield port, pool, key
 
 
 class Console:
@@ -729,12 +733,9 @@ def jwt_demo():
         "GATEWAY_CONSOLE_CLIENT_ID": login.CLIENT_ID,
     }
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            for name, value in settings.items():
-                patch.setenv(name, value)
-            with started_demo({"Authorization": f"Bearer {login.token()}"}) as (port, pool):
-                login.console_origin = f"http://127.0.0.1:{port}"
-                yield port, pool, login
+        with started_demo({"Authorization": f"Bearer {login.token()}"}, env=settings) as (port, pool):
+            login.console_origin = f"http://127.0.0.1:{port}"
+            yield port, pool, login
     finally:
         login.server.shutdown()
         login.server.server_close()
