@@ -259,6 +259,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"GATEWAY_REDIS_URL must start with {', '.join(s + '://' for s in REDIS_SCHEMES)}")
         return url
 
+    @field_validator("persisted_documents_dir")
+    @classmethod
+    def _documents_dir_exists(cls, directory: Path | None) -> Path | None:
+        if directory is not None and not directory.expanduser().is_dir():
+            raise ValueError(f"GATEWAY_PERSISTED_DOCUMENTS_DIR={directory} is not a directory")
+        return directory.expanduser() if directory is not None else None
+
     @field_validator("console_login_domain")
     @classmethod
     def _login_domain_is_https(cls, domain: str | None) -> str | None:

@@ -33,6 +33,7 @@ def test_quota_rates_and_cache_ttl_from_the_environment(monkeypatch):
         ("GATEWAY_EXPECTED_REPLICAS", "0", "greater than or equal to 1"),
         ("GATEWAY_REDIS_KEY_PREFIX", "two words", "should match pattern"),
         ("GATEWAY_CONSOLE_LOGIN_DOMAIN", "http://acme.auth.eu-west-1.amazoncognito.com", "must be the managed login"),
+        ("GATEWAY_PERSISTED_DOCUMENTS_DIR", "/no/such/documents", "is not a directory"),
         ("GATEWAY_CONSOLE_LOGIN_DOMAIN", "https://acme.example/oauth2", "must be the managed login"),
     ],
 )
