@@ -16,8 +16,6 @@ from fastapi import FastAPI
 
 from bench import in_process
 from gateway.demo.server import DemoBackend
-
-# The gateway's database on each engine (tests/databases.py), for tests/store and tests/directory.
 from tests.databases import (  # noqa: F401
     database,
     database_url,
@@ -26,6 +24,9 @@ from tests.databases import (  # noqa: F401
     postgresql,
     postgresql_database,
 )
+
+# The gateway's database on each engine (tests/databases.py), for tests/store and tests/directory.
+from tests.helpers import GraphQLOverHTTP
 
 # Redis for the state replicas share (tests/redis_servers.py), for tests/shared.
 from tests.redis_servers import redis_namespace, redis_server  # noqa: F401
@@ -74,7 +75,7 @@ def cognito(backend: DemoBackend) -> BaseClient:
 
 
 @dataclass
-class Gateway:
+class Gateway(GraphQLOverHTTP):
     app: FastAPI
     http: httpx.AsyncClient
 
@@ -85,17 +86,6 @@ class Gateway:
 
     def reset_calls(self) -> None:
         self.app.state.cognito.calls.clear()
-
-    async def query(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": document, "variables": variables or {}})
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    async def data(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The ``data`` of a response that must have no ``errors``."""
-        body = await self.query(document, variables)
-        assert "errors" not in body, body["errors"]
-        return body["data"]
 
     async def mutate(self, name: str, input: dict[str, Any], selection: str = "__typename") -> dict[str, Any]:
         """Run one mutation; its result selects ``__typename``, the error fields and ``selection`` on the payload."""

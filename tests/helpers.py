@@ -80,3 +80,21 @@ async def readiness_turns(http: httpx.AsyncClient, status: int) -> dict:
         return response.json()
 
     return await asyncio.wait_for(poll(), HANG_GUARD_SECONDS)
+
+
+class GraphQLOverHTTP:
+    """``query`` and ``data`` over a gateway's ``http`` client: the in-process app's (tests/conftest.py) or a
+    process's (tests/processes.py)."""
+
+    http: httpx.AsyncClient
+
+    async def query(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": document, "variables": variables or {}})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The ``data`` of a response that must have no ``errors``."""
+        body = await self.query(document, variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]

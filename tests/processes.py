@@ -30,6 +30,7 @@ import httpx
 import pytest
 
 from gateway.demo.server import DEMO_CREDENTIALS, DEMO_REGION
+from tests.helpers import GraphQLOverHTTP
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -99,7 +100,7 @@ def gateway_env(cognito_url: str, database_url: str | None = None, **settings: s
 
 
 @dataclass
-class GatewayProcess:
+class GatewayProcess(GraphQLOverHTTP):
     process: subprocess.Popen[bytes]
     http: httpx.AsyncClient
     log: Path
@@ -111,16 +112,6 @@ class GatewayProcess:
 
     def printed(self) -> str:
         return self.log.read_text(errors="replace")
-
-    async def query(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": document, "variables": variables or {}})
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    async def data(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        body = await self.query(document, variables)
-        assert "errors" not in body, body["errors"]
-        return body["data"]
 
     async def job(self, job_id: str, document: str | None = None) -> dict[str, Any]:
         job = (await self.data(document or JOB, {"id": job_id}))["job"]

@@ -264,6 +264,21 @@ class Console:
             shutil.copyfile(shot, target)
 
 
+@contextmanager
+def console_at(origin: str, tmp_path: Path) -> Iterator[Console]:
+    """A fresh headless Chromium at 1280x800 on the console's origin, its pages', network's and runtime's events
+    recorded, and the CSP's violations collected (``window.cspViolations``); closed on exit."""
+    browser = Chromium(tmp_path)
+    try:
+        for domain in ("Page", "Network", "Runtime"):
+            browser.send(f"{domain}.enable")
+        browser.send("Page.addScriptToEvaluateOnNewDocument", source=RECORD_CSP_VIOLATIONS)
+        browser.viewport(1280, 800)
+        yield Console(browser, origin)
+    finally:
+        browser.close()
+
+
 def graphql(origin: str, document: str, headers: dict[str, str] | None = None, **variables: object) -> dict:
     response = httpx.post(
         f"{origin}/graphql", json={"query": document, "variables": variables}, headers=headers or {}, timeout=30
@@ -278,20 +293,13 @@ def test_the_console_searches_sorts_disables_runs_a_job_and_downloads_an_export(
     origin = f"http://127.0.0.1:{port}"
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    browser = Chromium(tmp_path)
-    try:
-        _run(Console(browser, origin), pool, downloads, tmp_path)
-    finally:
-        browser.close()
+    with console_at(origin, tmp_path) as console:
+        console.browser.send("Page.setDownloadBehavior", behavior="allow", downloadPath=str(downloads))
+        _run(console, pool, downloads, tmp_path)
 
 
 def _run(console: Console, pool: str, downloads: Path, tmp_path: Path) -> None:
     browser, origin = console.browser, console.origin
-    for domain in ("Page", "Network", "Runtime"):
-        browser.send(f"{domain}.enable")
-    browser.send("Page.addScriptToEvaluateOnNewDocument", source=RECORD_CSP_VIOLATIONS)
-    browser.send("Page.setDownloadBehavior", behavior="allow", downloadPath=str(downloads))
-    browser.viewport(1280, 800)
     measured: dict[str, object] = {}
     per_view: dict[str, list[str]] = {}
 
@@ -579,13 +587,8 @@ def test_a_viewer_pastes_an_api_key_and_is_offered_no_change(viewer_demo, tmp_pa
         f"{origin}/graphql", json={"query": INDEX, "variables": {"pool": pool}}, headers={"X-API-Key": key}
     )
     assert refused.json()["errors"][0]["extensions"]["code"] == "PERSISTED_DOCUMENT_REQUIRED"
-    browser = Chromium(tmp_path)
-    try:
-        console = Console(browser, origin)
-        for domain in ("Page", "Network", "Runtime"):
-            browser.send(f"{domain}.enable")
-        browser.send("Page.addScriptToEvaluateOnNewDocument", source=RECORD_CSP_VIOLATIONS)
-        browser.viewport(1280, 800)
+    with console_at(origin, tmp_path) as console:
+        browser = console.browser
 
         # No key yet: the graph refuses, the console says so in words and asks for one.
         console.open(f"/console?pool={pool}")
@@ -632,8 +635,6 @@ def test_a_viewer_pastes_an_api_key_and_is_offered_no_change(viewer_demo, tmp_pa
         assert error.startswith("UserNotFoundException: ")
         assert console.evaluate("window.cspViolations") == []
         assert not [e for e in browser.events if e.get("method") == "Runtime.exceptionThrown"]
-    finally:
-        browser.close()
 
 
 class ManagedLogin:
@@ -744,13 +745,8 @@ def jwt_demo():
 def test_jwt_mode_signs_in_with_the_managed_login_by_pkce(jwt_demo, tmp_path):
     port, pool, login = jwt_demo
     origin = f"http://127.0.0.1:{port}"
-    browser = Chromium(tmp_path)
-    try:
-        console = Console(browser, origin)
-        for domain in ("Page", "Network", "Runtime"):
-            browser.send(f"{domain}.enable")
-        browser.send("Page.addScriptToEvaluateOnNewDocument", source=RECORD_CSP_VIOLATIONS)
-        browser.viewport(1280, 800)
+    with console_at(origin, tmp_path) as console:
+        browser = console.browser
 
         console.open(f"/console?pool={pool}&q=nowak")
         console.wait_for("document.querySelector('.auth .error') !== null")  # the graph's refusal, above the button
@@ -776,5 +772,3 @@ def test_jwt_mode_signs_in_with_the_managed_login_by_pkce(jwt_demo, tmp_path):
         console.click_text(".caller button", "Sign out")
         console.wait_for("document.querySelector('.auth') !== null")
         assert console.evaluate("sessionStorage.getItem('cognito-gateway-console:credential')") is None
-    finally:
-        browser.close()

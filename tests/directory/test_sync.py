@@ -123,17 +123,22 @@ async def test_a_re_sync_removes_users_deleted_meanwhile_and_the_pool_stays_read
     await assert_index_equals_cognito(gateway, cognito, big_pool)
 
 
+async def interrupted_sync(backend, database_url: str, pool_id: str) -> None:
+    """A gateway that starts a sync of the pool and stops once it has written a page: at 2 ListUsers a second, the
+    first page comes at once, the next a while later, when the gateway stops."""
+    async with running_gateway(backend, database_url=database_url, quota_rates={"UserList": 2}) as first:
+        index = index_of(first)
+        first.app.state.index.sync(pool_id)
+        deadline = time.monotonic() + HANG_GUARD_SECONDS
+        while not ((await index.state(pool_id)).sync_checkpoint or {}).get("seen"):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.005)
+
+
 async def test_an_interrupted_sync_resumes_from_its_checkpoint_after_a_restart(
     backend, cognito, big_pool, database, database_url
 ):
-    # 2 ListUsers a second: the first page comes at once, the next a while later, when the gateway stops.
-    async with running_gateway(backend, database_url=database_url, quota_rates={"UserList": 2}) as first:
-        index = index_of(first)
-        first.app.state.index.sync(big_pool)
-        deadline = time.monotonic() + HANG_GUARD_SECONDS
-        while not ((await index.state(big_pool)).sync_checkpoint or {}).get("seen"):
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.005)
+    await interrupted_sync(backend, database_url, big_pool)
     interrupted = await IndexRepository(database).state(big_pool)
     assert interrupted.state is IndexState.SYNCING and interrupted.lease_owner is None
     pages_done = interrupted.sync_checkpoint["seen"] // PAGE
@@ -158,13 +163,7 @@ async def test_a_sync_whose_replica_died_is_taken_over_once_its_lease_runs_out(
 ):
     """A replica SIGKILLed mid-sync leaves its checkpoint and a lease it never releases. Another replica's runner,
     with no pools configured (the sync was asked for by indexUserPool), resumes it once the lease has run out."""
-    async with running_gateway(backend, database_url=database_url, quota_rates={"UserList": 2}) as first:
-        index = index_of(first)
-        first.app.state.index.sync(big_pool)
-        deadline = time.monotonic() + HANG_GUARD_SECONDS
-        while not ((await index.state(big_pool)).sync_checkpoint or {}).get("seen"):
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.005)
+    await interrupted_sync(backend, database_url, big_pool)
     # What SIGKILL would have left: the lease of a replica that is gone, still held for a moment.
     repository = IndexRepository(database)
     assert await repository.claim_lease(big_pool, "a-replica-killed", 1.0)
