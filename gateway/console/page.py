@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import html
 import json
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from starlette.types import Scope
 
 from gateway import persisted
 from gateway.ide.assets import CONSOLE_PACKAGES, missing
-from gateway.ide.page import ICON_LINK, AssetFiles, assets_dir
+from gateway.ide.page import ICON_LINK, AssetFiles, assets_dir, missing_assets_page
 from gateway.settings import Settings
 
 PATH = "/console"
@@ -99,17 +98,6 @@ PAGE = """<!doctype html>
 </body>
 </html>
 """
-MISSING_PAGE = """<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Console · cognito-gateway</title>{icon}</head>
-<body>
-<h1>The console's assets are not installed</h1>
-<p>The gateway serves the console from its own files, never from a CDN, and Preact and htm are not in
-<code>{directory}</code> (missing: {missing}).</p>
-<p>Fetch them from the npm registry with <code>cognito-gateway fetch-ide-assets</code>, then reload this page.</p>
-</body>
-</html>
-"""
 
 
 async def console_page(request: Request) -> Response:
@@ -121,10 +109,7 @@ async def console_page(request: Request) -> Response:
     }
     directory = assets_dir(settings.ide_assets_dir)
     if absent := missing(directory, CONSOLE_PACKAGES):
-        page = MISSING_PAGE.format(
-            directory=html.escape(str(directory)), missing=html.escape(", ".join(absent)), icon=ICON_LINK
-        )
-        return HTMLResponse(page, headers=headers)
+        return missing_assets_page("Console", "the console", directory, absent, headers)
     vendor = "\n".join(f'<script src="{VENDOR_PATH}/{name}" defer></script>' for name in _VENDOR_FILES)
     page = PAGE.format(
         icon=ICON_LINK,

@@ -84,16 +84,29 @@ PAGE = f"""<!doctype html>
 """
 MISSING_PAGE = """<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>GraphiQL · cognito-gateway</title>{icon}</head>
+<head><meta charset="utf-8"><title>{title} · cognito-gateway</title>{icon}</head>
 <body>
-<h1>GraphiQL's assets are not installed</h1>
-<p>The gateway serves GraphiQL from its own files, never from a CDN, and they are not in <code>{directory}</code>
+<h1>The assets of {what} are not installed</h1>
+<p>The gateway serves {what} from its own files, never from a CDN, and they are not in <code>{directory}</code>
 (missing: {missing}).</p>
 <p>Fetch them from the npm registry with <code>cognito-gateway fetch-ide-assets</code>, then reload this page.
 <code>POST /graphql</code> works without them.</p>
 </body>
 </html>
 """
+
+
+def missing_assets_page(title: str, what: str, directory: Path, absent: list[str], headers: dict[str, str]) -> Response:
+    """What a page served from pinned assets says while they are not fetched: a page that explains, not an error
+    (the gateway works)."""
+    page = MISSING_PAGE.format(
+        title=title,
+        what=what,
+        directory=html.escape(str(directory)),
+        missing=html.escape(", ".join(absent)),
+        icon=ICON_LINK,
+    )
+    return HTMLResponse(page, headers=headers)
 
 
 def assets_dir(configured: Path | None) -> Path:
@@ -103,10 +116,7 @@ def assets_dir(configured: Path | None) -> Path:
 def ide_page(directory: Path) -> Response:
     headers = {"Content-Security-Policy": CSP, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
     if absent := missing(directory, IDE_PACKAGES):
-        page = MISSING_PAGE.format(
-            directory=html.escape(str(directory)), missing=html.escape(", ".join(absent)), icon=ICON_LINK
-        )
-        return HTMLResponse(page, headers=headers)  # a page that explains, not an error: the gateway works
+        return missing_assets_page("GraphiQL", "GraphiQL", directory, absent, headers)
     return HTMLResponse(PAGE, headers=headers)
 
 
