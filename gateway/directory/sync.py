@@ -39,6 +39,7 @@ from gateway.directory.columns import ColumnCache
 from gateway.directory.records import IndexedGroup, IndexedUser, IndexState, PoolIndex
 from gateway.directory.repository import IndexRepository
 from gateway.directory.states import PoolStates
+from gateway.store.leases import Lease
 from gateway.store.tables import utcnow
 
 logger = logging.getLogger(__name__)
@@ -90,7 +91,10 @@ class PoolSync:
         self.owner = owner
         self.resume = resume
         self.estimated_users = estimated_users
-        self._claims: set[asyncio.Future[bool]] = set()  # lease claims not landed yet
+        self._lease = Lease(
+            lambda: repository.claim_lease(user_pool_id, owner, LEASE_SECONDS),
+            lambda: repository.release_lease(user_pool_id, owner),
+        )
 
     async def run(self) -> PoolIndex:
         """Sync the pool; its state afterwards. Raises :class:`LeaseHeld` when another replica syncs it; an upstream
@@ -98,7 +102,7 @@ class PoolSync:
         pool = self.user_pool_id
         heartbeat: asyncio.Task[None] | None = None
         try:
-            if not await self._claim_lease():
+            if not await self._lease.claim():
                 raise LeaseHeld(pool)
             heartbeat = asyncio.get_running_loop().create_task(self._keep_lease())
             with in_background():
@@ -115,13 +119,10 @@ class PoolSync:
             if heartbeat is not None:
                 heartbeat.cancel()
                 await asyncio.gather(heartbeat, return_exceptions=True)
-            # A claim under way when the sync was cancelled runs to its end (a whole write): it lands first, or it
-            # would take the lease back after its release.
-            await asyncio.gather(*self._claims, return_exceptions=True)
-            # Not shielded: a cancelled sync (a restart) ends only once its lease is released, so that the sync
-            # replacing it (same owner) does not have its new lease released under it. (A lease another replica
-            # holds is not released: the release names this owner.)
-            await self.repository.release_lease(pool, self.owner)
+            # Not shielded: a cancelled sync (a restart) ends only once its lease is released (after any claim still
+            # landing), so that the sync replacing it (same owner) does not have its new lease released under it. (A
+            # lease another replica holds is not released: the release names this owner.)
+            await self._lease.release()
 
     async def _sync(self) -> PoolIndex:
         pool = self.user_pool_id
@@ -276,23 +277,16 @@ class PoolSync:
             await self.repository.replace_group_members(pool, name, usernames)
             await self._renew_lease()
 
-    async def _claim_lease(self) -> bool:
-        """Take or extend the lease. The claim is kept track of until it lands, cancelled or not (see :meth:`run`)."""
-        claim = asyncio.ensure_future(self.repository.claim_lease(self.user_pool_id, self.owner, LEASE_SECONDS))
-        self._claims.add(claim)
-        claim.add_done_callback(self._claims.discard)
-        return await asyncio.shield(claim)
-
     async def _keep_lease(self) -> None:
         """Renew the lease while the sync runs, pages or not (a page may wait long on a throttled Cognito); once
         another replica holds it, stop: the sync's next page finds it lost and ends."""
         while True:
             await asyncio.sleep(LEASE_SECONDS / 4)
-            if not await self._claim_lease():
+            if not await self._lease.claim():
                 return
 
     async def _renew_lease(self) -> None:
-        if not await self._claim_lease():
+        if not await self._lease.claim():
             raise LeaseHeld(self.user_pool_id)  # expired and taken: the other replica carries on from the checkpoint
 
 

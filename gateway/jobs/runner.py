@@ -30,6 +30,7 @@ from gateway.jobs.actions import ACTIONS, Action
 from gateway.jobs.audit import write_record
 from gateway.jobs.records import ExportFormat, ItemOutcome, Job, JobAction, JobItem, JobSpec, JobState
 from gateway.jobs.repository import JobRepository, Outcome
+from gateway.store.leases import Lease
 from gateway.store.tables import utcnow
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class JobRunner:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._loop: asyncio.Task[None] | None = None
         self._rates: dict[str, deque[tuple[float, int]]] = {}
+        self._leases: dict[str, Lease] = {}  # the jobs this runner runs now
         self._changed: dict[str, asyncio.Event] = {}  # set when a job changes here (its followers wake)
 
     def _notify(self, job_id: str) -> None:
@@ -140,11 +142,16 @@ class JobRunner:
             await asyncio.sleep(POLL_SECONDS)
 
     async def _run(self, job_id: str) -> None:
-        if not await self.repository.claim(job_id, self.owner, self.lease_seconds):
+        lease = self._leases[job_id] = Lease(
+            lambda: self.repository.claim(job_id, self.owner, self.lease_seconds),
+            lambda: self.repository.release(job_id, self.owner),
+        )
+        if not await lease.claim():
+            del self._leases[job_id]
             return
         # Renewed all along, not only between windows: a window whose calls wait long (a low quota, retries) must
         # not let another replica take the job and read back items whose calls are still on their way.
-        renewing = asyncio.create_task(self._keep_lease(job_id))
+        renewing = asyncio.create_task(self._keep_lease(lease, job_id))
         try:
             job = await self.repository.get(job_id)
             await self.repository.start(job_id)
@@ -171,7 +178,8 @@ class JobRunner:
             renewing.cancel()
             await asyncio.gather(renewing, return_exceptions=True)
             self._rates.pop(job_id, None)
-            await asyncio.shield(self.repository.release(job_id, self.owner))
+            del self._leases[job_id]
+            await asyncio.shield(lease.release())  # after any claim still landing, or that claim takes it back
             self._notify(job_id)
 
     async def _list(self, job: Job) -> Job:
@@ -263,17 +271,17 @@ class JobRunner:
             self._sample(await self.repository.record(job.id, outcomes, export_part=part))
             self._notify(job.id)
 
-    async def _keep_lease(self, job_id: str) -> None:
+    async def _keep_lease(self, lease: Lease, job_id: str) -> None:
         while True:
             await asyncio.sleep(self.lease_seconds / 4)
             try:
-                await self.repository.claim(job_id, self.owner, self.lease_seconds)
+                await lease.claim()
             except Exception:  # the database away a moment: the next window's claim tells
                 logger.warning("job %s: its lease could not be renewed", job_id)
 
     async def _still_mine(self, job_id: str) -> bool:
         """Not cancelled, and its lease renewed: one statement, as a claim takes no job in a final state."""
-        if await self.repository.claim(job_id, self.owner, self.lease_seconds):
+        if await self._leases[job_id].claim():
             return True
         if not (await self.repository.get(job_id)).state.final:
             logger.warning("job %s: its lease was lost to another replica", job_id)
